@@ -1,0 +1,107 @@
+/**
+ * The root of the console: one input dispatcher with scopes (the open input line first, then the
+ * screen's bindings, then global ones), and the current screen. Screens only read the store and
+ * dispatch commands.
+ */
+import { Box, Text, useInput, useStdin } from 'ink';
+import { StoreContext, RegistryContext, useAppStore } from './context.js';
+import type { AppStore } from '../src/store/store.js';
+import { parsePalette, runCommand, type CommandContext, type CommandRegistry } from '../src/commands/registry.js';
+import { keyName } from './keys.js';
+import { Header } from './components/Header.js';
+import { Footer } from './components/Footer.js';
+import { Dashboard } from './dashboard/Dashboard.js';
+import { MemberDetail } from './detail/MemberDetail.js';
+import { Help } from './help/Help.js';
+import { Events } from './events/Events.js';
+import { Contexts } from './contexts/Contexts.js';
+
+export interface AppProps {
+  store: AppStore;
+  registry: CommandRegistry;
+  actions: Omit<CommandContext, 'store'>;
+}
+
+function handleInputLine(ctx: CommandContext, registry: CommandRegistry, name: string, raw: string): void {
+  const state = ctx.store.getState();
+  const input = state.ui.input;
+  if (!input) return;
+  if (name === 'escape') {
+    if (input.kind === 'filter') state.setFilter('');
+    state.setInput(undefined);
+    return;
+  }
+  if (name === 'enter') {
+    state.setInput(undefined);
+    if (input.kind === 'palette') {
+      const parsed = parsePalette(registry, input.text);
+      if (parsed.error) state.say(parsed.error, 'warn');
+      else if (parsed.command) runCommand(parsed.command, ctx, parsed.argument);
+    }
+    return;
+  }
+  if (name === 'ctrl+c') return ctx.quit();
+  let text = input.text;
+  if (name === 'backspace') text = text.slice(0, -1);
+  else if (name === 'tab' && input.kind === 'palette') text = registry.complete(text)[0]?.id ?? text;
+  else if (raw && !/[\x00-\x1f]/.test(raw)) text += raw;
+  else return;
+  state.setInput({ ...input, text });
+  if (input.kind === 'filter') state.setFilter(text);
+}
+
+function Dispatcher({ store, registry, actions }: AppProps) {
+  const { isRawModeSupported } = useStdin();
+  useInput(
+    (input, key) => {
+      const name = keyName(input, key);
+      if (!name) return;
+      const ctx: CommandContext = { store, ...actions };
+      const state = store.getState();
+      if (state.ui.input) return handleInputLine(ctx, registry, name, input);
+      state.clearMessage();
+      const command = registry.forKey(name, state.ui.screen);
+      if (command) runCommand(command, ctx);
+    },
+    { isActive: isRawModeSupported === true },
+  );
+  return null;
+}
+
+function CurrentScreen() {
+  const screen = useAppStore((s) => s.ui.screen);
+  switch (screen) {
+    case 'detail':
+      return <MemberDetail />;
+    case 'help':
+      return <Help />;
+    case 'events':
+      return <Events />;
+    case 'contexts':
+      return <Contexts />;
+    default:
+      return <Dashboard />;
+  }
+}
+
+export function App(props: AppProps) {
+  return (
+    <StoreContext.Provider value={props.store}>
+      <RegistryContext.Provider value={props.registry}>
+        <Box flexDirection="column">
+          <Header />
+          <CurrentScreen />
+          <Box marginTop={1}>
+            <Footer />
+          </Box>
+          <Dispatcher {...props} />
+        </Box>
+      </RegistryContext.Provider>
+    </StoreContext.Provider>
+  );
+}
+
+/** Shown instead of the console when stdin is not a terminal. */
+export function NoTerminal() {
+  return <Text color="red">etcd-tui needs an interactive terminal for the console; use `etcd-tui status` in scripts.</Text>;
+}

@@ -1,0 +1,19 @@
+/** The whole event timeline, newest last. */
+import { Box, Text } from 'ink';
+import { useAppStore } from '../context.js';
+import { formatClock } from '../../src/format/units.js';
+
+export function Events() {
+  const events = useAppStore((s) => s.view.events);
+  return (
+    <Box flexDirection="column" marginTop={1}>
+      <Text bold>EVENTS ({events.length})</Text>
+      {events.length === 0 ? <Text color="gray">nothing has happened yet</Text> : null}
+      {events.slice(-30).map((e, i) => (
+        <Text key={`${e.at}-${i}`}>
+          <Text color="gray">{formatClock(e.at)}</Text> {e.kind.padEnd(18)} {e.text}
+        </Text>
+      ))}
+    </Box>
+  );
+}

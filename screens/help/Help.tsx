@@ -1,0 +1,40 @@
+/** The help screen, generated from the command registry. */
+import { Box, Text } from 'ink';
+import { useAppStore, useRegistry } from '../context.js';
+import { keyLabel, type Category } from '../../src/commands/registry.js';
+
+const CATEGORY_TITLE: Record<Category, string> = { navigation: 'Navigation', view: 'Views', cluster: 'Cluster operations', general: 'General' };
+
+export function Help() {
+  const registry = useRegistry();
+  const readOnly = useAppStore((s) => s.connection.readOnly);
+  const categories = [...new Set(registry.commands.map((c) => c.category))];
+  return (
+    <Box flexDirection="column" marginTop={1}>
+      <Text bold>HELP: keys, and : followed by a command id</Text>
+      {categories.map((cat) => (
+        <Box key={cat} flexDirection="column" marginTop={1}>
+          <Text bold color="cyan">
+            {CATEGORY_TITLE[cat]}
+          </Text>
+          {registry.commands
+            .filter((c) => c.category === cat)
+            .map((c) => (
+              <Text key={c.id}>
+                {'  '}
+                {c.keys.map(keyLabel).join(' ').padEnd(14)}
+                {(':' + c.id).padEnd(16)}
+                {c.description}
+                {c.dangerous ? <Text color="red"> (changes the cluster)</Text> : null}
+              </Text>
+            ))}
+        </Box>
+      ))}
+      {readOnly ? (
+        <Text color="yellow">
+          {'\n'}Read-only mode: commands that change the cluster are not available.
+        </Text>
+      ) : null}
+    </Box>
+  );
+}

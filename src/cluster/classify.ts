@@ -1,0 +1,52 @@
+/**
+ * One function that turns whatever the etcd client throws into an error kind and a one-line
+ * message that says what to do. Imports nothing: it reads the error's name and message.
+ */
+import type { ErrorKind } from '../domain/types.js';
+
+export interface Classified {
+  kind: ErrorKind;
+  message: string;
+}
+
+interface ErrorLike {
+  name?: string;
+  message?: string;
+  code?: unknown;
+}
+
+const RULES: Array<{ test: RegExp; kind: ErrorKind; say: (raw: string, where: string) => string }> = [
+  { test: /deadline exceeded|DeadlineExceeded/i, kind: 'timeout', say: (_r, w) => `no answer${w} within the deadline (member hung, overloaded, or the network drops packets)` },
+  { test: /ECONNREFUSED|connection refused/i, kind: 'unreachable', say: (_r, w) => `connection refused${w}: is etcd running and listening there?` },
+  { test: /EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|getaddrinfo/i, kind: 'unreachable', say: (r, w) => `cannot reach${w}: ${short(r)}` },
+  { test: /certificate|self[- ]signed|SSL|TLS|handshake|wrong version number|alert|CERT_|unable to verify/i, kind: 'tls', say: (r, w) => `TLS failed${w}: ${short(r)}; check --cacert/--cert/--key and that the endpoints use https://` },
+  { test: /authentication failed|invalid user ID or password/i, kind: 'auth', say: () => 'authentication failed: wrong user or password' },
+  { test: /user name is empty|invalid auth token|auth token is expired|Unauthenticated/i, kind: 'auth', say: (r) => `not authenticated (${short(r)}): give --user and a password` },
+  { test: /permission denied/i, kind: 'auth', say: () => 'permission denied: the user lacks the role for this call (root is needed for cluster maintenance)' },
+  { test: /rpc not supported for learner/i, kind: 'learner', say: () => 'the member is a learner: it answers only Status and serializable reads' },
+  { test: /not leader/i, kind: 'not-leader', say: () => 'the request went to a member that is not the leader' },
+  { test: /database space exceeded|NOSPACE/i, kind: 'nospace', say: () => 'database space exceeded (NOSPACE): only reads and deletes are allowed; compact, defragment, then disarm the alarm' },
+  { test: /member not found|NotFound/i, kind: 'not-found', say: () => 'member not found: it may have been removed already' },
+  { test: /request timed out|no leader|leader changed|timed out, possibly due to connection lost|unhealthy cluster/i, kind: 'no-quorum', say: (r) => `the cluster did not commit the request (${short(r)}): quorum lost or leader election under way` },
+  { test: /No connection established|Connection dropped|UNAVAILABLE|Unavailable|socket hang up|ECONNRESET|write after end|closed/i, kind: 'unreachable', say: (r, w) => `no connection${w}: ${short(r)}` },
+];
+
+function short(raw: string): string {
+  const cleaned = raw
+    .replace(/^\d+ [A-Z_]+: /, '')
+    .replace(/^(GRPC|Etcd)\w*Error: /, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return cleaned.length > 140 ? cleaned.slice(0, 137) + '...' : cleaned;
+}
+
+/** Classify an error; `endpoint` is named in the message when given. */
+export function classifyError(error: unknown, endpoint?: string): Classified {
+  const e: ErrorLike = typeof error === 'object' && error !== null ? (error as ErrorLike) : { message: String(error) };
+  const raw = `${e.name ?? ''}: ${e.message ?? String(error)}`;
+  const where = endpoint ? ` at ${endpoint}` : '';
+  for (const rule of RULES) {
+    if (rule.test.test(raw)) return { kind: rule.kind, message: rule.say(e.message ?? raw, where) };
+  }
+  return { kind: 'unknown', message: `${short(e.message ?? raw)}${where ? ` (${endpoint})` : ''}` };
+}

@@ -1,0 +1,185 @@
+/**
+ * The etcd3 implementation of the cluster gateway: one client per member endpoint (a multi-host
+ * client sends each call to a random host), the circuit breaker and retries off so that real errors
+ * reach the screen, and a deadline on every call (etcd3 never reads dialTimeout).
+ */
+import { readFileSync } from 'node:fs';
+import { Etcd3, type IOptions } from 'etcd3';
+import { noop } from 'cockatiel';
+import type { Alarm, AlarmType, Member, MemberStatus } from '../domain/types.js';
+import type { ConnectionSettings } from '../domain/config.js';
+import { ClusterError, ConfigError } from '../domain/errors.js';
+import type { ClusterGateway, MemberListResult } from './gateway.js';
+import { classifyError } from './classify.js';
+
+export interface Deadlines {
+  /** Status, member list, alarms: the calls of a refresh round. */
+  statusMs: number;
+  /** Membership changes, move leader, compaction. */
+  commandMs: number;
+  /** Defragment and snapshot: sized to the DB by the caller. */
+  longMs: number;
+}
+
+interface Credentials {
+  rootCertificate: Buffer;
+  privateKey?: Buffer;
+  certChain?: Buffer;
+}
+
+function readTls(settings: ConnectionSettings): Credentials | undefined {
+  const { cacert, cert, key } = settings.tls;
+  if (!cacert && !cert && !key) return undefined;
+  const read = (path: string, flag: string) => {
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new ConfigError(`${flag}: cannot read ${path} (${(error as Error).message})`);
+    }
+  };
+  // Without a CA given, verify against the system roots, as etcdctl does.
+  const rootCertificate = cacert ? read(cacert, '--cacert') : Buffer.alloc(0);
+  return {
+    rootCertificate,
+    privateKey: key ? read(key, '--key') : undefined,
+    certChain: cert ? read(cert, '--cert') : undefined,
+  };
+}
+
+export class EtcdGateway implements ClusterGateway {
+  private readonly clients = new Map<string, Etcd3>();
+  private readonly seeds: string[];
+  private readonly credentials?: Credentials;
+
+  constructor(
+    private readonly settings: ConnectionSettings,
+    readonly deadlines: Deadlines,
+  ) {
+    this.seeds = [...settings.endpoints];
+    this.credentials = readTls(settings);
+    for (const url of this.seeds) this.client(url);
+  }
+
+  /** The client for one endpoint, created on first use. */
+  client(url: string): Etcd3 {
+    let c = this.clients.get(url);
+    if (!c) {
+      c = new Etcd3(this.options(url));
+      this.clients.set(url, c);
+    }
+    return c;
+  }
+
+  private options(url: string): IOptions {
+    const deadline = () => ({ deadline: Date.now() + this.deadlines.statusMs });
+    const options: IOptions = {
+      hosts: [url],
+      faultHandling: { host: () => noop, global: noop },
+      grpcOptions: {
+        // Reconnect soon after a member comes back (the default backoff grows to 120 s).
+        'grpc.initial_reconnect_backoff_ms': 300,
+        'grpc.max_reconnect_backoff_ms': 2000,
+        'grpc.min_reconnect_backoff_ms': 200,
+      },
+      defaultCallOptions: deadline,
+    };
+    if (this.credentials) {
+      // etcd3 passes credentials to grpc.credentials.createSsl: an empty root buffer means system roots.
+      options.credentials = {
+        rootCertificate: this.credentials.rootCertificate.length ? this.credentials.rootCertificate : (undefined as unknown as Buffer),
+        privateKey: this.credentials.privateKey,
+        certChain: this.credentials.certChain,
+      };
+    }
+    if (this.settings.user) {
+      options.auth = { username: this.settings.user, password: this.settings.password ?? '', callOptions: deadline };
+    }
+    return options;
+  }
+
+  private async call<T>(url: string, fn: (client: Etcd3) => Promise<T>): Promise<T> {
+    try {
+      return await fn(this.client(url));
+    } catch (error) {
+      const c = classifyError(error, url);
+      throw new ClusterError(c.message, c.kind);
+    }
+  }
+
+  private async any<T>(fn: (client: Etcd3, url: string) => Promise<T>): Promise<T> {
+    const urls = [...this.clients.keys()];
+    try {
+      return await Promise.any(urls.map((url) => this.call(url, (c) => fn(c, url))));
+    } catch (error) {
+      const errors = error instanceof AggregateError ? (error.errors as ClusterError[]) : [error as ClusterError];
+      // Prefer the most telling error: auth and TLS before plain unreachability.
+      const order = ['auth', 'tls', 'no-quorum', 'nospace', 'timeout', 'unreachable'];
+      errors.sort((a, b) => rank(order, a.kind) - rank(order, b.kind));
+      const first = errors[0];
+      throw new ClusterError(errors.length > 1 ? `${first.message} (and ${errors.length - 1} more endpoint${errors.length > 2 ? 's' : ''} failed)` : first.message, first.kind ?? 'unknown');
+    }
+  }
+
+  async memberList(): Promise<MemberListResult> {
+    return this.any(async (c) => {
+      const res = await c.cluster.memberList({}, { deadline: Date.now() + this.deadlines.statusMs });
+      const members: Member[] = (res.members ?? []).map((m) => ({
+        id: String(m.ID),
+        name: m.name ?? '',
+        peerURLs: m.peerURLs ?? [],
+        clientURLs: m.clientURLs ?? [],
+        isLearner: Boolean(m.isLearner),
+      }));
+      return { clusterId: String(res.header?.cluster_id ?? ''), memberId: String(res.header?.member_id ?? ''), members };
+    });
+  }
+
+  async status(clientURL: string): Promise<MemberStatus> {
+    return this.call(clientURL, async (c) => {
+      const s = await c.maintenance.status({ deadline: Date.now() + this.deadlines.statusMs });
+      return {
+        version: s.version,
+        dbSize: Number(s.dbSize),
+        dbSizeInUse: Number(s.dbSizeInUse),
+        leader: String(s.leader),
+        raftIndex: Number(s.raftIndex),
+        raftTerm: Number(s.raftTerm),
+        raftAppliedIndex: Number(s.raftAppliedIndex),
+        isLearner: Boolean(s.isLearner),
+        errors: s.errors ?? [],
+        memberId: String(s.header?.member_id ?? ''),
+        clusterId: String(s.header?.cluster_id ?? ''),
+      };
+    });
+  }
+
+  async alarms(): Promise<Alarm[]> {
+    return this.any(async (c) => {
+      const res = await c.maintenance.alarm({ action: 'Get', memberID: 0, alarm: 'None' }, { deadline: Date.now() + this.deadlines.statusMs });
+      return (res.alarms ?? [])
+        .map((a) => ({ memberId: String(a.memberID), alarm: String(a.alarm).toUpperCase() as AlarmType }))
+        .filter((a) => a.alarm === 'NOSPACE' || a.alarm === 'CORRUPT');
+    });
+  }
+
+  syncEndpoints(clientURLs: string[]): void {
+    const keep = new Set([...this.seeds, ...clientURLs]);
+    for (const url of clientURLs) this.client(url);
+    for (const [url, c] of this.clients) {
+      if (!keep.has(url)) {
+        c.close();
+        this.clients.delete(url);
+      }
+    }
+  }
+
+  close(): void {
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+  }
+}
+
+function rank(order: string[], kind: string | undefined): number {
+  const i = order.indexOf(kind ?? '');
+  return i < 0 ? order.length : i;
+}

@@ -1,0 +1,22 @@
+/** The cluster gateway: the one narrow interface through which everything talks to etcd. */
+import type { Alarm, Member, MemberId, MemberStatus } from '../domain/types.js';
+
+export interface MemberListResult {
+  clusterId: string;
+  /** The member that answered. */
+  memberId: MemberId;
+  members: Member[];
+}
+
+export interface ClusterGateway {
+  /** Linearizable member list from any member that answers (fails without quorum). */
+  memberList(): Promise<MemberListResult>;
+  /** Status of the member behind one client URL (its local view). Deadline: the status deadline. */
+  status(clientURL: string): Promise<MemberStatus>;
+  /** Active alarms, from any member that answers. */
+  alarms(): Promise<Alarm[]>;
+  /** Keep one client per member: open clients for these URLs, close the ones no longer listed. */
+  syncEndpoints(clientURLs: string[]): void;
+  /** Close every client. */
+  close(): void;
+}

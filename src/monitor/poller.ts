@@ -1,0 +1,162 @@
+/**
+ * The poller: keeps the cluster view fresh, outside React. Every interval it asks for the member
+ * list, the alarms and each member's status, each call independent and bounded by its deadline, with
+ * an in-flight guard (never two calls at once for the same thing), so a hung member costs the others
+ * nothing. Results arriving together are handed over in one batch, so the screen redraws once a round.
+ */
+import type { Member, MemberId } from '../domain/types.js';
+import type { ClusterGateway } from '../cluster/gateway.js';
+import type { Refresh } from '../health/view.js';
+import { ClusterError } from '../domain/errors.js';
+
+export type RefreshSink = (batch: Refresh[]) => void;
+
+const BATCH_WINDOW_MS = 15;
+
+function failure(error: unknown): { error: string; kind: ClusterError['kind'] } {
+  if (error instanceof ClusterError) return { error: error.message, kind: error.kind };
+  return { error: (error as Error)?.message ?? String(error), kind: 'unknown' };
+}
+
+/** The endpoint to probe a member through (its first client URL), if it has one. */
+export function probeURL(member: Member): string | undefined {
+  return member.clientURLs[0];
+}
+
+export class Poller {
+  private timer?: NodeJS.Timeout;
+  private flushTimer?: NodeJS.Timeout;
+  private pending: Refresh[] = [];
+  private readonly inFlight = new Set<string>();
+  private members: Member[] = [];
+  private stopped = true;
+
+  constructor(
+    private readonly gateway: ClusterGateway,
+    private readonly sink: RefreshSink,
+    private intervalMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.tick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.timer = undefined;
+    this.flushTimer = undefined;
+  }
+
+  setIntervalMs(ms: number): void {
+    this.intervalMs = ms;
+  }
+
+  /** Refresh now (and then on the usual schedule). */
+  refreshNow(): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.tick();
+  }
+
+  private tick(): void {
+    this.round();
+    this.timer = setTimeout(() => this.tick(), this.intervalMs);
+    this.timer.unref?.();
+  }
+
+  private guarded(key: string, work: () => Promise<Refresh>): void {
+    if (this.inFlight.has(key)) return;
+    this.inFlight.add(key);
+    work()
+      .then((r) => this.push(r))
+      .finally(() => this.inFlight.delete(key));
+  }
+
+  private round(): void {
+    this.guarded('members', async () => {
+      const at = this.now();
+      try {
+        const res = await this.gateway.memberList();
+        this.members = res.members;
+        this.gateway.syncEndpoints(res.members.map(probeURL).filter((u): u is string => !!u));
+        return { type: 'membership', at: this.now(), result: { ok: true, clusterId: res.clusterId, members: res.members } };
+      } catch (error) {
+        return { type: 'membership', at, result: { ok: false, ...failure(error) } };
+      }
+    });
+    this.guarded('alarms', async () => {
+      try {
+        const alarms = await this.gateway.alarms();
+        return { type: 'alarms', at: this.now(), result: { ok: true, alarms } };
+      } catch (error) {
+        return { type: 'alarms', at: this.now(), result: { ok: false, ...failure(error) } };
+      }
+    });
+    for (const m of this.members) {
+      const url = probeURL(m);
+      if (url) this.guarded(`status:${m.id}`, () => probeMember(this.gateway, m.id, url, this.now));
+    }
+  }
+
+  private push(r: Refresh): void {
+    if (this.stopped) return;
+    this.pending.push(r);
+    // A new member list means new members to probe: probe them without waiting for the next tick.
+    if (r.type === 'membership' && r.result.ok) {
+      for (const m of r.result.members) {
+        const url = probeURL(m);
+        if (url) this.guarded(`status:${m.id}`, () => probeMember(this.gateway, m.id, url, this.now));
+      }
+    }
+    if (!this.flushTimer) {
+      this.flushTimer = setTimeout(() => this.flush(), BATCH_WINDOW_MS);
+    }
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length > 0 && !this.stopped) this.sink(batch);
+  }
+}
+
+/** Probe one member's status, timing the call. */
+export async function probeMember(gateway: ClusterGateway, memberId: MemberId, url: string, now: () => number = Date.now): Promise<Refresh> {
+  const started = performance.now();
+  try {
+    const status = await gateway.status(url);
+    return { type: 'probe', at: now(), memberId, probe: { ok: true, status, latencyMs: performance.now() - started, at: now() } };
+  } catch (error) {
+    return { type: 'probe', at: now(), memberId, probe: { ok: false, ...failure(error), latencyMs: performance.now() - started, at: now() } };
+  }
+}
+
+/** One complete round, for the one-shot `status` command: member list, then every status and the alarms. */
+export async function pollOnce(gateway: ClusterGateway, now: () => number = Date.now): Promise<Refresh[]> {
+  const refreshes: Refresh[] = [];
+  let members: Member[] = [];
+  try {
+    const res = await gateway.memberList();
+    members = res.members;
+    gateway.syncEndpoints(members.map(probeURL).filter((u): u is string => !!u));
+    refreshes.push({ type: 'membership', at: now(), result: { ok: true, clusterId: res.clusterId, members } });
+  } catch (error) {
+    refreshes.push({ type: 'membership', at: now(), result: { ok: false, ...failure(error) } });
+    return refreshes;
+  }
+  const probes = members.flatMap((m) => {
+    const url = probeURL(m);
+    return url ? [probeMember(gateway, m.id, url, now)] : [];
+  });
+  const alarms = gateway
+    .alarms()
+    .then((list): Refresh => ({ type: 'alarms', at: now(), result: { ok: true, alarms: list } }))
+    .catch((error): Refresh => ({ type: 'alarms', at: now(), result: { ok: false, ...failure(error) } }));
+  refreshes.push(...(await Promise.all([...probes, alarms])));
+  return refreshes;
+}

@@ -1,0 +1,63 @@
+/**
+ * A console session: one gateway and one poller for the current context, feeding the store.
+ * Switching context closes both and starts again on the new settings.
+ */
+import type { ConnectionSettings } from '../domain/config.js';
+import type { ClusterGateway } from '../cluster/gateway.js';
+import type { AppStore, ConnectionInfo } from '../store/store.js';
+import { Poller } from './poller.js';
+
+export type GatewayFactory = (settings: ConnectionSettings) => ClusterGateway;
+
+export function connectionInfo(settings: ConnectionSettings): ConnectionInfo {
+  return {
+    contextName: settings.contextName,
+    endpoints: settings.endpoints,
+    readOnly: settings.readOnly,
+    refreshMs: settings.refreshMs,
+    secure: settings.endpoints.some((e) => e.startsWith('https://')),
+    user: settings.user,
+  };
+}
+
+export class Session {
+  private gateway?: ClusterGateway;
+  private poller?: Poller;
+
+  constructor(
+    private readonly store: AppStore,
+    private readonly makeGateway: GatewayFactory,
+    private readonly loadContext: (name: string) => Promise<ConnectionSettings>,
+  ) {}
+
+  start(settings: ConnectionSettings): void {
+    this.stop();
+    this.store.getState().resetView(connectionInfo(settings), settings.quotaBytes ? { quotaBytes: settings.quotaBytes } : {});
+    this.gateway = this.makeGateway(settings);
+    this.poller = new Poller(this.gateway, (batch) => this.store.getState().applyBatch(batch), settings.refreshMs);
+    this.poller.start();
+  }
+
+  refreshNow(): void {
+    this.poller?.refreshNow();
+  }
+
+  /** Switch to a named context; on a bad context say why and keep the current one. */
+  async switchContext(name: string): Promise<void> {
+    const say = this.store.getState().say;
+    try {
+      const settings = await this.loadContext(name);
+      this.start(settings);
+      say(`switched to context ${name}`);
+    } catch (error) {
+      say(`cannot switch to ${name}: ${(error as Error).message}`, 'error');
+    }
+  }
+
+  stop(): void {
+    this.poller?.stop();
+    this.gateway?.close();
+    this.poller = undefined;
+    this.gateway = undefined;
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * The one store: plain data and actions, made by a factory so each test gets its own. The poller
+ * writes refresh batches into it; screens select the few fields they show.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { HealthOptions, Member } from '../domain/types.js';
+import { DEFAULT_HEALTH_OPTIONS } from '../domain/types.js';
+import { applyRefreshes, emptyView, type ClusterView, type Refresh } from '../health/view.js';
+
+export type ScreenName = 'dashboard' | 'detail' | 'help' | 'events' | 'contexts';
+
+export interface InputState {
+  kind: 'filter' | 'palette';
+  text: string;
+}
+
+export interface Message {
+  text: string;
+  level: 'info' | 'warn' | 'error';
+  at: number;
+}
+
+export interface ConnectionInfo {
+  contextName: string;
+  endpoints: string[];
+  readOnly: boolean;
+  refreshMs: number;
+  secure: boolean;
+  user?: string;
+}
+
+export interface UiState {
+  screen: ScreenName;
+  /** Screens to go back to with esc. */
+  stack: ScreenName[];
+  /** Selected member (by ID, so the selection survives reordering). */
+  selectedId?: string;
+  filter: string;
+  input?: InputState;
+  message?: Message;
+  /** Cursor in the context switcher. */
+  contextCursor: number;
+}
+
+export interface AppState {
+  connection: ConnectionInfo;
+  contexts: string[];
+  health: HealthOptions;
+  view: ClusterView;
+  ui: UiState;
+  startedAt: number;
+  /** Time of the first batch with data, for the start-up figure. */
+  firstDataAt?: number;
+
+  applyBatch(batch: Refresh[]): void;
+  resetView(connection: ConnectionInfo, health?: Partial<HealthOptions>): void;
+  setContexts(names: string[]): void;
+  navigate(screen: ScreenName): void;
+  back(): void;
+  moveSelection(delta: number): void;
+  select(id: string | undefined): void;
+  setInput(input: InputState | undefined): void;
+  setFilter(filter: string): void;
+  say(text: string, level?: Message['level']): void;
+  clearMessage(): void;
+  moveContextCursor(delta: number): void;
+}
+
+export type AppStore = StoreApi<AppState>;
+
+export interface StoreInit {
+  connection: ConnectionInfo;
+  contexts?: string[];
+  health?: Partial<HealthOptions>;
+  now?: () => number;
+}
+
+/** Members as shown: the filter applied (name, hex ID or URL contains the text). */
+export function visibleMembers(state: Pick<AppState, 'view' | 'ui'>): Member[] {
+  const f = state.ui.filter.trim().toLowerCase();
+  const members = [...state.view.members].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  if (!f) return members;
+  return members.filter((m) => {
+    const hex = BigInt(m.id).toString(16);
+    return m.name.toLowerCase().includes(f) || hex.includes(f) || m.clientURLs.some((u) => u.includes(f)) || m.peerURLs.some((u) => u.includes(f));
+  });
+}
+
+export function createAppStore(init: StoreInit): AppStore {
+  const now = init.now ?? Date.now;
+  const health: HealthOptions = { ...DEFAULT_HEALTH_OPTIONS, ...init.health };
+  return createStore<AppState>()((set, get) => ({
+    connection: init.connection,
+    contexts: init.contexts ?? [],
+    health,
+    view: emptyView(health, now()),
+    ui: { screen: 'dashboard', stack: [], filter: '', contextCursor: 0 },
+    startedAt: now(),
+
+    applyBatch(batch) {
+      const state = get();
+      const view = applyRefreshes(state.view, batch, state.health);
+      if (view === state.view) return;
+      const hasData = view.members.length > 0 && Object.keys(view.probes).length > 0;
+      const selectedId = state.ui.selectedId && view.members.some((m) => m.id === state.ui.selectedId) ? state.ui.selectedId : visibleMembers({ view, ui: state.ui })[0]?.id;
+      set({
+        view,
+        ui: selectedId === state.ui.selectedId ? state.ui : { ...state.ui, selectedId },
+        firstDataAt: state.firstDataAt ?? (hasData ? now() : undefined),
+      });
+    },
+    resetView(connection, overrides) {
+      const h = { ...get().health, ...overrides };
+      set({ connection, health: h, view: emptyView(h, now()), firstDataAt: undefined, ui: { ...get().ui, selectedId: undefined, screen: 'dashboard', stack: [] } });
+    },
+    setContexts(names) {
+      set({ contexts: names });
+    },
+    navigate(screen) {
+      const ui = get().ui;
+      if (ui.screen === screen) return;
+      set({ ui: { ...ui, screen, stack: [...ui.stack, ui.screen].slice(-10) } });
+    },
+    back() {
+      const ui = get().ui;
+      if (ui.input) return set({ ui: { ...ui, input: undefined } });
+      if (ui.stack.length === 0) {
+        if (ui.filter) set({ ui: { ...ui, filter: '' } });
+        return;
+      }
+      const stack = ui.stack.slice(0, -1);
+      set({ ui: { ...ui, screen: ui.stack[ui.stack.length - 1], stack } });
+    },
+    moveSelection(delta) {
+      const state = get();
+      const list = visibleMembers(state);
+      if (list.length === 0) return;
+      const i = list.findIndex((m) => m.id === state.ui.selectedId);
+      const next = Math.max(0, Math.min(list.length - 1, (i < 0 ? 0 : i) + delta));
+      set({ ui: { ...state.ui, selectedId: list[next].id } });
+    },
+    select(id) {
+      set({ ui: { ...get().ui, selectedId: id } });
+    },
+    setInput(input) {
+      set({ ui: { ...get().ui, input } });
+    },
+    setFilter(filter) {
+      const state = get();
+      const ui = { ...state.ui, filter };
+      const list = visibleMembers({ view: state.view, ui });
+      set({ ui: { ...ui, selectedId: list.some((m) => m.id === ui.selectedId) ? ui.selectedId : list[0]?.id } });
+    },
+    say(text, level = 'info') {
+      set({ ui: { ...get().ui, message: { text, level, at: now() } } });
+    },
+    clearMessage() {
+      if (get().ui.message) set({ ui: { ...get().ui, message: undefined } });
+    },
+    moveContextCursor(delta) {
+      const { ui, contexts } = get();
+      if (contexts.length === 0) return;
+      set({ ui: { ...ui, contextCursor: Math.max(0, Math.min(contexts.length - 1, ui.contextCursor + delta)) } });
+    },
+  }));
+}

@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyRefreshes, emptyView, type Refresh } from '../../src/health/view.js';
+import { DEFAULT_HEALTH_OPTIONS, type Member } from '../../src/domain/types.js';
+import { member, up, down, IDS } from '../fakes/fixtures.js';
+
+const opts = DEFAULT_HEALTH_OPTIONS;
+const members3 = [member('m1'), member('m2'), member('m3')];
+const list = (members: Member[], at = 1000): Refresh => ({ type: 'membership', at, result: { ok: true, clusterId: '7', members } });
+const probe = (id: string, p = up(), at = 1000): Refresh => ({ type: 'probe', at, memberId: id, probe: p });
+
+function healthyRound(at: number, leader = IDS.m1, term = 2): Refresh[] {
+  return [list(members3, at), ...[IDS.m1, IDS.m2, IDS.m3].map((id) => probe(id, up({ leader, raftTerm: term }, at), at))];
+}
+
+test('the first round records the leader, without counting a change', () => {
+  const v = applyRefreshes(emptyView(opts, 0), healthyRound(1000), opts);
+  assert.equal(v.leader.id, IDS.m1);
+  assert.equal(v.leader.changes, 0);
+  assert.equal(v.verdict.level, 'healthy');
+  assert.deepEqual(v.events.map((e) => e.kind), ['leader-changed']);
+  assert.equal(v.events[0].text, 'leader is m1 (term 2)');
+});
+
+test('leader change, unreachable and back, join and leave, alarms produce events', () => {
+  let v = applyRefreshes(emptyView(opts, 0), healthyRound(1000), opts);
+  v = applyRefreshes(v, [probe(IDS.m1, down('connection refused', 2000), 2000), probe(IDS.m2, up({ leader: IDS.m2, raftTerm: 3 }), 2000), probe(IDS.m3, up({ leader: IDS.m2, raftTerm: 3 }), 2000)], opts);
+  assert.equal(v.leader.id, IDS.m2);
+  assert.equal(v.leader.changes, 1);
+  assert.equal(v.downSince[IDS.m1], 2000);
+  const kinds = v.events.map((e) => e.kind);
+  assert.ok(kinds.includes('member-unreachable'));
+  assert.equal(v.events.find((e) => e.kind === 'leader-changed' && e.at === 2000)?.text, 'leader changed: m1 -> m2 (term 3)');
+
+  v = applyRefreshes(v, [probe(IDS.m1, up({ leader: IDS.m2, raftTerm: 3 }), 3000)], opts);
+  assert.ok(v.events.some((e) => e.kind === 'member-back' && e.at === 3000));
+  assert.equal(v.downSince[IDS.m1], undefined);
+
+  v = applyRefreshes(v, [list([...members3, member('m4', { isLearner: true })], 4000)], opts);
+  assert.ok(v.events.some((e) => e.kind === 'member-joined' && e.text === 'm4 joined as a learner'));
+  v = applyRefreshes(v, [list([...members3, member('m4')], 5000)], opts);
+  assert.ok(v.events.some((e) => e.kind === 'member-promoted'));
+  v = applyRefreshes(v, [list(members3, 6000)], opts);
+  assert.ok(v.events.some((e) => e.kind === 'member-left' && e.text === 'm4 left the cluster'));
+
+  v = applyRefreshes(v, [{ type: 'alarms', at: 7000, result: { ok: true, alarms: [{ memberId: IDS.m3, alarm: 'NOSPACE' }] } }], opts);
+  assert.ok(v.events.some((e) => e.kind === 'alarm-raised'));
+  v = applyRefreshes(v, [{ type: 'alarms', at: 8000, result: { ok: true, alarms: [] } }], opts);
+  assert.ok(v.events.some((e) => e.kind === 'alarm-cleared'));
+});
+
+test('when the member list fails, the last known membership stays and quorum loss is said', () => {
+  let v = applyRefreshes(emptyView(opts, 0), healthyRound(1000), opts);
+  v = applyRefreshes(
+    v,
+    [
+      { type: 'membership', at: 2000, result: { ok: false, error: 'request timed out', kind: 'no-quorum' } },
+      probe(IDS.m2, down('x', 2000), 2000),
+      probe(IDS.m3, down('x', 2000), 2000),
+    ],
+    opts,
+  );
+  assert.equal(v.members.length, 3);
+  assert.equal(v.verdict.level, 'critical');
+  assert.ok(v.events.some((e) => e.kind === 'quorum-lost'));
+  assert.ok(v.verdict.reasons.some((r) => /showing the last known membership/.test(r.text)));
+});
+
+test('history keeps the last samples for sparklines', () => {
+  let v = applyRefreshes(emptyView(opts, 0), healthyRound(1000), opts);
+  for (let i = 0; i < 70; i++) v = applyRefreshes(v, [probe(IDS.m1, up({ raftIndex: 100 + i }), 2000 + i)], opts);
+  assert.equal(v.history[IDS.m1].raftIndex.length, 60);
+  assert.equal(v.history[IDS.m1].raftIndex.at(-1), 169);
+});
+
+test('probes of members that left are dropped', () => {
+  let v = applyRefreshes(emptyView(opts, 0), healthyRound(1000), opts);
+  v = applyRefreshes(v, [list([member('m1'), member('m2')], 2000)], opts);
+  assert.equal(v.probes[IDS.m3], undefined);
+});
