@@ -3,11 +3,12 @@
  * screen's bindings, then global ones), and the current screen. Screens only read the store and
  * dispatch commands.
  */
+import { useMemo } from 'react';
 import { Box, Text, useInput, useStdin } from 'ink';
 import { StoreContext, RegistryContext, useAppStore } from './context.js';
 import type { AppStore } from '../src/store/store.js';
-import { parsePalette, runCommand, type CommandContext, type CommandRegistry } from '../src/commands/registry.js';
-import { keyName } from './keys.js';
+import { CommandRegistry, parsePalette, runCommand, type CommandContext } from '../src/commands/registry.js';
+import { keyNames } from './keys.js';
 import { Header } from './components/Header.js';
 import { Footer } from './components/Footer.js';
 import { Dashboard } from './dashboard/Dashboard.js';
@@ -18,8 +19,11 @@ import { Contexts } from './contexts/Contexts.js';
 
 export interface AppProps {
   store: AppStore;
-  registry: CommandRegistry;
   actions: Omit<CommandContext, 'store'>;
+}
+
+interface DispatcherProps extends AppProps {
+  registry: CommandRegistry;
 }
 
 function handleInputLine(ctx: CommandContext, registry: CommandRegistry, name: string, raw: string): void {
@@ -44,24 +48,28 @@ function handleInputLine(ctx: CommandContext, registry: CommandRegistry, name: s
   let text = input.text;
   if (name === 'backspace') text = text.slice(0, -1);
   else if (name === 'tab' && input.kind === 'palette') text = registry.complete(text)[0]?.id ?? text;
-  else if (raw && !/[\x00-\x1f]/.test(raw)) text += raw;
+  else if (raw && [...raw].every((ch) => ch >= ' ')) text += raw;
   else return;
   state.setInput({ ...input, text });
   if (input.kind === 'filter') state.setFilter(text);
 }
 
-function Dispatcher({ store, registry, actions }: AppProps) {
+function Dispatcher({ store, registry, actions }: DispatcherProps) {
   const { isRawModeSupported } = useStdin();
   useInput(
     (input, key) => {
-      const name = keyName(input, key);
-      if (!name) return;
       const ctx: CommandContext = { store, ...actions };
-      const state = store.getState();
-      if (state.ui.input) return handleInputLine(ctx, registry, name, input);
-      state.clearMessage();
-      const command = registry.forKey(name, state.ui.screen);
-      if (command) runCommand(command, ctx);
+      const names = keyNames(input, key);
+      for (const name of names) {
+        const state = store.getState();
+        if (state.ui.input) {
+          handleInputLine(ctx, registry, name, names.length > 1 ? (name.length === 1 ? name : '') : input);
+          continue;
+        }
+        state.clearMessage();
+        const command = registry.forKey(name, state.ui.screen);
+        if (command) runCommand(command, ctx);
+      }
     },
     { isActive: isRawModeSupported === true },
   );
@@ -84,19 +92,28 @@ function CurrentScreen() {
   }
 }
 
+/** The registry follows the connection's read-only setting (a context switch can change it). */
+function Console(props: AppProps) {
+  const readOnly = useAppStore((s) => s.connection.readOnly);
+  const registry = useMemo(() => new CommandRegistry({ readOnly }), [readOnly]);
+  return (
+    <RegistryContext.Provider value={registry}>
+      <Box flexDirection="column">
+        <Header />
+        <CurrentScreen />
+        <Box marginTop={1}>
+          <Footer />
+        </Box>
+        <Dispatcher {...props} registry={registry} />
+      </Box>
+    </RegistryContext.Provider>
+  );
+}
+
 export function App(props: AppProps) {
   return (
     <StoreContext.Provider value={props.store}>
-      <RegistryContext.Provider value={props.registry}>
-        <Box flexDirection="column">
-          <Header />
-          <CurrentScreen />
-          <Box marginTop={1}>
-            <Footer />
-          </Box>
-          <Dispatcher {...props} />
-        </Box>
-      </RegistryContext.Provider>
+      <Console {...props} />
     </StoreContext.Provider>
   );
 }

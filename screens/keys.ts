@@ -16,3 +16,17 @@ export function keyName(input: string, key: Key): string | undefined {
   if (key.ctrl && input) return `ctrl+${input}`;
   return input || undefined;
 }
+
+const CHAR_KEYS: Record<string, string> = { '\r': 'enter', '\n': 'enter', '\t': 'tab', '\x7f': 'backspace', '\b': 'backspace', '\x1b': 'escape' };
+
+/**
+ * Key names of one input event. Keys typed faster than the terminal is read (or pasted) arrive
+ * together, e.g. "j\r": split them so each acts as if typed alone.
+ */
+export function keyNames(input: string, key: Key): string[] {
+  if (input.length <= 1 || key.ctrl || key.meta || input.startsWith('\x1b')) {
+    const name = keyName(input, key);
+    return name ? [name] : [];
+  }
+  return [...input].map((ch) => CHAR_KEYS[ch] ?? ch);
+}

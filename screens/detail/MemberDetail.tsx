@@ -45,7 +45,7 @@ export function MemberDetail() {
       <Field label="lag behind leader" value={row.lag} tone={row.lagTone} />
       <Field label="leader (its view)" value={probe?.ok ? (probe.status.leader === '0' ? 'none' : BigInt(probe.status.leader).toString(16)) : '-'} tone={row.disagrees ? 'warn' : undefined} />
       <Field label="status latency" value={row.latency} />
-      <Field label="last answered" value={lastSeen ? `${formatDuration(now - lastSeen)} ago` : 'never'} />
+      <Field label="last answered" value={lastSeen ? `${formatDuration(Math.max(0, now - lastSeen))} ago` : 'never'} />
       <Field label="errors" value={row.errors || 'none'} tone={row.errors ? 'crit' : 'ok'} />
       <Box marginTop={1} flexDirection="column">
         <Text>

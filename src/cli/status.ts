@@ -78,7 +78,7 @@ export function statusText(view: ClusterView, health: HealthOptions, now: number
     view.clusterId ? `cluster ${hexId(view.clusterId)}` : 'cluster: unknown',
     view.members.length ? table : `no member list: ${view.membershipError?.error ?? 'no answer'}`,
     '',
-    `alarms: ${view.alarmsError ? `unknown (${view.alarmsError})` : view.alarms.length ? view.alarms.map((a) => `${a.alarm} on ${memberLabel(view.members.find((m) => m.id === a.memberId), a.memberId)}`).join(', ') : 'none'}`,
+    `alarms: ${!view.loaded ? 'unknown' : view.alarmsError ? `unknown (${view.alarmsError})` : view.alarms.length ? view.alarms.map((a) => `${a.alarm} on ${memberLabel(view.members.find((m) => m.id === a.memberId), a.memberId)}`).join(', ') : 'none'}`,
     `verdict: ${view.verdict.summary}`,
     ...view.verdict.reasons.map((r) => `  ${mark[r.level]} ${r.text}`),
   ];

@@ -58,7 +58,10 @@ export class Sandbox {
   readonly members: SandboxMember[] = [];
   readonly dir: string;
   private readonly token = `etcd-tui-sandbox-${process.pid}-${Date.now()}`;
-  private readonly onExit = () => this.killAll();
+  private readonly onExit = () => {
+    this.killAll();
+    rmSync(this.dir, { recursive: true, force: true });
+  };
 
   private constructor(readonly binary: string) {
     this.dir = mkdtempSync(join(tmpdir(), 'etcd-tui-sandbox-'));
@@ -139,7 +142,7 @@ export class Sandbox {
   }
 
   /** Stop every member (SIGTERM, then SIGKILL after a bound) and remove the temporary directory. */
-  async stop(timeoutMs = 5000): Promise<void> {
+  async stop(timeoutMs = 3000): Promise<void> {
     const alive = this.members.filter((m) => m.process.exitCode === null && m.process.signalCode === null);
     await Promise.all(
       alive.map(

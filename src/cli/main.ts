@@ -1,0 +1,155 @@
+#!/usr/bin/env node
+/**
+ * The `etcd-tui` entry point: parse flags, resolve the connection settings, then open the console,
+ * print a one-shot status, or start the sandbox. Bad input ends with one line and exit code 4.
+ */
+import { readFileSync } from 'node:fs';
+import { HELP_TEXT, parseArgs, type CliFlags } from './args.js';
+import { loadSettings } from './config.js';
+import { promptPassword } from './prompt.js';
+import { listContexts, parseContextsFile, defaultContextsPath } from './contexts.js';
+import { ConfigError, ClusterError } from '../domain/errors.js';
+import type { ConnectionSettings } from '../domain/config.js';
+import { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_REFRESH_MS } from '../domain/config.js';
+import { DEFAULT_HEALTH_OPTIONS } from '../domain/types.js';
+import { EtcdGateway } from '../cluster/etcd-gateway.js';
+import { deadlinesFor } from './deadlines.js';
+import { EXIT, collectStatus, exitCodeFor, statusJson, statusText } from './status.js';
+import { Sandbox } from '../sandbox/sandbox.js';
+import { waitForSandbox } from '../sandbox/ready.js';
+import { homedir } from 'node:os';
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function resolve(flags: CliFlags, env: NodeJS.ProcessEnv): Promise<ConnectionSettings> {
+  const { settings, needsPassword } = await loadSettings(flags, env);
+  if (needsPassword) {
+    settings.password = await promptPassword(`Password for ${settings.user}: `, { input: process.stdin, output: process.stderr, user: settings.user });
+  }
+  return settings;
+}
+
+/** Names of the contexts in the contexts file (none when there is no file). */
+function contextNames(flags: CliFlags, env: NodeJS.ProcessEnv): string[] {
+  const path = flags.config ?? defaultContextsPath(env, homedir());
+  try {
+    return listContexts(parseContextsFile(readFileSync(path, 'utf8'), path)).map((c) => c.name);
+  } catch {
+    return [];
+  }
+}
+
+/** Settings of a named context for the in-console switcher: the context rules, not ETCDCTL_* variables. */
+function contextLoader(flags: CliFlags, env: NodeJS.ProcessEnv) {
+  return async (name: string) => {
+    const { settings, needsPassword } = await loadSettings({ config: flags.config, context: name, readOnly: flags.readOnly || undefined }, env);
+    if (needsPassword) throw new ConfigError(`context ${name} has user ${settings.user} but no password: set ETCDCTL_PASSWORD before starting etcd-tui`);
+    return settings;
+  };
+}
+
+function requireTerminal(): void {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    throw new ConfigError('the console needs an interactive terminal (stdin and stdout); in scripts use `etcd-tui status [--json]`');
+  }
+}
+
+async function openConsole(settings: ConnectionSettings, flags: CliFlags, env: NodeJS.ProcessEnv, greeting?: string): Promise<void> {
+  requireTerminal();
+  const { runConsole } = await import('./console.js');
+  await runConsole({ settings, contexts: contextNames(flags, env), loadContext: contextLoader(flags, env), greeting });
+}
+
+async function status(flags: CliFlags, env: NodeJS.ProcessEnv): Promise<number> {
+  const settings = await resolve(flags, env);
+  const gateway = new EtcdGateway(settings, deadlinesFor(settings));
+  try {
+    const health = { ...DEFAULT_HEALTH_OPTIONS, ...(settings.quotaBytes ? { quotaBytes: settings.quotaBytes } : {}) };
+    const view = await collectStatus(gateway, health);
+    const now = Date.now();
+    process.stdout.write(flags.json ? JSON.stringify(statusJson(view, health, now), null, 2) + '\n' : statusText(view, health, now) + '\n');
+    return exitCodeFor(view);
+  } finally {
+    gateway.close();
+  }
+}
+
+async function sandbox(flags: CliFlags, env: NodeJS.ProcessEnv): Promise<number> {
+  const count = flags.members ?? 3;
+  process.stderr.write(`starting a ${count}-member etcd sandbox on loopback...\n`);
+  const box = await Sandbox.start(count);
+  const stop = () => void box.stop().finally(() => process.exit(130));
+  process.once('SIGTERM', stop);
+  process.once('SIGHUP', stop);
+  process.once('SIGINT', stop);
+  try {
+    const settings: ConnectionSettings = {
+      contextName: 'sandbox',
+      endpoints: box.endpoints,
+      tls: {},
+      dialTimeoutMs: flags.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
+      commandTimeoutMs: flags.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+      refreshMs: flags.refreshMs ?? DEFAULT_REFRESH_MS,
+      readOnly: flags.readOnly ?? false,
+      quotaBytes: flags.quotaBytes,
+    };
+    await waitForSandbox(box, settings, 30_000);
+    await openConsole(settings, flags, env, `sandbox in ${box.dir}; members stop when you quit (q)`);
+    return 0;
+  } finally {
+    await box.stop();
+  }
+}
+
+async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const args = parseArgs(argv);
+  if (args.help) {
+    process.stdout.write(HELP_TEXT + '\n');
+    return 0;
+  }
+  if (args.version) {
+    process.stdout.write(`etcd-tui ${version()}\n`);
+    return 0;
+  }
+  const [command, ...rest] = args.command;
+  if (rest.length > 0) throw new ConfigError(`${command}: unexpected argument "${rest[0]}" (see etcd-tui --help)`);
+  switch (command) {
+    case undefined:
+      requireTerminal();
+      await openConsole(await resolve(args.flags, env), args.flags, env);
+      return 0;
+    case 'status':
+      return status(args.flags, env);
+    case 'sandbox':
+      return sandbox(args.flags, env);
+    case 'help':
+      process.stdout.write(HELP_TEXT + '\n');
+      return 0;
+    default:
+      throw new ConfigError(`unknown command "${command}" (commands: status, sandbox; see etcd-tui --help)`);
+  }
+}
+
+main(process.argv.slice(2), process.env).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`etcd-tui: ${error.message}\n`);
+      process.exitCode = EXIT.usage;
+    } else if (error instanceof ClusterError) {
+      process.stderr.write(`etcd-tui: ${error.message}\n`);
+      process.exitCode = EXIT.unreachable;
+    } else {
+      process.stderr.write(`etcd-tui: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+      process.exitCode = 70;
+    }
+  },
+);
