@@ -1,0 +1,42 @@
+/** A fake cluster gateway for screen tests: members and statuses held in memory, hangs on demand. */
+import type { ClusterGateway, MemberListResult } from '../../src/cluster/gateway.js';
+import type { Alarm, Member, MemberStatus } from '../../src/domain/types.js';
+import { ClusterError } from '../../src/domain/errors.js';
+import { member, status, IDS } from './fixtures.js';
+
+export class FakeGateway implements ClusterGateway {
+  members: Member[] = [member('m1'), member('m2'), member('m3')];
+  statuses = new Map<string, MemberStatus>();
+  down = new Set<string>();
+  alarmList: Alarm[] = [];
+  clusterId = '14841639068965178418';
+  calls: string[] = [];
+  closed = false;
+
+  constructor() {
+    for (const m of this.members) this.statuses.set(m.clientURLs[0], status({ memberId: m.id, leader: IDS.m1 }));
+  }
+
+  async memberList(): Promise<MemberListResult> {
+    this.calls.push('memberList');
+    return { clusterId: this.clusterId, memberId: IDS.m1, members: this.members };
+  }
+
+  async status(url: string): Promise<MemberStatus> {
+    this.calls.push(`status ${url}`);
+    if (this.down.has(url)) throw new ClusterError(`connection refused at ${url}: is etcd running and listening there?`, 'unreachable');
+    const s = this.statuses.get(url);
+    if (!s) throw new ClusterError(`no such endpoint ${url}`, 'unreachable');
+    return s;
+  }
+
+  async alarms(): Promise<Alarm[]> {
+    return this.alarmList;
+  }
+
+  syncEndpoints(): void {}
+
+  close(): void {
+    this.closed = true;
+  }
+}
