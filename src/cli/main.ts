@@ -136,6 +136,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   }
 }
 
+// Node's deprecation warnings (DEP0123 for TLS to an IP address) are noise for operators and
+// would corrupt the console's screen.
+process.noDeprecation = true;
+
 main(process.argv.slice(2), process.env).then(
   (code) => {
     process.exitCode = code;
