@@ -1,0 +1,130 @@
+/**
+ * End to end: the built etcd-tui in a real terminal (tmux), keys sent as a person types them,
+ * the screen read back, against a real 3-member cluster.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startCluster, type TestCluster } from '../harness/cluster.js';
+import { startTmux, type TmuxSession } from '../harness/tmux.js';
+import { repoRoot } from '../harness/binaries.js';
+import { idToHex } from '../harness/json.js';
+import { isAlive } from '../harness/registry.js';
+import { waitFor } from '../harness/wait.js';
+
+const BIN = join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
+
+function etcdTui(args: string[], env: Record<string, string | undefined> = {}): TmuxSession {
+  assert.ok(existsSync(BIN), `built binary at ${BIN} (run npm run build)`);
+  return startTmux({ cmd: [process.execPath, BIN, ...args], env: { ETCDCTL_ENDPOINTS: undefined, XDG_CONFIG_HOME: '/nonexistent', ...env }, cols: 180, rows: 50 });
+}
+
+describe('the console against a real cluster', () => {
+  let cluster: TestCluster;
+  let tui: TmuxSession | undefined;
+  before(async () => {
+    cluster = await startCluster({ members: 3, version: '3.4' });
+  });
+  after(async () => {
+    await tui?.stop();
+    await cluster?.stop();
+  });
+
+  test('members, the leader mark, help, a member detail, a leader change, and quit', async () => {
+    const ids = await cluster.memberIds();
+    const leader = await cluster.leaderName();
+    tui = etcdTui(['--endpoints', cluster.endpoints[0], '--refresh', '300ms']);
+    let screen = await tui.waitForText(/HEALTHY\s+3 voters, 3 healthy, tolerates 1 failure/, 15_000);
+    for (const m of cluster.members) {
+      assert.match(screen, new RegExp(`${m.name}\\s+${idToHex(ids.get(m.name)!)}`), `row of ${m.name}`);
+    }
+    assert.match(screen, new RegExp(`${leader}\\s+${idToHex(ids.get(leader)!)}\\s+leader ★`), 'leader mark');
+    assert.match(screen, new RegExp(`Leader ${leader} \\(${idToHex(ids.get(leader)!)}\\)`));
+
+    tui.send('?');
+    screen = await tui.waitForText('HELP: keys', 5000);
+    assert.match(screen, /:detail/);
+    assert.match(screen, /:quit/);
+    tui.send('Escape');
+    await tui.waitForText('MEMBERS (3)', 5000);
+
+    // Select the leader's row (rows are sorted by name) and open its detail.
+    const index = cluster.members.map((m) => m.name).sort().indexOf(leader);
+    for (let i = 0; i < index; i++) tui.send('j');
+    tui.send('Enter');
+    screen = await tui.waitForText(`MEMBER ${leader} (${idToHex(ids.get(leader)!)})`, 5000);
+    assert.match(screen, new RegExp(`decimal ID\\s+${ids.get(leader)}`));
+    assert.match(screen, /role\s+leader/);
+    assert.match(screen, /index history\s+\S+/);
+    tui.send('Escape');
+    await tui.waitForText('MEMBERS (3)', 5000);
+
+    // Kill the leader: the console shows the dead member and a new leader.
+    await cluster.kill(leader);
+    screen = await tui.waitForText(new RegExp(`${leader}\\s+${idToHex(ids.get(leader)!)}\\s+\\S+\\s+DOWN`), 15_000);
+    const newLeader = await cluster.leaderName();
+    screen = await tui.waitForText(new RegExp(`Leader ${newLeader} .*leader changes seen: 1`), 15_000);
+    assert.match(screen, /DEGRADED/);
+    assert.match(screen, new RegExp(`leader changed: ${leader} -> ${newLeader}`));
+
+    tui.send('q');
+    const code = await tui.waitForExit(5000);
+    assert.equal(code, 0);
+  });
+
+  test('--read-only shows the banner', async () => {
+    const session = etcdTui(['--endpoints', cluster.liveEndpoints().join(','), '--read-only']);
+    try {
+      const screen = await session.waitForText('READ-ONLY', 10_000);
+      assert.match(screen, /commands that change the cluster are disabled/);
+    } finally {
+      await session.stop();
+    }
+  });
+
+  test('a wrong endpoint is one clear line and exit code 4 or an unreachable view, never a crash', async () => {
+    const session = etcdTui(['--endpoints', 'htp://x:1']);
+    try {
+      const screen = await session.waitForText(/etcd-tui: --endpoints/, 10_000);
+      assert.match(screen, /htp:\/\/x:1/);
+      assert.equal(await session.waitForExit(5000), 4);
+    } finally {
+      await session.stop();
+    }
+  });
+});
+
+describe('the sandbox', () => {
+  test('etcd-tui sandbox starts 3 members, shows them healthy, and stops them all on q', async () => {
+    const tui = etcdTui(['sandbox', '--members', '3']);
+    try {
+      const screen = await tui.waitForText(/HEALTHY\s+3 voters, 3 healthy, tolerates 1 failure/, 30_000);
+      const dir = /sandbox in (\S+);/.exec(screen)?.[1];
+      assert.ok(dir, 'the sandbox says where it lives');
+      const pids = await waitFor(() => membersOf(dir), { what: 'sandbox etcd pids', timeoutMs: 5000 });
+      assert.equal(pids.length, 3);
+      tui.send('q');
+      assert.equal(await tui.waitForExit(10_000), 0);
+      await waitFor(() => pids.every((p) => !isAlive(p)), { what: 'every sandbox member stopped', timeoutMs: 10_000 });
+      assert.equal(existsSync(dir), false, 'the sandbox directory is removed');
+    } finally {
+      await tui.stop();
+    }
+  });
+});
+
+/** Pids of the etcd processes whose data dir is inside `dir` (from /proc, by command line). */
+function membersOf(dir: string): number[] | undefined {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (cmd.some((a) => a.startsWith(dir)) && cmd.includes('--data-dir')) pids.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return pids.length ? pids : undefined;
+}

@@ -1,0 +1,84 @@
+/** `etcd-tui status` as scripts run it: the built binary, its output and its exit codes. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { startCluster, type TestCluster } from '../harness/cluster.js';
+import { repoRoot } from '../harness/binaries.js';
+import { waitFor } from '../harness/wait.js';
+
+const BIN = join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
+
+function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ETCDCTL_')));
+    execFile(process.execPath, [BIN, ...args], { env: { ...clean, XDG_CONFIG_HOME: '/nonexistent', ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+interface StatusDoc {
+  clusterId: string;
+  leader: { id: string; hexId: string; name: string };
+  members: Array<{ id: string; hexId: string; name: string; reachable: boolean; role: string }>;
+  verdict: { level: string; summary: string };
+  exitCode: number;
+}
+
+describe('etcd-tui status', () => {
+  let cluster: TestCluster;
+  before(async () => {
+    cluster = await startCluster({ members: 3, version: '3.4' });
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  test('healthy: exit 0, text and JSON with exact IDs', async () => {
+    const text = await run(['status', '--endpoints', cluster.endpoints[0]]);
+    assert.equal(text.code, 0, text.stderr + text.stdout);
+    assert.match(text.stdout, /verdict: healthy: 3 voters, 3 healthy, tolerates 1 failure/);
+    const json = await run(['status', '--json'], { ETCDCTL_ENDPOINTS: cluster.endpoints.join(',') });
+    assert.equal(json.code, 0);
+    const doc = JSON.parse(json.stdout) as StatusDoc;
+    const ids = await cluster.memberIds();
+    assert.deepEqual(doc.members.map((m) => [m.name, m.id]).sort(), [...ids.entries()].sort());
+    assert.equal(doc.leader.name, await cluster.leaderName());
+    assert.equal(doc.exitCode, 0);
+    assert.ok(doc.members.every((m) => typeof m.id === 'string' && m.hexId === BigInt(m.id).toString(16)));
+  });
+
+  test('one member down: exit 1 (degraded); two down: exit 2 (quorum lost); nothing reachable: exit 3', async () => {
+    const [a, b] = cluster.members.map((m) => m.name);
+    await cluster.kill(a);
+    const degraded = await waitFor(async () => {
+      const r = await run(['status', '--endpoints', cluster.endpoints.join(',')]);
+      return r.code === 1 ? r : undefined;
+    }, { what: 'status exit 1', timeoutMs: 15_000, intervalMs: 200 });
+    assert.match(degraded.stdout, new RegExp(`${a}\\s.*DOWN`));
+    await cluster.kill(b);
+    const critical = await waitFor(async () => {
+      const r = await run(['status', '--endpoints', cluster.endpoints.join(',')]);
+      return r.code === 2 ? r : undefined;
+    }, { what: 'status exit 2', timeoutMs: 15_000, intervalMs: 200 });
+    assert.match(critical.stdout, /QUORUM LOST/);
+    const none = await run(['status', '--endpoints', cluster.member(a).clientURL, '--dial-timeout', '500ms']);
+    assert.equal(none.code, 3, none.stdout + none.stderr);
+    assert.match(none.stdout, /connection refused/);
+  });
+
+  test('bad input: exit 4 with one clear line', async () => {
+    const bad = await run(['status', '--endpoints', 'htp://x:1']);
+    assert.equal(bad.code, 4);
+    assert.equal(bad.stderr.trim().split('\n').length, 1);
+    assert.match(bad.stderr, /^etcd-tui: --endpoints/);
+    const missing = await run(['status', '--endpoints', 'https://127.0.0.1:1', '--cacert', '/nonexistent/ca.pem']);
+    assert.equal(missing.code, 4);
+    assert.match(missing.stderr, /--cacert: \/nonexistent\/ca.pem does not exist/);
+    const unknown = await run(['frobnicate']);
+    assert.equal(unknown.code, 4);
+    assert.match(unknown.stderr, /unknown command "frobnicate"/);
+  });
+});
