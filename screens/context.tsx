@@ -18,6 +18,3 @@ export function useRegistry(): CommandRegistry {
   if (!registry) throw new Error('RegistryContext is missing');
   return registry;
 }
-
-/** A clock that ticks while mounted, for "down for 12s" style durations. */
-export { useNow } from './components/useNow.js';

@@ -1,11 +1,11 @@
 /** The header: context, endpoints, read-only banner, the verdict and the leader line. */
 import { Box, Text } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
-import { useAppStore, useNow } from '../context.js';
+import { useAppStore } from '../context.js';
 import { describeQuorum } from '../../src/health/quorum.js';
 import { leaderLine } from '../../src/format/members.js';
 import { hexId } from '../../src/format/ids.js';
-import { formatDuration } from '../../src/format/units.js';
+import { formatClock, formatDuration } from '../../src/format/units.js';
 
 const LEVEL_COLOR = { healthy: 'green', degraded: 'yellow', critical: 'red', unknown: 'gray' } as const;
 
@@ -15,7 +15,8 @@ export function Header() {
     useShallow((s) => ({ clusterId: s.view.clusterId, verdict: s.view.verdict, updatedAt: s.view.updatedAt, loaded: s.view.loaded })),
   );
   const view = useAppStore((s) => s.view);
-  const now = useNow();
+  // The time of the latest refresh: durations advance with the data, so the screen redraws only when it changes.
+  const now = useAppStore((s) => s.view.updatedAt);
   const endpoints = connection.endpoints.length > 1 ? `${connection.endpoints[0]} (+${connection.endpoints.length - 1})` : connection.endpoints[0];
   return (
     <Box flexDirection="column">
@@ -30,7 +31,7 @@ export function Header() {
         {connection.user ? ` user ${connection.user}` : ''}
         {clusterId ? `  cluster ${hexId(clusterId)}` : ''}
         {'  '}refresh {formatDuration(connection.refreshMs)}
-        {loaded ? `  updated ${formatDuration(Math.max(0, now - updatedAt))} ago` : ''}
+        {loaded ? `  updated ${formatClock(updatedAt)}` : ''}
       </Text>
       {connection.readOnly ? (
         <Text backgroundColor="yellow" color="black" bold>

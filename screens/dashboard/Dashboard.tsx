@@ -1,7 +1,7 @@
 /** The dashboard: members, health reasons, alarms and the latest events. */
 import { Box, Text, useStdout } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
-import { useAppStore, useNow } from '../context.js';
+import { useAppStore } from '../context.js';
 import { Table, type Column, type Row } from '../components/Table.js';
 import { memberRows, type MemberRow } from '../../src/format/members.js';
 import { visibleMembers } from '../../src/store/store.js';
@@ -71,7 +71,8 @@ export function toTableRow(r: MemberRow): Row {
 
 function Members() {
   const { view, ui, health } = useAppStore(useShallow((s) => ({ view: s.view, ui: s.ui, health: s.health })));
-  const now = useNow();
+  // The time of the latest refresh: durations advance with the data, so the screen redraws only when it changes.
+  const now = useAppStore((s) => s.view.updatedAt);
   const members = visibleMembers({ view, ui });
   const rows = memberRows(view, members, health, now).map(toTableRow);
   const { stdout } = useStdout();

@@ -1,7 +1,7 @@
 /** A member's detail: every status field, its URLs, and the recent history of its index and DB size. */
 import { Box, Text } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
-import { useAppStore, useNow } from '../context.js';
+import { useAppStore } from '../context.js';
 import { memberRows } from '../../src/format/members.js';
 import { formatBytes, formatDuration, sparkline } from '../../src/format/units.js';
 import { toneColor } from '../components/tone.js';
@@ -17,7 +17,8 @@ function Field({ label, value, tone }: { label: string; value: string; tone?: Pa
 
 export function MemberDetail() {
   const { view, selectedId, health } = useAppStore(useShallow((s) => ({ view: s.view, selectedId: s.ui.selectedId, health: s.health })));
-  const now = useNow();
+  // The time of the latest refresh: durations advance with the data, so the screen redraws only when it changes.
+  const now = useAppStore((s) => s.view.updatedAt);
   const member = view.members.find((m) => m.id === selectedId);
   if (!member) return <Text color="yellow">The selected member is no longer in the member list (esc to go back).</Text>;
   const [row] = memberRows(view, [member], health, now);

@@ -19,12 +19,17 @@ import { Sandbox } from '../sandbox/sandbox.js';
 import { waitForSandbox } from '../sandbox/ready.js';
 import { homedir } from 'node:os';
 
+/** The package version: package.json sits next to dist/ (bundle: dist/etcd-tui.js; tsc: dist/src/cli/main.js). */
 function version(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
+  for (const rel of ['../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'etcd-tui') return pkg.version;
+    } catch {
+      // try the next place
+    }
   }
+  return 'unknown';
 }
 
 async function resolve(flags: CliFlags, env: NodeJS.ProcessEnv): Promise<ConnectionSettings> {

@@ -13,6 +13,13 @@ export type RefreshSink = (batch: Refresh[]) => void;
 
 const BATCH_WINDOW_MS = 15;
 
+/**
+ * The alarm API is asked every ALARM_EVERY_MS, and at once when a member's status errors change
+ * (members report active alarms there too). Alarm GET goes through raft on etcd 3.4/3.5: asking
+ * every second would append an entry to the cluster's log every second.
+ */
+const ALARM_EVERY_MS = 10_000;
+
 function failure(error: unknown): { error: string; kind: ClusterError['kind'] } {
   if (error instanceof ClusterError) return { error: error.message, kind: error.kind };
   return { error: (error as Error)?.message ?? String(error), kind: 'unknown' };
@@ -30,6 +37,8 @@ export class Poller {
   private readonly inFlight = new Set<string>();
   private members: Member[] = [];
   private stopped = true;
+  private lastAlarmCheck = -Infinity;
+  private readonly errorsSeen = new Map<MemberId, string>();
 
   constructor(
     private readonly gateway: ClusterGateway,
@@ -88,23 +97,34 @@ export class Poller {
         return { type: 'membership', at, result: { ok: false, ...failure(error) } };
       }
     });
-    this.guarded('alarms', async () => {
-      try {
-        const alarms = await this.gateway.alarms();
-        return { type: 'alarms', at: this.now(), result: { ok: true, alarms } };
-      } catch (error) {
-        return { type: 'alarms', at: this.now(), result: { ok: false, ...failure(error) } };
-      }
-    });
+    if (this.now() - this.lastAlarmCheck >= ALARM_EVERY_MS) this.checkAlarms();
     for (const m of this.members) {
       const url = probeURL(m);
       if (url) this.guarded(`status:${m.id}`, () => probeMember(this.gateway, m.id, url, this.now));
     }
   }
 
+  private checkAlarms(): void {
+    this.lastAlarmCheck = this.now();
+    this.guarded('alarms', async () => {
+      try {
+        const alarms = await this.gateway.alarms();
+        return { type: 'alarms', at: this.now(), result: { ok: true, alarms } };
+      } catch (error) {
+        this.lastAlarmCheck = -Infinity; // try again next round
+        return { type: 'alarms', at: this.now(), result: { ok: false, ...failure(error) } };
+      }
+    });
+  }
+
   private push(r: Refresh): void {
     if (this.stopped) return;
     this.pending.push(r);
+    if (r.type === 'probe' && r.probe.ok) {
+      const errors = r.probe.status.errors.join('\n');
+      if (this.errorsSeen.has(r.memberId) && this.errorsSeen.get(r.memberId) !== errors) this.checkAlarms();
+      this.errorsSeen.set(r.memberId, errors);
+    }
     // A new member list means new members to probe: probe them without waiting for the next tick.
     if (r.type === 'membership' && r.result.ok) {
       for (const m of r.result.members) {

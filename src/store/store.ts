@@ -6,6 +6,10 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { HealthOptions, Member } from '../domain/types.js';
 import { DEFAULT_HEALTH_OPTIONS } from '../domain/types.js';
 import { applyRefreshes, emptyView, type ClusterView, type Refresh } from '../health/view.js';
+import { displaySignature } from '../format/signature.js';
+
+/** A published view is refreshed at least this often even when nothing visible changed. */
+const MAX_PUBLISH_AGE_MS = 10_000;
 
 export type ScreenName = 'dashboard' | 'detail' | 'help' | 'events' | 'contexts';
 
@@ -46,7 +50,10 @@ export interface AppState {
   connection: ConnectionInfo;
   contexts: string[];
   health: HealthOptions;
+  /** The view the screens show: published when something visible changed. */
   view: ClusterView;
+  /** The newest view, folded from every refresh batch (history, freshness). */
+  latest: ClusterView;
   ui: UiState;
   startedAt: number;
   /** Time of the first batch with data, for the start-up figure. */
@@ -89,29 +96,37 @@ export function visibleMembers(state: Pick<AppState, 'view' | 'ui'>): Member[] {
 export function createAppStore(init: StoreInit): AppStore {
   const now = init.now ?? Date.now;
   const health: HealthOptions = { ...DEFAULT_HEALTH_OPTIONS, ...init.health };
+  // The signature of the published view, kept so each batch computes only the new one.
+  let publishedSignature = '';
   return createStore<AppState>()((set, get) => ({
     connection: init.connection,
     contexts: init.contexts ?? [],
     health,
     view: emptyView(health, now()),
+    latest: emptyView(health, now()),
     ui: { screen: 'dashboard', stack: [], filter: '', contextCursor: 0 },
     startedAt: now(),
 
     applyBatch(batch) {
       const state = get();
-      const view = applyRefreshes(state.view, batch, state.health);
-      if (view === state.view) return;
+      const view = applyRefreshes(state.latest, batch, state.health);
+      if (view === state.latest) return;
+      const signature = displaySignature(view, state.health);
+      if (signature === publishedSignature && view.updatedAt - state.view.updatedAt < MAX_PUBLISH_AGE_MS) return set({ latest: view });
+      publishedSignature = signature;
       const hasData = view.members.length > 0 && Object.keys(view.probes).length > 0;
       const selectedId = state.ui.selectedId && view.members.some((m) => m.id === state.ui.selectedId) ? state.ui.selectedId : visibleMembers({ view, ui: state.ui })[0]?.id;
       set({
         view,
+        latest: view,
         ui: selectedId === state.ui.selectedId ? state.ui : { ...state.ui, selectedId },
         firstDataAt: state.firstDataAt ?? (hasData ? now() : undefined),
       });
     },
     resetView(connection, overrides) {
       const h = { ...get().health, ...overrides };
-      set({ connection, health: h, view: emptyView(h, now()), firstDataAt: undefined, ui: { ...get().ui, selectedId: undefined, screen: 'dashboard', stack: [] } });
+      publishedSignature = '';
+      set({ connection, health: h, view: emptyView(h, now()), latest: emptyView(h, now()), firstDataAt: undefined, ui: { ...get().ui, selectedId: undefined, screen: 'dashboard', stack: [] } });
     },
     setContexts(names) {
       set({ contexts: names });

@@ -13,7 +13,7 @@ import { idToHex } from '../harness/json.js';
 import { isAlive } from '../harness/registry.js';
 import { waitFor } from '../harness/wait.js';
 
-const BIN = join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
+const BIN = join(repoRoot(), 'dist', 'etcd-tui.js');
 
 function etcdTui(args: string[], env: Record<string, string | undefined> = {}): TmuxSession {
   assert.ok(existsSync(BIN), `built binary at ${BIN} (run npm run build)`);

@@ -81,7 +81,7 @@ describe('etcd 3.4: a 3-member cluster', () => {
       await waitFor(
         () => {
           for (const n of others) {
-            const p = store.getState().view.probes[ids.get(n)!];
+            const p = store.getState().latest.probes[ids.get(n)!];
             if (p?.ok) seen.get(n)!.add(p.at);
           }
           return [...seen.values()].every((s) => s.size >= 4);

@@ -7,7 +7,7 @@ import { startCluster, type TestCluster } from '../harness/cluster.js';
 import { repoRoot } from '../harness/binaries.js';
 import { waitFor } from '../harness/wait.js';
 
-const BIN = join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
+const BIN = join(repoRoot(), 'dist', 'etcd-tui.js');
 
 function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
