@@ -50,12 +50,15 @@ export class EtcdGateway implements ClusterGateway {
   private readonly clients = new Map<string, Etcd3>();
   private readonly seeds: string[];
   private readonly credentials?: Credentials;
+  /** The endpoint that answered the last cluster-wide read. */
+  private preferred?: string;
 
   constructor(
     private readonly settings: ConnectionSettings,
     readonly deadlines: Deadlines,
   ) {
     this.seeds = [...settings.endpoints];
+    this.preferred = this.seeds[0];
     this.credentials = readTls(settings);
     for (const url of this.seeds) this.client(url);
   }
@@ -80,6 +83,9 @@ export class EtcdGateway implements ClusterGateway {
         'grpc.initial_reconnect_backoff_ms': 300,
         'grpc.max_reconnect_backoff_ms': 2000,
         'grpc.min_reconnect_backoff_ms': 200,
+        // Channelz bookkeeping and retry buffering cost CPU on every call; the console needs neither.
+        'grpc.enable_channelz': 0,
+        'grpc.enable_retries': 0,
       },
       defaultCallOptions: deadline,
     };
@@ -106,17 +112,37 @@ export class EtcdGateway implements ClusterGateway {
     }
   }
 
+  /**
+   * Ask one member: the one that answered last time, and only if it fails, every other endpoint
+   * at once (first answer wins). Cluster-wide reads thus cost one call a round, not one per member.
+   */
   private async any<T>(fn: (client: Etcd3, url: string) => Promise<T>): Promise<T> {
-    const urls = [...this.clients.keys()];
+    const preferred = this.preferred && this.clients.has(this.preferred) ? this.preferred : undefined;
+    const first: ClusterError[] = [];
+    if (preferred) {
+      try {
+        return await this.call(preferred, (c) => fn(c, preferred));
+      } catch (error) {
+        first.push(error as ClusterError);
+      }
+    }
+    const urls = [...this.clients.keys()].filter((u) => u !== preferred);
     try {
-      return await Promise.any(urls.map((url) => this.call(url, (c) => fn(c, url))));
+      return await Promise.any(
+        urls.map(async (url) => {
+          const result = await this.call(url, (c) => fn(c, url));
+          this.preferred = url;
+          return result;
+        }),
+      );
     } catch (error) {
-      const errors = error instanceof AggregateError ? (error.errors as ClusterError[]) : [error as ClusterError];
+      if (urls.length === 0 && first.length > 0) throw first[0];
+      const errors = [...first, ...(error instanceof AggregateError ? (error.errors as ClusterError[]) : [error as ClusterError])];
       // Prefer the most telling error: auth and TLS before plain unreachability.
       const order = ['auth', 'tls', 'no-quorum', 'nospace', 'timeout', 'unreachable'];
       errors.sort((a, b) => rank(order, a.kind) - rank(order, b.kind));
-      const first = errors[0];
-      throw new ClusterError(errors.length > 1 ? `${first.message} (and ${errors.length - 1} more endpoint${errors.length > 2 ? 's' : ''} failed)` : first.message, first.kind ?? 'unknown');
+      const top = errors[0];
+      throw new ClusterError(errors.length > 1 ? `${top.message} (and ${errors.length - 1} more endpoint${errors.length > 2 ? 's' : ''} failed)` : top.message, top.kind ?? 'unknown');
     }
   }
 

@@ -110,6 +110,6 @@ export function leaderLine(view: ClusterView, now: number): string {
   const { leader } = view;
   if (!leader.id) return 'no leader known';
   const m = view.members.find((x) => x.id === leader.id);
-  const since = leader.since !== undefined ? ` since ${new Date(leader.since).toLocaleTimeString('en-GB', { hour12: false })} (${formatDuration(Math.max(0, now - leader.since))})` : '';
+  const since = leader.since !== undefined ? ` since ${new Date(leader.since).toTimeString().slice(0, 8)} (${formatDuration(Math.max(0, now - leader.since))})` : '';
   return `${memberLabel(m, leader.id)} (${hexId(leader.id)}), term ${leader.term ?? '?'}${since}; leader changes seen: ${leader.changes}`;
 }

@@ -20,6 +20,13 @@ const BATCH_WINDOW_MS = 15;
  */
 const ALARM_EVERY_MS = 10_000;
 
+/**
+ * The member list is read every MEMBERS_EVERY_MS, and in the next round whenever a member's raft
+ * index moved (a membership change is a raft entry). An idle cluster thus costs one status call per
+ * member a round; a busy one also gets its member list every round.
+ */
+const MEMBERS_EVERY_MS = 5_000;
+
 function failure(error: unknown): { error: string; kind: ClusterError['kind'] } {
   if (error instanceof ClusterError) return { error: error.message, kind: error.kind };
   return { error: (error as Error)?.message ?? String(error), kind: 'unknown' };
@@ -38,6 +45,11 @@ export class Poller {
   private members: Member[] = [];
   private stopped = true;
   private lastAlarmCheck = -Infinity;
+  private lastMembersCheck = -Infinity;
+  /** Highest raft index seen since the last member list, and at that member list. */
+  private highestIndex = 0;
+  private indexAtMembers = -1;
+  private forceMembers = true;
   private readonly errorsSeen = new Map<MemberId, string>();
 
   constructor(
@@ -85,23 +97,40 @@ export class Poller {
       .finally(() => this.inFlight.delete(key));
   }
 
+  /** Read the member list in the next round whatever the schedule (after a membership change). */
+  invalidateMembers(): void {
+    this.forceMembers = true;
+  }
+
+  private membersDue(): boolean {
+    return this.forceMembers || this.highestIndex !== this.indexAtMembers || this.now() - this.lastMembersCheck >= MEMBERS_EVERY_MS;
+  }
+
   private round(): void {
+    if (this.membersDue()) this.checkMembers();
+    if (this.now() - this.lastAlarmCheck >= ALARM_EVERY_MS) this.checkAlarms();
+    for (const m of this.members) {
+      const url = probeURL(m);
+      if (url) this.guarded(`status:${m.id}`, () => probeMember(this.gateway, m.id, url, this.now));
+    }
+  }
+
+  private checkMembers(): void {
     this.guarded('members', async () => {
       const at = this.now();
+      this.lastMembersCheck = at;
+      this.forceMembers = false;
+      this.indexAtMembers = this.highestIndex;
       try {
         const res = await this.gateway.memberList();
         this.members = res.members;
         this.gateway.syncEndpoints(res.members.map(probeURL).filter((u): u is string => !!u));
         return { type: 'membership', at: this.now(), result: { ok: true, clusterId: res.clusterId, members: res.members } };
       } catch (error) {
+        this.forceMembers = true; // try again next round
         return { type: 'membership', at, result: { ok: false, ...failure(error) } };
       }
     });
-    if (this.now() - this.lastAlarmCheck >= ALARM_EVERY_MS) this.checkAlarms();
-    for (const m of this.members) {
-      const url = probeURL(m);
-      if (url) this.guarded(`status:${m.id}`, () => probeMember(this.gateway, m.id, url, this.now));
-    }
   }
 
   private checkAlarms(): void {
@@ -121,6 +150,7 @@ export class Poller {
     if (this.stopped) return;
     this.pending.push(r);
     if (r.type === 'probe' && r.probe.ok) {
+      this.highestIndex = Math.max(this.highestIndex, r.probe.status.raftIndex);
       const errors = r.probe.status.errors.join('\n');
       if (this.errorsSeen.has(r.memberId) && this.errorsSeen.get(r.memberId) !== errors) this.checkAlarms();
       this.errorsSeen.set(r.memberId, errors);

@@ -39,6 +39,7 @@ export class Session {
   }
 
   refreshNow(): void {
+    this.poller?.invalidateMembers();
     this.poller?.refreshNow();
   }
 

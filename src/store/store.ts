@@ -9,7 +9,7 @@ import { applyRefreshes, emptyView, type ClusterView, type Refresh } from '../he
 import { displaySignature } from '../format/signature.js';
 
 /** A published view is refreshed at least this often even when nothing visible changed. */
-const MAX_PUBLISH_AGE_MS = 10_000;
+const MAX_PUBLISH_AGE_MS = 30_000;
 
 export type ScreenName = 'dashboard' | 'detail' | 'help' | 'events' | 'contexts';
 
