@@ -100,7 +100,7 @@ Exit codes of etcd-tui status:
   0  healthy
   1  degraded
   2  critical: quorum lost, no leader, an alarm, or DB near the quota
-  3  unreachable: no member answered
+  3  unreachable: no member answered (down, TLS or authentication failure)
   4  usage or configuration error
 `;
 

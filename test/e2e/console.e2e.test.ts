@@ -4,7 +4,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type TestCluster } from '../harness/cluster.js';
 import { startTmux, type TmuxSession } from '../harness/tmux.js';
@@ -71,6 +72,56 @@ describe('the console against a real cluster', () => {
     tui.send('q');
     const code = await tui.waitForExit(5000);
     assert.equal(code, 0);
+  });
+
+  test('a contexts file: --context opens it, c lists contexts, enter switches, a bad context is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'etcd-tui-ctx-'));
+    try {
+      const file = join(dir, 'contexts.yaml');
+      writeFileSync(
+        file,
+        [
+          'current: lab',
+          'contexts:',
+          '  - name: lab',
+          `    endpoints: [${cluster.liveEndpoints()[0]}]`,
+          '    refresh: 500ms',
+          '  - name: staging',
+          `    endpoints: [${cluster.liveEndpoints().join(', ')}]`,
+          '    readOnly: true',
+          '  - name: broken',
+          '    endpoints: [http://127.0.0.1:1]',
+          '',
+        ].join('\n'),
+      );
+      const session = etcdTui(['--config', file]);
+      try {
+        let screen = await session.waitForText(/context lab .*HEALTHY|HEALTHY/s, 15_000);
+        assert.match(screen, /context lab/);
+        session.send('c');
+        screen = await session.waitForText('CONTEXTS', 5000);
+        assert.match(screen, /> lab \(current\)/);
+        session.send('j', 'Enter');
+        screen = await session.waitForText(/context staging/, 5000);
+        await session.waitForText('READ-ONLY', 5000);
+        session.send(':');
+        session.type('ctx broken');
+        session.send('Enter');
+        screen = await session.waitForText(/context broken/, 5000);
+        screen = await session.waitForText(/connection refused at http:\/\/127.0.0.1:1/, 10_000);
+        session.send(':');
+        session.type('ctx nosuch');
+        session.send('Enter');
+        screen = await session.waitForText(/cannot switch to nosuch: --context nosuch: no such context/, 5000);
+        assert.match(screen, /context broken/);
+        session.send('q');
+        assert.equal(await session.waitForExit(5000), 0);
+      } finally {
+        await session.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('--read-only shows the banner', async () => {

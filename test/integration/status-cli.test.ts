@@ -82,3 +82,41 @@ describe('etcd-tui status', () => {
     assert.match(unknown.stderr, /unknown command "frobnicate"/);
   });
 });
+
+describe('etcd-tui status with etcd authentication on', () => {
+  let cluster: TestCluster;
+  before(async () => {
+    cluster = await startCluster({ members: 3, version: '3.4' });
+    for (const args of [['user', 'add', 'root:s3cret'], ['user', 'grant-role', 'root', 'root'], ['auth', 'enable']]) {
+      const r = await cluster.etcdctl(args);
+      assert.equal(r.code, 0, `etcdctl ${args.join(' ')}: ${r.stderr}`);
+    }
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  test('the right password works (flag, user:password, or ETCDCTL_PASSWORD)', async () => {
+    for (const [args, env] of [
+      [['--user', 'root', '--password', 's3cret'], {}],
+      [['--user', 'root:s3cret'], {}],
+      [[], { ETCDCTL_USER: 'root', ETCDCTL_PASSWORD: 's3cret' }],
+    ] as Array<[string[], Record<string, string>]>) {
+      const r = await run(['status', '--endpoints', cluster.endpoints[0], ...args], env);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stdout, /verdict: healthy/);
+    }
+  });
+
+  test('a wrong password is one clear error, exit 3', async () => {
+    const r = await run(['status', '--endpoints', cluster.endpoints[0], '--user', 'root', '--password', 'wrong']);
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stdout, /authentication failed: wrong user or password/);
+  });
+
+  test('without a terminal and without a password it says how to give one', async () => {
+    const r = await run(['status', '--endpoints', cluster.endpoints[0], '--user', 'root']);
+    assert.equal(r.code, 4);
+    assert.match(r.stderr, /user root needs a password: pass --password or set ETCDCTL_PASSWORD/);
+  });
+});
