@@ -27,6 +27,20 @@ export interface CliFlags {
   members?: number;
   dryRun?: boolean;
   yes?: boolean;
+  /** Flows: the audit log file (default under the user's state dir). */
+  auditLog?: string;
+  /** member add-learner: the new member's name and peer URLs (comma-separated). */
+  name?: string;
+  peerURLs?: string;
+  /** member promote/replace: how long to wait for catch-up and promotion. */
+  waitMs?: number;
+  /** member add-learner: write the env block to this file. */
+  envOut?: string;
+  /** member replace: how long the member must be unreachable first; the replacement's name. */
+  downForMs?: number;
+  newName?: string;
+  /** member remove: do not move leadership away from a leader first. */
+  noMoveLeader?: boolean;
 }
 
 export interface ParsedArgs {
@@ -46,6 +60,13 @@ Usage:
   etcd-tui [flags]                   open the console
   etcd-tui status [--json] [flags]   check the cluster once, print a report, exit with its code
   etcd-tui sandbox [--members N]     start a throwaway local cluster and open the console on it
+  etcd-tui member add-learner --name NAME --peer-urls URL[,URL] [--env-out FILE]
+  etcd-tui member promote ID|NAME [--wait 5m]
+  etcd-tui member remove ID|NAME [--no-move-leader]
+  etcd-tui member move-leader ID|NAME
+  etcd-tui member replace ID|NAME [--new-name NAME] [--peer-urls URL] [--down-for 30s] [--wait 5m]
+                                     membership flows: print the plan, confirm, run step by step,
+                                     append an audit record; --dry-run shows the plan only
 
 Connection:
   --endpoints URL[,URL...]    client URLs: http:// or https://, host, port (default below)
@@ -70,8 +91,16 @@ Console:
 Commands:
   --json                      status: print JSON instead of text
   --members N                 sandbox: number of members
-  --dry-run                   show what a write would do, change nothing
-  --yes                       do not ask for confirmation
+  --dry-run                   flows: show the plan, change nothing
+  --yes                       flows: do not ask for confirmation (required without a terminal)
+  --audit-log FILE            flows: audit log (default $XDG_STATE_HOME/etcd-tui/audit.jsonl,
+                              else ~/.local/state/etcd-tui/audit.jsonl)
+  --name, --peer-urls         member add-learner: the new member
+  --env-out FILE              member add-learner: also write the env block to FILE
+  --wait DURATION             member promote/replace: bound for catch-up and promotion (default 5m)
+  --no-move-leader            member remove: do not move leadership away from a leader first
+  --down-for DURATION         member replace: how long the member must be unreachable (default 30s)
+  --new-name NAME             member replace: the replacement's name (default: the same)
   -h, --help                  show this help
   --version                   print the version
 
@@ -96,6 +125,10 @@ With --context NAME only flags override the context (ETCDCTL_* variables and --e
 ignored then, except ETCDCTL_PASSWORD). Without --context, the "current" context is used only
 when no endpoints come from flags, environment or env file.
 
+Exit codes of etcd-tui member ...:
+  0  done (or --dry-run)   4  usage or configuration error   5  refused, nothing changed
+  6  a step failed (the run stopped there)   7  aborted or not confirmed
+
 Exit codes of etcd-tui status:
   0  healthy
   1  degraded
@@ -118,8 +151,15 @@ type ValueFlag =
   | 'context'
   | 'refresh'
   | 'quota-bytes'
-  | 'members';
-type BoolFlag = 'read-only' | 'json' | 'dry-run' | 'yes' | 'help' | 'version';
+  | 'members'
+  | 'audit-log'
+  | 'name'
+  | 'peer-urls'
+  | 'wait'
+  | 'env-out'
+  | 'down-for'
+  | 'new-name';
+type BoolFlag = 'read-only' | 'json' | 'dry-run' | 'yes' | 'help' | 'version' | 'no-move-leader';
 
 const VALUE_FLAGS: ReadonlySet<string> = new Set<ValueFlag>([
   'endpoints',
@@ -136,8 +176,15 @@ const VALUE_FLAGS: ReadonlySet<string> = new Set<ValueFlag>([
   'refresh',
   'quota-bytes',
   'members',
+  'audit-log',
+  'name',
+  'peer-urls',
+  'wait',
+  'env-out',
+  'down-for',
+  'new-name',
 ]);
-const BOOL_FLAGS: ReadonlySet<string> = new Set<BoolFlag>(['read-only', 'json', 'dry-run', 'yes', 'help', 'version']);
+const BOOL_FLAGS: ReadonlySet<string> = new Set<BoolFlag>(['read-only', 'json', 'dry-run', 'yes', 'help', 'version', 'no-move-leader']);
 
 const VALUE_EXAMPLES: Record<ValueFlag, string> = {
   endpoints: '--endpoints https://10.0.0.1:2379',
@@ -154,6 +201,13 @@ const VALUE_EXAMPLES: Record<ValueFlag, string> = {
   refresh: '--refresh 1s',
   'quota-bytes': '--quota-bytes 8GiB',
   members: '--members 3',
+  'audit-log': '--audit-log /var/log/etcd-tui/audit.jsonl',
+  name: '--name etcd-4',
+  'peer-urls': '--peer-urls https://10.0.0.4:2380',
+  wait: '--wait 5m',
+  'env-out': '--env-out /tmp/etcd-4.env',
+  'down-for': '--down-for 30s',
+  'new-name': '--new-name etcd-5',
 };
 
 /** Parse the command line (without the node and script paths). Throws ConfigError on a bad flag or value. */
@@ -206,6 +260,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
           break;
         case 'version':
           version = value;
+          break;
+        case 'no-move-leader':
+          flags.noMoveLeader = value;
           break;
       }
       continue;
@@ -274,6 +331,27 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         break;
       case 'members':
         flags.members = parseCount(value, flag);
+        break;
+      case 'audit-log':
+        flags.auditLog = value;
+        break;
+      case 'name':
+        flags.name = value;
+        break;
+      case 'peer-urls':
+        flags.peerURLs = value;
+        break;
+      case 'wait':
+        flags.waitMs = parseDuration(value, flag);
+        break;
+      case 'env-out':
+        flags.envOut = value;
+        break;
+      case 'down-for':
+        flags.downForMs = parseDuration(value, flag);
+        break;
+      case 'new-name':
+        flags.newName = value;
         break;
     }
   }

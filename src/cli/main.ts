@@ -123,6 +123,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 0;
   }
   const [command, ...rest] = args.command;
+  if (command === 'member') {
+    const { runMemberCommand } = await import('./member.js');
+    return runMemberCommand(rest[0], rest.slice(1), args.flags, await resolve(args.flags, env));
+  }
   if (rest.length > 0) throw new ConfigError(`${command}: unexpected argument "${rest[0]}" (see etcd-tui --help)`);
   switch (command) {
     case undefined:
@@ -137,7 +141,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       process.stdout.write(HELP_TEXT + '\n');
       return 0;
     default:
-      throw new ConfigError(`unknown command "${command}" (commands: status, sandbox; see etcd-tui --help)`);
+      throw new ConfigError(`unknown command "${command}" (commands: status, sandbox, member; see etcd-tui --help)`);
   }
 }
 

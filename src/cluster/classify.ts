@@ -16,6 +16,16 @@ interface ErrorLike {
 }
 
 const RULES: Array<{ test: RegExp; kind: ErrorKind; say: (raw: string, where: string) => string }> = [
+  // etcd's refusals of membership changes, as sentences that say what to do.
+  { test: /too many learner members/i, kind: 'refused', say: () => 'too many learner members: etcd allows one learner; promote or remove the existing learner first' },
+  { test: /can only promote a learner member which is in sync/i, kind: 'not-in-sync', say: () => 'the learner is not in sync with the leader yet: wait for it to catch up, then promote again' },
+  { test: /can only promote a learner member/i, kind: 'refused', say: () => 'the member is not a learner: only learners can be promoted' },
+  { test: /peerURL exists|Peer URLs already exists/i, kind: 'refused', say: () => 'a member with this peer URL exists already: choose another URL or remove that member first' },
+  { test: /member ID already exist/i, kind: 'refused', say: () => 'a member with this ID exists already' },
+  { test: /re-configuration failed due to not enough started members/i, kind: 'refused', say: () => 'etcd refused the change: not enough started members would remain to keep quorum' },
+  { test: /unhealthy cluster/i, kind: 'refused', say: () => 'etcd refused the change: the cluster is unhealthy (every member must have been connected for 5 s); wait and retry' },
+  { test: /bad leader transferee/i, kind: 'refused', say: () => 'the target cannot become leader: it must be a started voting member' },
+  { test: /leader transfer took too long/i, kind: 'timeout', say: () => 'leadership transfer took too long: check the target member and retry' },
   { test: /deadline exceeded|DeadlineExceeded/i, kind: 'timeout', say: (_r, w) => `no answer${w} within the deadline (member hung, overloaded, or the network drops packets)` },
   { test: /ECONNREFUSED|connection refused/i, kind: 'unreachable', say: (_r, w) => `connection refused${w}: is etcd running and listening there?` },
   { test: /EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|getaddrinfo/i, kind: 'unreachable', say: (r, w) => `cannot reach${w}: ${short(r)}` },

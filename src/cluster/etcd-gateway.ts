@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Etcd3, type IOptions } from 'etcd3';
 import { noop } from 'cockatiel';
-import type { Alarm, AlarmType, Member, MemberStatus } from '../domain/types.js';
+import type { Alarm, AlarmType, Member, MemberId, MemberStatus } from '../domain/types.js';
 import type { ConnectionSettings } from '../domain/config.js';
 import { ClusterError, ConfigError } from '../domain/errors.js';
 import type { ClusterGateway, MemberListResult } from './gateway.js';
@@ -149,15 +149,52 @@ export class EtcdGateway implements ClusterGateway {
   async memberList(): Promise<MemberListResult> {
     return this.any(async (c) => {
       const res = await c.cluster.memberList({}, { deadline: Date.now() + this.deadlines.statusMs });
-      const members: Member[] = (res.members ?? []).map((m) => ({
-        id: String(m.ID),
-        name: m.name ?? '',
-        peerURLs: m.peerURLs ?? [],
-        clientURLs: m.clientURLs ?? [],
-        isLearner: Boolean(m.isLearner),
-      }));
-      return { clusterId: String(res.header?.cluster_id ?? ''), memberId: String(res.header?.member_id ?? ''), members };
+      return { clusterId: String(res.header?.cluster_id ?? ''), memberId: String(res.header?.member_id ?? ''), members: (res.members ?? []).map(toMember) };
     });
+  }
+
+  private commandDeadline() {
+    return { deadline: Date.now() + this.deadlines.commandMs };
+  }
+
+  /**
+   * A write goes to one member: the one that answered last. Only when it could not even be reached
+   * (connection refused: the request was never delivered) does it go to the next one; a timeout is
+   * not retried elsewhere, since the change may have been committed.
+   */
+  private async one<T>(fn: (client: Etcd3) => Promise<T>): Promise<T> {
+    const urls = [...this.clients.keys()].sort((a, b) => (a === this.preferred ? -1 : b === this.preferred ? 1 : 0));
+    let last: unknown;
+    for (const url of urls) {
+      try {
+        const result = await this.call(url, fn);
+        this.preferred = url;
+        return result;
+      } catch (error) {
+        last = error;
+        if (!(error instanceof ClusterError) || error.kind !== 'unreachable') throw error;
+      }
+    }
+    throw last ?? new ClusterError('no endpoint to send the request to', 'unreachable');
+  }
+
+  async memberAdd(peerURLs: string[], isLearner: boolean): Promise<{ member: Member; members: Member[] }> {
+    return this.one(async (c) => {
+      const res = await c.cluster.memberAdd({ peerURLs, isLearner }, this.commandDeadline());
+      return { member: toMember(res.member), members: (res.members ?? []).map(toMember) };
+    });
+  }
+
+  async memberPromote(id: MemberId): Promise<void> {
+    await this.one((c) => c.cluster.memberPromote({ ID: id }, this.commandDeadline()));
+  }
+
+  async memberRemove(id: MemberId): Promise<void> {
+    await this.one((c) => c.cluster.memberRemove({ ID: id }, this.commandDeadline()));
+  }
+
+  async moveLeader(leaderURL: string, targetId: MemberId): Promise<void> {
+    await this.call(leaderURL, (c) => c.maintenance.moveLeader({ targetID: targetId }, this.commandDeadline()));
   }
 
   async status(clientURL: string): Promise<MemberStatus> {
@@ -203,6 +240,10 @@ export class EtcdGateway implements ClusterGateway {
     for (const c of this.clients.values()) c.close();
     this.clients.clear();
   }
+}
+
+function toMember(m: { ID: string; name?: string; peerURLs?: string[]; clientURLs?: string[]; isLearner?: boolean }): Member {
+  return { id: String(m.ID), name: m.name ?? '', peerURLs: m.peerURLs ?? [], clientURLs: m.clientURLs ?? [], isLearner: Boolean(m.isLearner) };
 }
 
 function rank(order: string[], kind: string | undefined): number {

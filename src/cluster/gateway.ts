@@ -15,6 +15,14 @@ export interface ClusterGateway {
   status(clientURL: string): Promise<MemberStatus>;
   /** Active alarms, from any member that answers. */
   alarms(): Promise<Alarm[]>;
+  /** MemberAdd (as a learner or a voter), sent to any member; returns the new member and the new list. */
+  memberAdd(peerURLs: string[], isLearner: boolean): Promise<{ member: Member; members: Member[] }>;
+  /** MemberPromote of a learner. */
+  memberPromote(id: MemberId): Promise<void>;
+  /** MemberRemove. */
+  memberRemove(id: MemberId): Promise<void>;
+  /** MoveLeader, sent to the leader's client URL (etcd answers "not leader" otherwise). */
+  moveLeader(leaderURL: string, targetId: MemberId): Promise<void>;
   /** Keep one client per member: open clients for these URLs, close the ones no longer listed. */
   syncEndpoints(clientURLs: string[]): void;
   /** Close every client. */

@@ -42,6 +42,8 @@ export type ErrorKind =
   | 'learner'
   | 'nospace'
   | 'not-found'
+  | 'not-in-sync'
+  | 'refused'
   | 'invalid'
   | 'unknown';
 

@@ -34,6 +34,28 @@ export class FakeGateway implements ClusterGateway {
     return this.alarmList;
   }
 
+  async memberAdd(peerURLs: string[], isLearner: boolean): Promise<{ member: Member; members: Member[] }> {
+    this.calls.push(`memberAdd ${peerURLs.join(',')} ${isLearner}`);
+    const member: Member = { id: String(1000 + this.members.length), name: '', peerURLs, clientURLs: [], isLearner };
+    this.members = [...this.members, member];
+    return { member, members: this.members };
+  }
+
+  async memberPromote(id: string): Promise<void> {
+    this.calls.push(`memberPromote ${id}`);
+    this.members = this.members.map((m) => (m.id === id ? { ...m, isLearner: false } : m));
+  }
+
+  async memberRemove(id: string): Promise<void> {
+    this.calls.push(`memberRemove ${id}`);
+    this.members = this.members.filter((m) => m.id !== id);
+  }
+
+  async moveLeader(url: string, id: string): Promise<void> {
+    this.calls.push(`moveLeader ${url} ${id}`);
+    for (const [u, s] of this.statuses) this.statuses.set(u, { ...s, leader: id });
+  }
+
   syncEndpoints(): void {}
 
   close(): void {

@@ -1,0 +1,94 @@
+/**
+ * Plans: what a flow will do, as data. A planner (pure) turns a cluster view and the operator's input
+ * into a Plan; the executor carries out its steps' actions one at a time. Tests compare plans by value.
+ */
+import type { MemberId } from './types.js';
+
+export type FlowId = 'add-learner' | 'promote' | 'remove' | 'replace' | 'move-leader';
+
+/** What one step does, as data the executor interprets. */
+export type Action =
+  | { kind: 'member-add'; name: string; peerURLs: string[]; isLearner: boolean }
+  /** Wait until the member with these peer URLs has started and answers Status (the operator starts it). */
+  | { kind: 'wait-started'; name: string; peerURLs: string[]; timeoutMs: number }
+  /** Wait until the learner's applied index reaches `ratio` of the leader's index. */
+  | { kind: 'wait-caught-up'; name: string; memberId?: MemberId; peerURLs?: string[]; ratio: number; timeoutMs: number }
+  /** Promote, retrying with backoff while etcd answers "not in sync", for at most waitMs. */
+  | { kind: 'member-promote'; name: string; memberId?: MemberId; peerURLs?: string[]; waitMs: number }
+  | { kind: 'member-remove'; name: string; memberId: MemberId }
+  | { kind: 'move-leader'; fromId: MemberId; toId: MemberId; toName: string; timeoutMs: number }
+  /** The member must keep failing its status call for forMs (down, not just slow). */
+  | { kind: 'confirm-down'; name: string; memberId: MemberId; forMs: number }
+  /** Wait until the health verdict is healthy again. */
+  | { kind: 'verify-health'; timeoutMs: number };
+
+export interface PlanStep {
+  id: string;
+  title: string;
+  /** What must hold before the step runs. */
+  preconditions: string[];
+  /** The equivalent etcdctl (or shell) command, for the operator's runbook. */
+  command: string;
+  action: Action;
+}
+
+export interface Plan {
+  flow: FlowId;
+  title: string;
+  /** Preview lines shown before confirming (quorum preview, sizes, what will change). */
+  preview: string[];
+  warnings: string[];
+  steps: PlanStep[];
+  /** Type-to-confirm: the operator types this (the member's name) for destructive flows. */
+  confirmPhrase?: string;
+  /** The arguments as the operator gave them (for the audit record). */
+  args: Record<string, unknown>;
+}
+
+/** A planner's answer: a plan, or a refusal that says why and what to do. Nothing changes on refusal. */
+export type PlanResult = { ok: true; plan: Plan } | { ok: false; refusal: string };
+
+export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+
+/** What the executor reports while it runs. */
+export type RunEvent =
+  | { type: 'step-start'; index: number; at: number }
+  | { type: 'step-done'; index: number; at: number; detail?: string }
+  | { type: 'step-failed'; index: number; at: number; error: string }
+  | { type: 'progress'; index: number; ratio?: number; text: string }
+  | { type: 'output'; index: number; lines: string[] }
+  | { type: 'retry'; index: number; attempt: number; error: string; nextInMs: number };
+
+export type Outcome = 'succeeded' | 'failed' | 'aborted' | 'refused';
+
+export interface RunResult {
+  outcome: Outcome;
+  /** Index of the step that failed or was running when aborted. */
+  failedStep?: number;
+  error?: string;
+  /** Lines the operator needs afterwards (env block of a new member, next steps). */
+  output: string[];
+  durationMs: number;
+}
+
+/** Membership and leader as recorded in the audit log. */
+export interface TopologyRecord {
+  members: Array<{ id: MemberId; hexId: string; name: string; isLearner: boolean; peerURLs: string[] }>;
+  leader?: { id: MemberId; hexId: string; name: string };
+}
+
+/** One line of the append-only audit log (JSON lines). Never passwords or key material. */
+export interface AuditRecord {
+  time: string;
+  user: string;
+  context: string;
+  command: string;
+  arguments: Record<string, unknown>;
+  clusterId?: string;
+  before?: TopologyRecord;
+  after?: TopologyRecord;
+  outcome: Outcome;
+  steps?: Array<{ title: string; state: StepState }>;
+  error?: string;
+  durationMs?: number;
+}

@@ -1,0 +1,238 @@
+/**
+ * The executor: carries out a plan's steps one at a time through the cluster gateway, reports
+ * progress, honours an abort signal between steps and inside waits, verifies each step, and never
+ * continues past a failed one.
+ */
+import type { Action, Plan, RunEvent, RunResult } from '../domain/plan.js';
+import type { Member, MemberId } from '../domain/types.js';
+import type { ClusterGateway } from '../cluster/gateway.js';
+import type { ClusterView } from '../health/view.js';
+import { ClusterError } from '../domain/errors.js';
+import { leaderAgreement, leaderIndex, catchUpRatio } from '../health/verdict.js';
+import { envBlock } from '../plans/membership.js';
+import { formatDuration, formatPercent } from '../format/units.js';
+import { hexId } from '../format/ids.js';
+
+export interface ExecutorDeps {
+  gateway: ClusterGateway;
+  /** A fresh, complete look at the cluster (member list, every status, alarms). */
+  observe(): Promise<ClusterView>;
+  onEvent(event: RunEvent): void;
+  signal: AbortSignal;
+  /** Poll interval of waits (default 250 ms). */
+  pollMs?: number;
+  now?: () => number;
+  /** Sandbox only: start the new member's etcd locally with its env block. */
+  startMember?(name: string, peerURLs: string[], initialCluster: string): Promise<void>;
+}
+
+class StepFailure extends Error {}
+class Aborted extends Error {}
+
+interface RunContext {
+  /** Members added during this run, by name. */
+  added: Map<string, Member>;
+  output: string[];
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new Aborted('aborted'));
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new Aborted('aborted'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Run every step of the plan in order. */
+export async function runPlan(plan: Plan, deps: ExecutorDeps): Promise<RunResult> {
+  const now = deps.now ?? Date.now;
+  const started = now();
+  const ctx: RunContext = { added: new Map(), output: [] };
+  for (let index = 0; index < plan.steps.length; index++) {
+    if (deps.signal.aborted) return { outcome: 'aborted', failedStep: index, error: `aborted before step ${index + 1}`, output: ctx.output, durationMs: now() - started };
+    deps.onEvent({ type: 'step-start', index, at: now() });
+    try {
+      const detail = await runAction(plan.steps[index].action, index, deps, ctx);
+      deps.onEvent({ type: 'step-done', index, at: now(), detail });
+    } catch (error) {
+      if (error instanceof Aborted || deps.signal.aborted) {
+        deps.onEvent({ type: 'step-failed', index, at: now(), error: 'aborted' });
+        return { outcome: 'aborted', failedStep: index, error: `aborted during step ${index + 1}: ${plan.steps[index].title}`, output: ctx.output, durationMs: now() - started };
+      }
+      const text = message(error);
+      deps.onEvent({ type: 'step-failed', index, at: now(), error: text });
+      return { outcome: 'failed', failedStep: index, error: text, output: ctx.output, durationMs: now() - started };
+    }
+  }
+  return { outcome: 'succeeded', output: ctx.output, durationMs: now() - started };
+}
+
+/** Poll `check` until it returns a value, or fail with `what` after timeoutMs. */
+async function until<T>(deps: ExecutorDeps, timeoutMs: number, what: () => string, check: () => Promise<T | undefined>): Promise<T> {
+  const now = deps.now ?? Date.now;
+  const deadline = now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (now() >= deadline) throw new StepFailure(what());
+    await sleep(deps.pollMs ?? 250, deps.signal);
+  }
+}
+
+function findMember(view: ClusterView, ref: { memberId?: MemberId; peerURLs?: string[]; name: string }, ctx: RunContext): Member | undefined {
+  const id = ref.memberId ?? ctx.added.get(ref.name)?.id;
+  if (id) return view.members.find((m) => m.id === id);
+  return view.members.find((m) => ref.peerURLs?.some((u) => m.peerURLs.includes(u)));
+}
+
+async function runAction(action: Action, index: number, deps: ExecutorDeps, ctx: RunContext): Promise<string | undefined> {
+  const now = deps.now ?? Date.now;
+  switch (action.kind) {
+    case 'member-add': {
+      const res = await deps.gateway.memberAdd(action.peerURLs, action.isLearner);
+      ctx.added.set(action.name, res.member);
+      const others = res.members.filter((m) => m.id !== res.member.id);
+      const block = envBlock(others, action.name, action.peerURLs);
+      ctx.output.push(`# env block for ${action.name} (member ${hexId(res.member.id)}):`, ...block);
+      deps.onEvent({ type: 'output', index, lines: block });
+      await until(deps, 10_000, () => `${action.name} does not show in the member list after the add`, async () => {
+        const v = await deps.observe();
+        return v.members.some((m) => m.id === res.member.id) ? true : undefined;
+      });
+      if (deps.startMember) {
+        const initial = /ETCD_INITIAL_CLUSTER="([^"]*)"/.exec(block[1])?.[1] ?? '';
+        await deps.startMember(action.name, action.peerURLs, initial);
+      }
+      return `member ${hexId(res.member.id)} added${action.isLearner ? ' as a learner' : ''}`;
+    }
+    case 'wait-started': {
+      const t0 = now();
+      await until(
+        deps,
+        action.timeoutMs,
+        () => `${action.name} did not start within ${formatDuration(action.timeoutMs)}: start etcd on the new node with the env block (empty data dir), then run the flow's remaining steps`,
+        async () => {
+          const v = await deps.observe();
+          const m = findMember(v, { name: action.name, peerURLs: action.peerURLs }, ctx);
+          deps.onEvent({ type: 'progress', index, text: `waiting for ${action.name} to start (${formatDuration(now() - t0)})` });
+          return m && m.clientURLs.length > 0 && v.probes[m.id]?.ok ? m : undefined;
+        },
+      );
+      return `${action.name} answers`;
+    }
+    case 'wait-caught-up': {
+      let last: { at: number; applied: number } | undefined;
+      let ratio = 0;
+      await until(
+        deps,
+        action.timeoutMs,
+        () => `${action.name} did not catch up within ${formatDuration(action.timeoutMs)} (at ${formatPercent(ratio)})`,
+        async () => {
+          const v = await deps.observe();
+          const m = findMember(v, action, ctx);
+          if (!m) throw new StepFailure(`${action.name} is no longer in the member list`);
+          const p = v.probes[m.id];
+          if (!p?.ok) return undefined;
+          const lIndex = leaderIndex(v.members, v.probes, leaderAgreement(v.members, v.probes).leaderId);
+          ratio = catchUpRatio(p.status, lIndex) ?? 0;
+          const at = now();
+          const applied = p.status.raftAppliedIndex;
+          const rate = last && at > last.at ? ((applied - last.applied) * 1000) / (at - last.at) : undefined;
+          const remaining = lIndex !== undefined ? Math.max(0, lIndex * action.ratio - applied) : undefined;
+          const eta = rate && rate > 0 && remaining !== undefined ? ` ETA ${formatDuration((remaining / rate) * 1000)}` : '';
+          last = { at, applied };
+          deps.onEvent({ type: 'progress', index, ratio, text: `${action.name}: applied ${applied} of ${lIndex ?? '?'} (${formatPercent(ratio)})${rate !== undefined ? `, ${Math.round(rate)} entries/s` : ''}${eta}` });
+          return ratio >= action.ratio ? true : undefined;
+        },
+      );
+      return `caught up (${formatPercent(ratio)})`;
+    }
+    case 'member-promote': {
+      const v = await deps.observe();
+      const m = findMember(v, action, ctx);
+      if (!m) throw new StepFailure(`${action.name} is not in the member list`);
+      if (!m.isLearner) throw new StepFailure(`${action.name} is already a voting member`);
+      const deadline = now() + action.waitMs;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await deps.gateway.memberPromote(m.id);
+          break;
+        } catch (error) {
+          if (!(error instanceof ClusterError) || error.kind !== 'not-in-sync') throw error;
+          const wait = Math.min(5000, 500 * 2 ** (attempt - 1));
+          if (now() + wait > deadline) throw new StepFailure(`${error.message} (gave up after ${attempt} tries in ${formatDuration(action.waitMs)})`);
+          deps.onEvent({ type: 'retry', index, attempt, error: error.message, nextInMs: wait });
+          await sleep(wait, deps.signal);
+        }
+      }
+      await until(deps, 10_000, () => `${action.name} still shows as a learner after the promotion`, async () => {
+        const after = await deps.observe();
+        return after.members.some((x) => x.id === m.id && !x.isLearner) ? true : undefined;
+      });
+      return `${action.name} is a voting member`;
+    }
+    case 'member-remove': {
+      await deps.gateway.memberRemove(action.memberId);
+      await until(deps, 10_000, () => `${action.name} still shows in the member list after the removal`, async () => {
+        const v = await deps.observe();
+        return v.members.some((x) => x.id === action.memberId) ? undefined : true;
+      });
+      return `${action.name} removed`;
+    }
+    case 'move-leader': {
+      const v = await deps.observe();
+      const leaderId = leaderAgreement(v.members, v.probes).leaderId;
+      const leader = v.members.find((m) => m.id === leaderId);
+      if (leaderId === action.toId) return `${action.toName} already leads`;
+      if (!leader?.clientURLs[0]) throw new StepFailure('no reachable leader to send the request to');
+      const t0 = now();
+      await deps.gateway.moveLeader(leader.clientURLs[0], action.toId);
+      await until(deps, action.timeoutMs, () => `${action.toName} did not become leader within ${formatDuration(action.timeoutMs)}`, async () => {
+        const after = await deps.observe();
+        return leaderAgreement(after.members, after.probes).leaderId === action.toId ? true : undefined;
+      });
+      return `${action.toName} leads (took ${formatDuration(now() - t0)})`;
+    }
+    case 'confirm-down': {
+      const v = await deps.observe();
+      const m = v.members.find((x) => x.id === action.memberId);
+      if (!m) throw new StepFailure(`${action.name} is not in the member list any more`);
+      const url = m.clientURLs[0];
+      const t0 = now();
+      for (;;) {
+        if (url) {
+          try {
+            await deps.gateway.status(url);
+            throw new StepFailure(`${action.name} answered at ${url}: it is not down, so it is not replaced (nothing was changed)`);
+          } catch (error) {
+            if (error instanceof StepFailure) throw error;
+          }
+        }
+        const elapsed = now() - t0;
+        deps.onEvent({ type: 'progress', index, ratio: action.forMs ? Math.min(1, elapsed / action.forMs) : 1, text: `${action.name} unreachable for ${formatDuration(elapsed)} of ${formatDuration(action.forMs)}` });
+        if (elapsed >= action.forMs) return `${action.name} has been unreachable for ${formatDuration(elapsed)}`;
+        await sleep(deps.pollMs ?? 250, deps.signal);
+      }
+    }
+    case 'verify-health': {
+      let summary = '';
+      await until(deps, action.timeoutMs, () => `the cluster is not healthy: ${summary}`, async () => {
+        const v = await deps.observe();
+        summary = v.verdict.summary;
+        return v.verdict.level === 'healthy' ? true : undefined;
+      });
+      return summary;
+    }
+  }
+}
