@@ -15,7 +15,7 @@ export default tseslint.config(
   },
   {
     // Pure core: no I/O, no UI.
-    files: ['src/domain/**', 'src/health/**', 'src/format/**', 'src/commands/**'],
+    files: ['src/domain/**', 'src/health/**', 'src/format/**', 'src/commands/**', 'src/plans/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['etcd3', 'ssh2', 'node:fs*', 'fs', 'ink', 'react', '**/cluster/**', '**/monitor/**'] }],
     },

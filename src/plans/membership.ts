@@ -91,10 +91,6 @@ function hasQuorum(view: ClusterView): { ok: true } | { ok: false; refusal: stri
   return { ok: true };
 }
 
-function unstarted(view: ClusterView): Member | undefined {
-  return view.members.find((m) => m.clientURLs.length === 0 || !m.name);
-}
-
 function quorumPreview(view: ClusterView, target?: Member): string[] {
   const voters = view.members.filter((m) => !m.isLearner);
   const healthy = healthyVoters(view);
