@@ -4,9 +4,7 @@
  * alarm), 3 unreachable (no member answered), 4 usage or configuration error.
  */
 import type { HealthOptions, Verdict } from '../domain/types.js';
-import type { ClusterGateway } from '../cluster/gateway.js';
-import { pollOnce } from '../monitor/poller.js';
-import { applyRefreshes, emptyView, type ClusterView } from '../health/view.js';
+import type { ClusterView } from '../health/view.js';
 import { memberRows } from '../format/members.js';
 import { hexId, memberLabel } from '../format/ids.js';
 import { textTable } from '../format/text-table.js';
@@ -21,10 +19,7 @@ export function exitCodeFor(view: ClusterView): number {
   return level === 'healthy' ? EXIT.healthy : level === 'degraded' ? EXIT.degraded : EXIT.critical;
 }
 
-export async function collectStatus(gateway: ClusterGateway, health: HealthOptions, now: () => number = Date.now): Promise<ClusterView> {
-  const refreshes = await pollOnce(gateway, now);
-  return applyRefreshes(emptyView(health, now()), refreshes, health);
-}
+export { collectStatus } from '../monitor/observe.js';
 
 /** The JSON document of `status --json`: IDs as decimal strings and etcdctl hex, never JSON numbers. */
 export function statusJson(view: ClusterView, health: HealthOptions, now: number): object {

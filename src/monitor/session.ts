@@ -6,6 +6,8 @@ import type { ConnectionSettings } from '../domain/config.js';
 import type { ClusterGateway } from '../cluster/gateway.js';
 import type { AppStore, ConnectionInfo } from '../store/store.js';
 import { Poller } from './poller.js';
+import { collectStatus } from './observe.js';
+import type { ClusterView } from '../health/view.js';
 
 export type GatewayFactory = (settings: ConnectionSettings) => ClusterGateway;
 
@@ -36,6 +38,19 @@ export class Session {
     this.gateway = this.makeGateway(settings);
     this.poller = new Poller(this.gateway, (batch) => this.store.getState().applyBatch(batch), settings.refreshMs);
     this.poller.start();
+  }
+
+  /** The current context's gateway (flows send their requests through it). */
+  currentGateway(): ClusterGateway | undefined {
+    return this.gateway;
+  }
+
+  /** A fresh complete round (member list, every status, alarms), as flows need before each gate. */
+  async observe(): Promise<ClusterView> {
+    if (!this.gateway) throw new Error('not connected');
+    const view = await collectStatus(this.gateway, this.store.getState().health);
+    this.refreshNow();
+    return view;
   }
 
   refreshNow(): void {
