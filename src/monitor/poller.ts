@@ -186,8 +186,11 @@ export async function probeMember(gateway: ClusterGateway, memberId: MemberId, u
   }
 }
 
-/** One complete round, for the one-shot `status` command: member list, then every status and the alarms. */
-export async function pollOnce(gateway: ClusterGateway, now: () => number = Date.now): Promise<Refresh[]> {
+/**
+ * One complete round, for the one-shot `status` command and the flows' gates: member list, then
+ * every status and (unless `alarms` is false: alarm GET is a raft request) the alarms.
+ */
+export async function pollOnce(gateway: ClusterGateway, now: () => number = Date.now, opts: { alarms?: boolean } = {}): Promise<Refresh[]> {
   const refreshes: Refresh[] = [];
   let members: Member[] = [];
   try {
@@ -203,10 +206,15 @@ export async function pollOnce(gateway: ClusterGateway, now: () => number = Date
     const url = probeURL(m);
     return url ? [probeMember(gateway, m.id, url, now)] : [];
   });
-  const alarms = gateway
-    .alarms()
-    .then((list): Refresh => ({ type: 'alarms', at: now(), result: { ok: true, alarms: list } }))
-    .catch((error): Refresh => ({ type: 'alarms', at: now(), result: { ok: false, ...failure(error) } }));
-  refreshes.push(...(await Promise.all([...probes, alarms])));
+  const alarms =
+    opts.alarms === false
+      ? []
+      : [
+          gateway
+            .alarms()
+            .then((list): Refresh => ({ type: 'alarms', at: now(), result: { ok: true, alarms: list } }))
+            .catch((error): Refresh => ({ type: 'alarms', at: now(), result: { ok: false, ...failure(error) } })),
+        ];
+  refreshes.push(...(await Promise.all([...probes, ...alarms])));
   return refreshes;
 }
