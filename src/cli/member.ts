@@ -77,7 +77,6 @@ export function planText(plan: Plan): string {
 
 async function confirm(plan: Plan, flags: CliFlags): Promise<boolean> {
   if (flags.yes) return true;
-  if (!process.stdin.isTTY) throw new ConfigError('not confirmed: pass --yes to run without a terminal to ask on (or --dry-run to see the plan only)');
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     if (plan.confirmPhrase) {
@@ -98,6 +97,7 @@ function printer(plan: Plan, out: NodeJS.WritableStream): (e: RunEvent) => void 
     const tag = 'index' in e ? `[${e.index + 1}/${n}]` : '';
     switch (e.type) {
       case 'step-start':
+        lastProgress = 0; // a step's first progress line always shows
         out.write(`${tag} ${plan.steps[e.index].title} ...\n`);
         break;
       case 'step-done':
@@ -127,7 +127,7 @@ export async function runMemberCommand(sub: string | undefined, args: string[], 
   if (settings.readOnly) throw new ConfigError(`member ${sub}: not available in read-only mode (--read-only or the context's readOnly)`);
   const gateway = new EtcdGateway(settings, deadlinesFor(settings));
   const health = { ...DEFAULT_HEALTH_OPTIONS, ...(settings.quotaBytes ? { quotaBytes: settings.quotaBytes } : {}) };
-  const observe = () => collectStatus(gateway, health);
+  const observe = (opts?: { alarms?: boolean }) => collectStatus(gateway, health, Date.now, opts);
   const audit = new AuditLog(flags.auditLog ?? defaultAuditPath());
   const out = process.stdout;
   try {
@@ -143,6 +143,11 @@ export async function runMemberCommand(sub: string | undefined, args: string[], 
     if (flags.dryRun) {
       out.write('dry run: nothing was changed\n');
       return FLOW_EXIT.ok;
+    }
+    if (!flags.yes && !process.stdin.isTTY) {
+      // "Not confirmed" (exit 7, as the help says), not a usage error: the plan was fine.
+      process.stderr.write('etcd-tui: not confirmed: pass --yes to run without a terminal to ask on (or --dry-run to see the plan only); nothing was changed\n');
+      return FLOW_EXIT.aborted;
     }
     if (!(await confirm(plan, flags))) {
       out.write('not confirmed: nothing was changed\n');

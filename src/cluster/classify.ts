@@ -15,6 +15,12 @@ interface ErrorLike {
   code?: unknown;
 }
 
+/**
+ * etcd's strict reconfiguration check: the member that got a membership change has not been connected
+ * to every voter for 5 s (just after a start or restart). Nothing was changed; it passes by itself.
+ */
+export const UNHEALTHY_CLUSTER = 'etcd refused the change: the cluster is unhealthy (every member must have been connected for 5 s); wait and retry';
+
 const RULES: Array<{ test: RegExp; kind: ErrorKind; say: (raw: string, where: string) => string }> = [
   // etcd's refusals of membership changes, as sentences that say what to do.
   { test: /too many learner members/i, kind: 'refused', say: () => 'too many learner members: etcd allows one learner; promote or remove the existing learner first' },
@@ -23,7 +29,7 @@ const RULES: Array<{ test: RegExp; kind: ErrorKind; say: (raw: string, where: st
   { test: /peerURL exists|Peer URLs already exists/i, kind: 'refused', say: () => 'a member with this peer URL exists already: choose another URL or remove that member first' },
   { test: /member ID already exist/i, kind: 'refused', say: () => 'a member with this ID exists already' },
   { test: /re-configuration failed due to not enough started members/i, kind: 'refused', say: () => 'etcd refused the change: not enough started members would remain to keep quorum' },
-  { test: /unhealthy cluster/i, kind: 'refused', say: () => 'etcd refused the change: the cluster is unhealthy (every member must have been connected for 5 s); wait and retry' },
+  { test: /unhealthy cluster/i, kind: 'refused', say: () => UNHEALTHY_CLUSTER },
   { test: /bad leader transferee/i, kind: 'refused', say: () => 'the target cannot become leader: it must be a started voting member' },
   { test: /leader transfer took too long/i, kind: 'timeout', say: () => 'leadership transfer took too long: check the target member and retry' },
   { test: /deadline exceeded|DeadlineExceeded/i, kind: 'timeout', say: (_r, w) => `no answer${w} within the deadline (member hung, overloaded, or the network drops packets)` },

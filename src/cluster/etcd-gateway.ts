@@ -48,6 +48,11 @@ function readTls(settings: ConnectionSettings): Credentials | undefined {
 
 export class EtcdGateway implements ClusterGateway {
   private readonly clients = new Map<string, Etcd3>();
+  /**
+   * Clients without credentials, for the status of learners when etcd auth is on: a learner refuses
+   * Authenticate ("rpc not supported for learner") but answers Status, which needs no token.
+   */
+  private readonly plainClients = new Map<string, Etcd3>();
   private readonly seeds: string[];
   private readonly credentials?: Credentials;
   /** The endpoint that answered the last cluster-wide read. */
@@ -73,7 +78,16 @@ export class EtcdGateway implements ClusterGateway {
     return c;
   }
 
-  private options(url: string): IOptions {
+  private plainClient(url: string): Etcd3 {
+    let c = this.plainClients.get(url);
+    if (!c) {
+      c = new Etcd3(this.options(url, false));
+      this.plainClients.set(url, c);
+    }
+    return c;
+  }
+
+  private options(url: string, withAuth = true): IOptions {
     const deadline = () => ({ deadline: Date.now() + this.deadlines.statusMs });
     const options: IOptions = {
       hosts: [url],
@@ -97,15 +111,15 @@ export class EtcdGateway implements ClusterGateway {
         certChain: this.credentials.certChain,
       };
     }
-    if (this.settings.user) {
+    if (this.settings.user && withAuth) {
       options.auth = { username: this.settings.user, password: this.settings.password ?? '', callOptions: deadline };
     }
     return options;
   }
 
-  private async call<T>(url: string, fn: (client: Etcd3) => Promise<T>): Promise<T> {
+  private async call<T>(url: string, fn: (client: Etcd3) => Promise<T>, client: Etcd3 = this.client(url)): Promise<T> {
     try {
-      return await fn(this.client(url));
+      return await fn(client);
     } catch (error) {
       const c = classifyError(error, url);
       throw new ClusterError(c.message, c.kind);
@@ -185,8 +199,18 @@ export class EtcdGateway implements ClusterGateway {
     });
   }
 
-  async memberPromote(id: MemberId): Promise<void> {
-    await this.one((c) => c.cluster.memberPromote({ ID: id }, this.commandDeadline()));
+  async memberPromote(id: MemberId, leaderURL?: string): Promise<void> {
+    const promote = (c: Etcd3) => c.cluster.memberPromote({ ID: id }, this.commandDeadline());
+    if (leaderURL) {
+      try {
+        await this.call(leaderURL, promote);
+        return;
+      } catch (error) {
+        // Not delivered (the leader went away): any member will do, as without a leader URL.
+        if (!(error instanceof ClusterError) || error.kind !== 'unreachable') throw error;
+      }
+    }
+    await this.one(promote);
   }
 
   async memberRemove(id: MemberId): Promise<void> {
@@ -198,6 +222,16 @@ export class EtcdGateway implements ClusterGateway {
   }
 
   async status(clientURL: string): Promise<MemberStatus> {
+    try {
+      return await this.statusWith(clientURL, this.client(clientURL));
+    } catch (error) {
+      // With auth on, a learner fails the client's Authenticate call; ask it without credentials.
+      if (!this.settings.user || !(error instanceof ClusterError) || error.kind !== 'learner') throw error;
+      return this.statusWith(clientURL, this.plainClient(clientURL));
+    }
+  }
+
+  private async statusWith(clientURL: string, client: Etcd3): Promise<MemberStatus> {
     return this.call(clientURL, async (c) => {
       const s = await c.maintenance.status({ deadline: Date.now() + this.deadlines.statusMs });
       return {
@@ -213,7 +247,7 @@ export class EtcdGateway implements ClusterGateway {
         memberId: String(s.header?.member_id ?? ''),
         clusterId: String(s.header?.cluster_id ?? ''),
       };
-    });
+    }, client);
   }
 
   async alarms(): Promise<Alarm[]> {
@@ -228,17 +262,20 @@ export class EtcdGateway implements ClusterGateway {
   syncEndpoints(clientURLs: string[]): void {
     const keep = new Set([...this.seeds, ...clientURLs]);
     for (const url of clientURLs) this.client(url);
-    for (const [url, c] of this.clients) {
-      if (!keep.has(url)) {
-        c.close();
-        this.clients.delete(url);
+    for (const map of [this.clients, this.plainClients]) {
+      for (const [url, c] of map) {
+        if (!keep.has(url)) {
+          c.close();
+          map.delete(url);
+        }
       }
     }
   }
 
   close(): void {
-    for (const c of this.clients.values()) c.close();
+    for (const c of [...this.clients.values(), ...this.plainClients.values()]) c.close();
     this.clients.clear();
+    this.plainClients.clear();
   }
 }
 

@@ -17,8 +17,11 @@ export interface ClusterGateway {
   alarms(): Promise<Alarm[]>;
   /** MemberAdd (as a learner or a voter), sent to any member; returns the new member and the new list. */
   memberAdd(peerURLs: string[], isLearner: boolean): Promise<{ member: Member; members: Member[] }>;
-  /** MemberPromote of a learner. */
-  memberPromote(id: MemberId): Promise<void>;
+  /**
+   * MemberPromote of a learner, sent to the leader's client URL when given: a follower forwards it
+   * to the leader without the caller's credentials, which fails with auth on (etcd issue 20757).
+   */
+  memberPromote(id: MemberId, leaderURL?: string): Promise<void>;
   /** MemberRemove. */
   memberRemove(id: MemberId): Promise<void>;
   /** MoveLeader, sent to the leader's client URL (etcd answers "not leader" otherwise). */

@@ -46,9 +46,9 @@ export class Session {
   }
 
   /** A fresh complete round (member list, every status, alarms), as flows need before each gate. */
-  async observe(): Promise<ClusterView> {
+  async observe(opts?: { alarms?: boolean }): Promise<ClusterView> {
     if (!this.gateway) throw new Error('not connected');
-    const view = await collectStatus(this.gateway, this.store.getState().health);
+    const view = await collectStatus(this.gateway, this.store.getState().health, Date.now, opts);
     this.refreshNow();
     return view;
   }

@@ -174,31 +174,47 @@ export function planPromote(view: ClusterView, input: PromoteInput): PlanResult 
   const found = resolveMember(view, input.member);
   if (!found.ok) return found;
   const m = found.member;
-  if (!m.isLearner) return { ok: false, refusal: `${memberLabel(m)} is already a voting member; only a learner can be promoted` };
-  if (m.clientURLs.length === 0) return { ok: false, refusal: `learner ${memberLabel(m)} has not started yet: start etcd on it with its env block first` };
+  const label = memberLabel(m);
+  if (!m.isLearner) return { ok: false, refusal: `${label} is already a voting member; only a learner can be promoted` };
   const quorum = hasQuorum(view);
   if (!quorum.ok) return quorum;
   const voters = view.members.filter((x) => !x.isLearner).length;
+  // A new member answers (and publishes its name and client URLs) only once it has applied the log up
+  // to its own start: until then it is catching up, so wait for it rather than refuse.
+  const started = m.clientURLs.length > 0;
+  const steps: PlanStep[] = [];
+  if (!started) {
+    steps.push(
+      step('start', `Wait for ${label} to start and publish itself (it catches up first)`, 'etcdctl member list   # the learner shows its name and client URLs once started', {
+        kind: 'wait-started',
+        name: label,
+        peerURLs: m.peerURLs,
+        timeoutMs: input.waitMs,
+      }),
+    );
+  }
+  steps.push(
+    step('catch-up', `Wait until ${label} has caught up with the leader`, 'etcdctl endpoint status --cluster -w table   # RAFT APPLIED INDEX of the learner vs the leader\'s RAFT INDEX', {
+      kind: 'wait-caught-up',
+      name: label,
+      memberId: m.id,
+      ratio: 0.9,
+      timeoutMs: input.waitMs,
+    }),
+    step('promote', `Promote ${label} to a voting member`, `etcdctl member promote ${hexId(m.id)}`, { kind: 'member-promote', name: label, memberId: m.id, waitMs: input.waitMs }, ['the learner is in sync with the leader']),
+  );
   const plan: Plan = {
     flow: 'promote',
-    title: `Promote learner ${m.name}`,
+    title: `Promote learner ${label}`,
     preview: [
       ...quorumPreview(view),
-      `after promoting ${m.name}: ${voters + 1} voters, quorum ${quorumOf(voters + 1)}`,
+      ...(started ? [] : [`${label} has not started yet (or is still catching up): the first step waits up to ${formatDuration(input.waitMs)} for it`]),
+      `after promoting ${label}: ${voters + 1} voters, quorum ${quorumOf(voters + 1)}`,
       `the leader refuses to promote a learner that is not in sync (log match >= 90 %): wait for catch-up, then retry with backoff for up to ${formatDuration(input.waitMs)}`,
     ],
     warnings: (voters + 1) % 2 === 0 ? [`${voters + 1} voters is an even number: it tolerates no more failures than ${voters} and needs a larger quorum`] : [],
-    steps: [
-      step('catch-up', `Wait until ${m.name} has caught up with the leader`, 'etcdctl endpoint status --cluster -w table   # RAFT APPLIED INDEX of the learner vs the leader\'s RAFT INDEX', {
-        kind: 'wait-caught-up',
-        name: m.name,
-        memberId: m.id,
-        ratio: 0.9,
-        timeoutMs: input.waitMs,
-      }),
-      step('promote', `Promote ${m.name} to a voting member`, `etcdctl member promote ${hexId(m.id)}`, { kind: 'member-promote', name: m.name, memberId: m.id, waitMs: input.waitMs }, ['the learner is in sync with the leader']),
-    ],
-    args: { member: m.name, id: m.id, waitMs: input.waitMs },
+    steps,
+    args: { member: label, id: m.id, waitMs: input.waitMs },
   };
   return { ok: true, plan };
 }

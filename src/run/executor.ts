@@ -12,11 +12,15 @@ import { leaderAgreement, leaderIndex, catchUpRatio } from '../health/verdict.js
 import { envBlock } from '../plans/membership.js';
 import { formatDuration, formatPercent } from '../format/units.js';
 import { hexId } from '../format/ids.js';
+import { UNHEALTHY_CLUSTER } from '../cluster/classify.js';
 
 export interface ExecutorDeps {
   gateway: ClusterGateway;
-  /** A fresh, complete look at the cluster (member list, every status, alarms). */
-  observe(): Promise<ClusterView>;
+  /**
+   * A fresh look at the cluster: member list and every status; the alarms too when asked (an alarm
+   * GET is a raft request, so the frequent gates of a wait leave it out).
+   */
+  observe(opts?: { alarms?: boolean }): Promise<ClusterView>;
   onEvent(event: RunEvent): void;
   signal: AbortSignal;
   /** Poll interval of waits (default 250 ms). */
@@ -90,6 +94,28 @@ async function until<T>(deps: ExecutorDeps, timeoutMs: number, what: () => strin
   }
 }
 
+/**
+ * How long a membership change is retried while etcd answers "unhealthy cluster" (its strict
+ * reconfiguration check wants the receiving member connected to every voter for 5 s, which fails for
+ * a few seconds after a member starts). etcd changed nothing then, so trying again is safe.
+ */
+const UNHEALTHY_RETRY_MS = 15_000;
+
+async function reconfigure<T>(deps: ExecutorDeps, index: number, change: () => Promise<T>): Promise<T> {
+  const now = deps.now ?? Date.now;
+  const deadline = now() + UNHEALTHY_RETRY_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await change();
+    } catch (error) {
+      const wait = 1000;
+      if (!(error instanceof ClusterError) || !error.message.startsWith(UNHEALTHY_CLUSTER) || now() + wait > deadline) throw error;
+      deps.onEvent({ type: 'retry', index, attempt, error: error.message, nextInMs: wait });
+      await sleep(wait, deps.signal);
+    }
+  }
+}
+
 function findMember(view: ClusterView, ref: { memberId?: MemberId; peerURLs?: string[]; name: string }, ctx: RunContext): Member | undefined {
   const id = ref.memberId ?? ctx.added.get(ref.name)?.id;
   if (id) return view.members.find((m) => m.id === id);
@@ -100,14 +126,14 @@ async function runAction(action: Action, index: number, deps: ExecutorDeps, ctx:
   const now = deps.now ?? Date.now;
   switch (action.kind) {
     case 'member-add': {
-      const res = await deps.gateway.memberAdd(action.peerURLs, action.isLearner);
+      const res = await reconfigure(deps, index, () => deps.gateway.memberAdd(action.peerURLs, action.isLearner));
       ctx.added.set(action.name, res.member);
       const others = res.members.filter((m) => m.id !== res.member.id);
       const block = envBlock(others, action.name, action.peerURLs);
       ctx.output.push(`# env block for ${action.name} (member ${hexId(res.member.id)}):`, ...block);
       deps.onEvent({ type: 'output', index, lines: block });
       await until(deps, 10_000, () => `${action.name} does not show in the member list after the add`, async () => {
-        const v = await deps.observe();
+        const v = await deps.observe({ alarms: false });
         return v.members.some((m) => m.id === res.member.id) ? true : undefined;
       });
       if (deps.startMember) {
@@ -123,7 +149,7 @@ async function runAction(action: Action, index: number, deps: ExecutorDeps, ctx:
         action.timeoutMs,
         () => `${action.name} did not start within ${formatDuration(action.timeoutMs)}: start etcd on the new node with the env block (empty data dir), then run the flow's remaining steps`,
         async () => {
-          const v = await deps.observe();
+          const v = await deps.observe({ alarms: false });
           const m = findMember(v, { name: action.name, peerURLs: action.peerURLs }, ctx);
           deps.onEvent({ type: 'progress', index, text: `waiting for ${action.name} to start (${formatDuration(now() - t0)})` });
           return m && m.clientURLs.length > 0 && v.probes[m.id]?.ok ? m : undefined;
@@ -139,7 +165,7 @@ async function runAction(action: Action, index: number, deps: ExecutorDeps, ctx:
         action.timeoutMs,
         () => `${action.name} did not catch up within ${formatDuration(action.timeoutMs)} (at ${formatPercent(ratio)})`,
         async () => {
-          const v = await deps.observe();
+          const v = await deps.observe({ alarms: false });
           const m = findMember(v, action, ctx);
           if (!m) throw new StepFailure(`${action.name} is no longer in the member list`);
           const p = v.probes[m.id];
@@ -152,21 +178,25 @@ async function runAction(action: Action, index: number, deps: ExecutorDeps, ctx:
           const remaining = lIndex !== undefined ? Math.max(0, lIndex * action.ratio - applied) : undefined;
           const eta = rate && rate > 0 && remaining !== undefined ? ` ETA ${formatDuration((remaining / rate) * 1000)}` : '';
           last = { at, applied };
-          deps.onEvent({ type: 'progress', index, ratio, text: `${action.name}: applied ${applied} of ${lIndex ?? '?'} (${formatPercent(ratio)})${rate !== undefined ? `, ${Math.round(rate)} entries/s` : ''}${eta}` });
+          deps.onEvent({ type: 'progress', index, ratio, text: `${m.name || action.name}: applied ${applied} of ${lIndex ?? '?'} (${formatPercent(ratio)})${rate !== undefined ? `, ${Math.round(rate)} entries/s` : ''}${eta}` });
           return ratio >= action.ratio ? true : undefined;
         },
       );
       return `caught up (${formatPercent(ratio)})`;
     }
     case 'member-promote': {
-      const v = await deps.observe();
+      const v = await deps.observe({ alarms: false });
       const m = findMember(v, action, ctx);
       if (!m) throw new StepFailure(`${action.name} is not in the member list`);
       if (!m.isLearner) throw new StepFailure(`${action.name} is already a voting member`);
       const deadline = now() + action.waitMs;
+      let cur = v;
       for (let attempt = 1; ; attempt++) {
         try {
-          await deps.gateway.memberPromote(m.id);
+          // To the leader: with auth on, a follower cannot forward a promotion (etcd issue 20757).
+          if (attempt > 1) cur = await deps.observe({ alarms: false }).catch(() => cur);
+          const leaderId = leaderAgreement(cur.members, cur.probes).leaderId;
+          await deps.gateway.memberPromote(m.id, cur.members.find((x) => x.id === leaderId)?.clientURLs[0]);
           break;
         } catch (error) {
           if (!(error instanceof ClusterError) || error.kind !== 'not-in-sync') throw error;
@@ -177,21 +207,21 @@ async function runAction(action: Action, index: number, deps: ExecutorDeps, ctx:
         }
       }
       await until(deps, 10_000, () => `${action.name} still shows as a learner after the promotion`, async () => {
-        const after = await deps.observe();
+        const after = await deps.observe({ alarms: false });
         return after.members.some((x) => x.id === m.id && !x.isLearner) ? true : undefined;
       });
-      return `${action.name} is a voting member`;
+      return `${m.name || action.name} is a voting member`;
     }
     case 'member-remove': {
-      await deps.gateway.memberRemove(action.memberId);
+      await reconfigure(deps, index, () => deps.gateway.memberRemove(action.memberId));
       await until(deps, 10_000, () => `${action.name} still shows in the member list after the removal`, async () => {
-        const v = await deps.observe();
+        const v = await deps.observe({ alarms: false });
         return v.members.some((x) => x.id === action.memberId) ? undefined : true;
       });
       return `${action.name} removed`;
     }
     case 'move-leader': {
-      const v = await deps.observe();
+      const v = await deps.observe({ alarms: false });
       const leaderId = leaderAgreement(v.members, v.probes).leaderId;
       const leader = v.members.find((m) => m.id === leaderId);
       if (leaderId === action.toId) return `${action.toName} already leads`;
@@ -199,13 +229,13 @@ async function runAction(action: Action, index: number, deps: ExecutorDeps, ctx:
       const t0 = now();
       await deps.gateway.moveLeader(leader.clientURLs[0], action.toId);
       await until(deps, action.timeoutMs, () => `${action.toName} did not become leader within ${formatDuration(action.timeoutMs)}`, async () => {
-        const after = await deps.observe();
+        const after = await deps.observe({ alarms: false });
         return leaderAgreement(after.members, after.probes).leaderId === action.toId ? true : undefined;
       });
       return `${action.toName} leads (took ${formatDuration(now() - t0)})`;
     }
     case 'confirm-down': {
-      const v = await deps.observe();
+      const v = await deps.observe({ alarms: false });
       const m = v.members.find((x) => x.id === action.memberId);
       if (!m) throw new StepFailure(`${action.name} is not in the member list any more`);
       const url = m.clientURLs[0];
@@ -228,7 +258,7 @@ async function runAction(action: Action, index: number, deps: ExecutorDeps, ctx:
     case 'verify-health': {
       let summary = '';
       await until(deps, action.timeoutMs, () => `the cluster is not healthy: ${summary}`, async () => {
-        const v = await deps.observe();
+        const v = await deps.observe({ alarms: true });
         summary = v.verdict.summary;
         return v.verdict.level === 'healthy' ? true : undefined;
       });
