@@ -1,7 +1,8 @@
 /**
- * The root of the console: one input dispatcher with scopes (the open input line first, then the
- * screen's bindings, then global ones), and the current screen. Screens only read the store and
- * dispatch commands.
+ * The root of the console: one input dispatcher with scopes (the open input line first; then an
+ * open flow dialog, which takes typed text and its own 'flow' bindings and lets only ctrl-c
+ * through; then the screen's bindings, then global ones), and the current screen. Screens only
+ * read the store and dispatch commands.
  */
 import { useMemo } from 'react';
 import { Box, Text, useInput, useStdin } from 'ink';
@@ -16,10 +17,17 @@ import { MemberDetail } from './detail/MemberDetail.js';
 import { Help } from './help/Help.js';
 import { Events } from './events/Events.js';
 import { Contexts } from './contexts/Contexts.js';
+import { FlowScreen } from './flow/FlowScreen.js';
+
+/** The flow controller as the dispatcher sees it: the registry's actions plus typed text. */
+export interface FlowInput {
+  /** Text for a form field or the type-to-confirm line; true when the key was taken. */
+  handleText(name: string, raw: string): boolean;
+}
 
 export interface AppProps {
   store: AppStore;
-  actions: Omit<CommandContext, 'store'>;
+  actions: Omit<CommandContext, 'store' | 'flows'> & { flows?: CommandContext['flows'] & FlowInput };
 }
 
 interface DispatcherProps extends AppProps {
@@ -62,8 +70,17 @@ function Dispatcher({ store, registry, actions }: DispatcherProps) {
       const names = keyNames(input, key);
       for (const name of names) {
         const state = store.getState();
+        const raw = names.length > 1 ? (name.length === 1 ? name : '') : input;
         if (state.ui.input) {
-          handleInputLine(ctx, registry, name, names.length > 1 ? (name.length === 1 ? name : '') : input);
+          handleInputLine(ctx, registry, name, raw);
+          continue;
+        }
+        if (state.flow) {
+          // The flow dialog is modal: typed text first, then its own bindings; only ctrl-c gets out.
+          if (name !== 'ctrl+c' && actions.flows?.handleText(name, raw)) continue;
+          state.clearMessage();
+          const command = registry.forKey(name, 'flow');
+          if (command && (command.screens?.includes('flow') || name === 'ctrl+c')) runCommand(command, ctx);
           continue;
         }
         state.clearMessage();
@@ -78,6 +95,8 @@ function Dispatcher({ store, registry, actions }: DispatcherProps) {
 
 function CurrentScreen() {
   const screen = useAppStore((s) => s.ui.screen);
+  const flowOpen = useAppStore((s) => s.flow !== undefined);
+  if (flowOpen) return <FlowScreen />;
   switch (screen) {
     case 'detail':
       return <MemberDetail />;

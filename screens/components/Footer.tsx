@@ -1,5 +1,6 @@
 /** The footer: key hints from the registry, the message line, and the filter/palette input. */
 import { Box, Text } from 'ink';
+import { useShallow } from 'zustand/react/shallow';
 import { useAppStore, useRegistry } from '../context.js';
 import { toneColor } from './tone.js';
 
@@ -9,7 +10,12 @@ export function Footer() {
   const input = useAppStore((s) => s.ui.input);
   const message = useAppStore((s) => s.ui.message);
   const filter = useAppStore((s) => s.ui.filter);
-  const hints = registry.hints(screen);
+  // Only the commands that can run now (an open flow's keys change with its stage); selected as
+  // strings so the footer redraws only when the hints change.
+  const hints = useAppStore(useShallow((s) => registry.hints(s.flow ? 'flow' : screen, s).map((h) => `${h.keys}\t${h.title}`))).map((h) => {
+    const [keys, title] = h.split('\t');
+    return { keys, title };
+  });
   const completions = input?.kind === 'palette' ? registry.complete(input.text).slice(0, 8) : [];
   return (
     <Box flexDirection="column">

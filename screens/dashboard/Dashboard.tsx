@@ -69,7 +69,8 @@ export function toTableRow(r: MemberRow): Row {
   };
 }
 
-function Members() {
+/** The members table (also shown above an open flow, to watch it act). */
+export function Members() {
   const { view, ui, health } = useAppStore(useShallow((s) => ({ view: s.view, ui: s.ui, health: s.health })));
   // The time of the latest refresh: durations advance with the data, so the screen redraws only when it changes.
   const now = useAppStore((s) => s.view.updatedAt);

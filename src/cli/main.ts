@@ -18,6 +18,7 @@ import { EXIT, collectStatus, exitCodeFor, statusJson, statusText } from './stat
 import { Sandbox } from '../sandbox/sandbox.js';
 import { waitForSandbox } from '../sandbox/ready.js';
 import { homedir } from 'node:os';
+import type { LocalMembers } from './console.js';
 
 /** The package version: package.json sits next to dist/ (bundle: dist/etcd-tui.js; tsc: dist/src/cli/main.js). */
 function version(): string {
@@ -65,10 +66,10 @@ function requireTerminal(): void {
   }
 }
 
-async function openConsole(settings: ConnectionSettings, flags: CliFlags, env: NodeJS.ProcessEnv, greeting?: string): Promise<void> {
+async function openConsole(settings: ConnectionSettings, flags: CliFlags, env: NodeJS.ProcessEnv, greeting?: string, localMembers?: LocalMembers): Promise<void> {
   requireTerminal();
   const { runConsole } = await import('./console.js');
-  await runConsole({ settings, contexts: contextNames(flags, env), loadContext: contextLoader(flags, env), greeting });
+  await runConsole({ settings, contexts: contextNames(flags, env), loadContext: contextLoader(flags, env), greeting, auditLog: flags.auditLog, localMembers });
 }
 
 async function status(flags: CliFlags, env: NodeJS.ProcessEnv): Promise<number> {
@@ -105,7 +106,12 @@ async function sandbox(flags: CliFlags, env: NodeJS.ProcessEnv): Promise<number>
       quotaBytes: flags.quotaBytes,
     };
     await waitForSandbox(box, settings, 30_000);
-    await openConsole(settings, flags, env, `sandbox in ${box.dir}; members stop when you quit (q)`);
+    // The flows may start a member they add (a learner, a replacement) as a sandbox process too.
+    const localMembers: LocalMembers = {
+      startMember: async (name, peerURLs, initialCluster) => void (await box.startAdded(name, peerURLs, initialCluster)),
+      suggestPeerURL: () => box.freePeerURL(),
+    };
+    await openConsole(settings, flags, env, `sandbox in ${box.dir}; members stop when you quit (q)`, localMembers);
     return 0;
   } finally {
     await box.stop();

@@ -4,8 +4,30 @@
  */
 import type { AppState, AppStore, ScreenName } from '../store/store.js';
 import { visibleMembers } from '../store/store.js';
+import type { FlowId } from '../domain/plan.js';
+import { FLOW_COMMANDS } from '../flows/commands.js';
 
 export type Category = 'navigation' | 'view' | 'cluster' | 'general';
+
+/** What the flow commands ask of the flow controller (src/flows/controller.ts), which lives outside React. */
+export interface FlowActions {
+  /** Open a flow: on the member named by the argument (name or ID), else the selected one; add-learner takes "NAME [PEER-URLS]". */
+  open(kind: FlowId, argument?: string): void;
+  /** enter: plan the form; run the plan (or go on to type the name); check the typed name; close when done. */
+  next(): void;
+  /** esc: close the dialog (not while a flow runs). */
+  close(): void;
+  /** Stop the running flow between steps or inside its current wait. */
+  abort(): void;
+  /** From the preview back to the form, keeping what was typed. */
+  backToForm(): void;
+  /** Sandbox: whether the console starts the new member itself. */
+  toggleStartLocally(): void;
+  /** After a failed or aborted promote: open the remove flow for the learner left behind. */
+  removeLeftoverLearner(): void;
+  /** Write the new member's env block to a file. */
+  writeEnv(): void;
+}
 
 /** What a command may do to the running console. */
 export interface CommandContext {
@@ -13,6 +35,8 @@ export interface CommandContext {
   quit(): void;
   refreshNow(): void;
   switchContext(name: string): void;
+  /** The membership flows; absent where the console has no cluster to change (some tests). */
+  flows?: FlowActions;
 }
 
 export interface Command {
@@ -27,8 +51,8 @@ export interface Command {
   screens?: ScreenName[];
   /** Shown in the footer of these screens. */
   hint?: ScreenName[];
-  /** Why the command cannot run now, or undefined when it can. */
-  disabledReason?: (state: AppState) => string | undefined;
+  /** Why the command cannot run now, or undefined when it can (the argument is the palette's, e.g. `:remove m2`). */
+  disabledReason?: (state: AppState, argument?: string) => string | undefined;
   run(ctx: CommandContext, argument?: string): void;
 }
 
@@ -162,6 +186,7 @@ const ALL_COMMANDS: Command[] = [
       store.getState().say('refreshing');
     },
   },
+  ...FLOW_COMMANDS,
   {
     id: 'quit',
     title: 'Quit',
@@ -198,9 +223,11 @@ export class CommandRegistry {
     return matches.find((c) => c.screens) ?? matches[0];
   }
 
-  /** Footer hints for a screen. */
-  hints(screen: ScreenName): Array<{ keys: string; title: string }> {
-    return this.commands.filter((c) => c.hint?.includes(screen)).map((c) => ({ keys: c.keys.map(keyLabel).join('/'), title: c.title }));
+  /** Footer hints for a screen; given the state, only the commands that can run now. */
+  hints(screen: ScreenName, state?: AppState): Array<{ keys: string; title: string }> {
+    return this.commands
+      .filter((c) => c.hint?.includes(screen) && !(state && c.disabledReason?.(state)))
+      .map((c) => ({ keys: c.keys.map(keyLabel).join('/'), title: c.title }));
   }
 
   /** Palette completion: the commands whose id starts with the text. */
@@ -218,7 +245,7 @@ export function keyLabel(key: string): string {
 
 /** Run a command by key or by id, saying why when it is disabled. Returns true if something ran. */
 export function runCommand(command: Command, ctx: CommandContext, argument?: string): boolean {
-  const reason = command.disabledReason?.(ctx.store.getState());
+  const reason = command.disabledReason?.(ctx.store.getState(), argument);
   if (reason) {
     ctx.store.getState().say(`${command.title}: ${reason}`, 'warn');
     return false;

@@ -3,7 +3,7 @@
  * temporary directory. Every member it starts is stopped by pid when it stops (also on exit).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, openSync, closeSync, rmSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, openSync, closeSync, rmSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -87,10 +87,15 @@ export class Sandbox {
     return this.members.map((m) => m.clientURL);
   }
 
-  /** Start one member process (also used to start a learner that was added with `existing`). */
+  /**
+   * Start one member process (also used to start a learner that was added with `existing`). A
+   * member replacing one of the same name gets a fresh data dir: the old one belongs to the removed member.
+   */
   spawnMember(name: string, clientURL: string, peerURL: string, initialCluster: string, state: 'new' | 'existing'): SandboxMember {
-    const dataDir = join(this.dir, `${name}.etcd`);
-    const logFile = join(this.dir, `${name}.log`);
+    let base = name;
+    for (let i = 2; existsSync(join(this.dir, `${base}.etcd`)); i++) base = `${name}-${i}`;
+    const dataDir = join(this.dir, `${base}.etcd`);
+    const logFile = join(this.dir, `${base}.log`);
     const fd = openSync(logFile, 'a');
     const args = [
       '--name', name,
@@ -112,10 +117,47 @@ export class Sandbox {
     return member;
   }
 
+  /** A free peer URL on 127.0.0.1, to suggest for a member about to be added. */
+  async freePeerURL(): Promise<string> {
+    const [port] = await freePorts(1);
+    return `http://127.0.0.1:${port}`;
+  }
+
+  /**
+   * Start a member that was just added to the running cluster (the console's flows, in the
+   * sandbox): its client URL on a free 127.0.0.1 port, the peer URLs it was added with, a fresh
+   * data dir, `--initial-cluster-state existing`. Resolves once it serves its client URL (a learner
+   * does after it has joined), or after timeoutMs with it still starting; fails with its log when
+   * it exits first.
+   */
+  async startAdded(name: string, peerURLs: string[], initialCluster: string, timeoutMs = 15_000): Promise<SandboxMember> {
+    const nonLocal = peerURLs.find((u) => !/^https?:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(u));
+    if (nonLocal) throw new ConfigError(`the sandbox starts members on 127.0.0.1 only, not ${nonLocal}: start ${name} yourself with its env block`);
+    const [port] = await freePorts(1);
+    const member = this.spawnMember(name, `http://127.0.0.1:${port}`, peerURLs.join(','), initialCluster, 'existing');
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (member.process.exitCode !== null || member.process.signalCode !== null) {
+        throw new ConfigError(`${name} exited at start (its log, ${member.logFile}):\n${this.logTailOf(member, 8)}`);
+      }
+      try {
+        const res = await fetch(`${member.clientURL}/version`, { signal: AbortSignal.timeout(500) });
+        if (res.ok) return member;
+      } catch {
+        // not serving yet
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return member;
+  }
+
   /** The last lines of a member's log, for error messages. */
   logTail(name: string, lines = 5): string {
     const m = this.members.find((x) => x.name === name);
-    if (!m) return '';
+    return m ? this.logTailOf(m, lines) : '';
+  }
+
+  private logTailOf(m: SandboxMember, lines: number): string {
     try {
       return readFileSync(m.logFile, 'utf8').trim().split('\n').slice(-lines).join('\n');
     } catch {

@@ -7,11 +7,16 @@ import type { HealthOptions, Member } from '../domain/types.js';
 import { DEFAULT_HEALTH_OPTIONS } from '../domain/types.js';
 import { applyRefreshes, emptyView, type ClusterView, type Refresh } from '../health/view.js';
 import { displaySignature } from '../format/signature.js';
+import type { FlowView } from '../flows/state.js';
 
 /** A published view is refreshed at least this often even when nothing visible changed. */
 const MAX_PUBLISH_AGE_MS = 30_000;
 
-export type ScreenName = 'dashboard' | 'detail' | 'help' | 'events' | 'contexts';
+/**
+ * Where key bindings act: a screen, or 'flow', the flow dialog (open over any screen while the
+ * store's `flow` is set; it takes the keys first).
+ */
+export type ScreenName = 'dashboard' | 'detail' | 'help' | 'events' | 'contexts' | 'flow';
 
 export interface InputState {
   kind: 'filter' | 'palette';
@@ -58,6 +63,8 @@ export interface AppState {
   startedAt: number;
   /** Time of the first batch with data, for the start-up figure. */
   firstDataAt?: number;
+  /** The open flow dialog (add a learner, promote, remove, ...), written by the FlowController. */
+  flow?: FlowView;
 
   applyBatch(batch: Refresh[]): void;
   resetView(connection: ConnectionInfo, health?: Partial<HealthOptions>): void;
@@ -71,6 +78,7 @@ export interface AppState {
   say(text: string, level?: Message['level']): void;
   clearMessage(): void;
   moveContextCursor(delta: number): void;
+  setFlow(flow: FlowView | undefined): void;
 }
 
 export type AppStore = StoreApi<AppState>;
@@ -176,6 +184,9 @@ export function createAppStore(init: StoreInit): AppStore {
       const { ui, contexts } = get();
       if (contexts.length === 0) return;
       set({ ui: { ...ui, contextCursor: Math.max(0, Math.min(contexts.length - 1, ui.contextCursor + delta)) } });
+    },
+    setFlow(flow) {
+      set({ flow });
     },
   }));
 }

@@ -12,6 +12,8 @@ export class FakeGateway implements ClusterGateway {
   clusterId = '14841639068965178418';
   calls: string[] = [];
   closed = false;
+  /** MemberPromote answers "not in sync" this many times before it succeeds. */
+  promoteNotInSync = 0;
 
   constructor() {
     for (const m of this.members) this.statuses.set(m.clientURLs[0], status({ memberId: m.id, leader: IDS.m1 }));
@@ -43,6 +45,10 @@ export class FakeGateway implements ClusterGateway {
 
   async memberPromote(id: string): Promise<void> {
     this.calls.push(`memberPromote ${id}`);
+    if (this.promoteNotInSync > 0) {
+      this.promoteNotInSync -= 1;
+      throw new ClusterError('learner is not in sync with the leader: wait until it has caught up', 'not-in-sync');
+    }
     this.members = this.members.map((m) => (m.id === id ? { ...m, isLearner: false } : m));
   }
 
@@ -54,6 +60,14 @@ export class FakeGateway implements ClusterGateway {
   async moveLeader(url: string, id: string): Promise<void> {
     this.calls.push(`moveLeader ${url} ${id}`);
     for (const [u, s] of this.statuses) this.statuses.set(u, { ...s, leader: id });
+  }
+
+  /** Add a started learner whose applied index is `applied` (the leader's index is 100). */
+  addLearner(name = 'm4', applied = 10): Member {
+    const m = member(name, { isLearner: true });
+    this.members = [...this.members, m];
+    this.statuses.set(m.clientURLs[0], status({ memberId: m.id, leader: IDS.m1, isLearner: true, raftAppliedIndex: applied, raftIndex: applied }));
+    return m;
   }
 
   syncEndpoints(): void {}

@@ -15,7 +15,7 @@ test('every command has an id, keys, a title and a description; ids are unique',
 
 test('no two commands share a key on the same screen', () => {
   const registry = new CommandRegistry({ readOnly: false });
-  for (const screen of ['dashboard', 'detail', 'help', 'events', 'contexts'] as const) {
+  for (const screen of ['dashboard', 'detail', 'help', 'events', 'contexts', 'flow'] as const) {
     const seen = new Map<string, string>();
     for (const c of registry.commands.filter((x) => !x.screens || x.screens.includes(screen))) {
       for (const k of c.keys) {
@@ -31,6 +31,19 @@ test('no two commands share a key on the same screen', () => {
   }
   assert.equal(registry.forKey('enter', 'dashboard')?.id, 'detail');
   assert.equal(registry.forKey('enter', 'contexts')?.id, 'use-context');
+  // The flow dialog's keys shadow the screens' ones while a flow is open.
+  assert.equal(registry.forKey('a', 'dashboard')?.id, 'add-learner');
+  assert.equal(registry.forKey('a', 'flow')?.id, 'abort');
+  assert.equal(registry.forKey('x', 'detail')?.id, 'remove');
+  assert.equal(registry.forKey('x', 'flow')?.id, 'remove-learner');
+  assert.equal(registry.forKey('enter', 'flow')?.id, 'flow-next');
+  assert.equal(registry.forKey('escape', 'flow')?.id, 'flow-close');
+});
+
+test('read-only mode drops the flows and the flow dialog keys', () => {
+  const ids = new CommandRegistry({ readOnly: true }).commands.map((c) => c.id);
+  for (const id of ['add-learner', 'promote', 'remove', 'replace', 'move-leader', 'abort', 'flow-next']) assert.ok(!ids.includes(id), id);
+  assert.ok(ids.includes('quit'));
 });
 
 test('palette parsing: ids, aliases, arguments, errors', () => {

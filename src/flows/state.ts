@@ -1,0 +1,85 @@
+/**
+ * The flow slice of the store: what the flow dialog shows, as plain data. The FlowController
+ * (src/flows/controller.ts) writes it; screens/flow/FlowScreen.tsx only reads it. Pure types.
+ */
+import type { FlowId, Outcome, Plan, StepState } from '../domain/plan.js';
+
+/** form -> preview -> confirm -> running -> done; refusals stay in form/preview with nothing run. */
+export type FlowStage = 'form' | 'preview' | 'confirm' | 'running' | 'done';
+
+/** One text field of a flow's form. */
+export interface FlowField {
+  key: 'name' | 'peerURLs';
+  label: string;
+  value: string;
+  /** Shown greyed while the field is empty. */
+  placeholder?: string;
+}
+
+/** A plan step as the dialog shows it while (and after) it runs. */
+export interface FlowStepView {
+  title: string;
+  command: string;
+  preconditions: string[];
+  state: StepState;
+  /** What the executor said when the step finished. */
+  detail?: string;
+  error?: string;
+  /** Live progress: a ratio in [0, 1] draws a bar (catch-up, confirm-down); the text has rate and ETA. */
+  progress?: { ratio?: number; text: string };
+  /** Each retry of the step ("try 2: not in sync; again in 1.0s"), newest last. */
+  retries: string[];
+  /** Lines the step printed (the env block of a new member). */
+  output: string[];
+}
+
+/** The removal offered after a promote (or replace) that left a learner behind. */
+export interface FlowFollowUp {
+  /** Member reference for the remove flow (decimal ID). */
+  member: string;
+  /** How the member is named in the offer. */
+  label: string;
+}
+
+export interface FlowResultView {
+  outcome: Outcome;
+  error?: string;
+  output: string[];
+  durationMs: number;
+  /** Where the audit record went (undefined: nothing was tried, so nothing was recorded). */
+  auditPath?: string;
+  /** Why the audit record could not be written, if it could not. */
+  auditError?: string;
+  followUp?: FlowFollowUp;
+}
+
+export interface FlowView {
+  kind: FlowId;
+  /** The dialog's title before a plan exists ("Add a learner"). */
+  title: string;
+  stage: FlowStage;
+  /** The member the flow acts on (decimal ID), resolved when the flow opened. */
+  target?: string;
+  fields: FlowField[];
+  /** Index of the focused field in the form. */
+  focus: number;
+  /** Why the planner refused (nothing runs); shown in the form or preview. */
+  refusal?: string;
+  /** A note above the plan (e.g. "the cluster changed since the preview"). */
+  notice?: string;
+  plan?: Plan;
+  /** Lines listing who could lead, with the reason for those who cannot (move-leader). */
+  candidates?: string[];
+  /** Sandbox: whether the console starts the new member itself; undefined when not offered. */
+  startLocally?: boolean;
+  /** The text typed to confirm (type-to-confirm). */
+  typed: string;
+  steps: FlowStepView[];
+  /** Abort requested; the executor stops between steps or inside the current wait. */
+  aborting?: boolean;
+  /** Something slow in progress before the run ("checking the cluster"). */
+  busy?: string;
+  result?: FlowResultView;
+  /** Where the env block was written (w in the done stage). */
+  envFile?: string;
+}
