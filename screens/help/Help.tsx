@@ -3,7 +3,7 @@ import { Box, Text } from 'ink';
 import { useAppStore, useRegistry } from '../context.js';
 import { keyLabel, type Category } from '../../src/commands/registry.js';
 
-const CATEGORY_TITLE: Record<Category, string> = { navigation: 'Navigation', view: 'Views', cluster: 'Cluster operations', general: 'General' };
+const CATEGORY_TITLE: Record<Category, string> = { navigation: 'Navigation', view: 'Views', cluster: 'Cluster operations', dialog: 'Inside a flow dialog', general: 'General' };
 
 export function Help() {
   const registry = useRegistry();
@@ -25,7 +25,7 @@ export function Help() {
                 {c.keys.map(keyLabel).join(' ').padEnd(14)}
                 {(':' + c.id).padEnd(16)}
                 {c.description}
-                {c.dangerous ? <Text color="red"> (changes the cluster)</Text> : null}
+                {c.dangerous && c.category === 'cluster' ? <Text color="red"> (changes the cluster)</Text> : null}
               </Text>
             ))}
         </Box>

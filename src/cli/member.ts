@@ -18,11 +18,11 @@ import { AuditLog, defaultAuditPath } from '../run/audit.js';
 import { executeFlow, recordRefusal } from '../run/flow.js';
 import type { ClusterView } from '../health/view.js';
 import { formatDuration } from '../format/units.js';
+import { FLOW_DEFAULTS } from '../plans/defaults.js';
 
 /** Exit codes of the flows (0 success, 4 usage as elsewhere). */
 export const FLOW_EXIT = { ok: 0, usage: 4, refused: 5, failed: 6, aborted: 7 } as const;
 
-const DEFAULT_WAIT_MS = 5 * 60_000;
 
 export const MEMBER_USAGE = `etcd-tui member add-learner --name NAME --peer-urls URL[,URL] [--env-out FILE]
 etcd-tui member promote ID|NAME [--wait 5m]
@@ -38,22 +38,22 @@ function need(value: string | undefined, what: string): string {
 
 /** The plan for a `member` subcommand. */
 export function planFor(sub: string, args: string[], flags: CliFlags, view: ClusterView, downSinceMs = 0): PlanResult {
-  const wait = flags.waitMs ?? DEFAULT_WAIT_MS;
+  const wait = flags.waitMs ?? FLOW_DEFAULTS.waitMs;
   switch (sub) {
     case 'add-learner':
       return planAddLearner(view, { name: need(flags.name, '--name'), peerURLs: need(flags.peerURLs, '--peer-urls') });
     case 'promote':
       return planPromote(view, { member: need(args[0], 'the member (ID or name)'), waitMs: wait });
     case 'remove':
-      return planRemove(view, { member: need(args[0], 'the member (ID or name)'), moveLeaderFirst: !flags.noMoveLeader, gapThreshold: DEFAULT_HEALTH_OPTIONS.indexGapThreshold, moveTimeoutMs: 10_000 });
+      return planRemove(view, { member: need(args[0], 'the member (ID or name)'), moveLeaderFirst: !flags.noMoveLeader, gapThreshold: DEFAULT_HEALTH_OPTIONS.indexGapThreshold, moveTimeoutMs: FLOW_DEFAULTS.moveTimeoutMs });
     case 'move-leader':
-      return planMoveLeader(view, { member: need(args[0], 'the member (ID or name)'), timeoutMs: 10_000, gapThreshold: DEFAULT_HEALTH_OPTIONS.indexGapThreshold });
+      return planMoveLeader(view, { member: need(args[0], 'the member (ID or name)'), timeoutMs: FLOW_DEFAULTS.moveTimeoutMs, gapThreshold: DEFAULT_HEALTH_OPTIONS.indexGapThreshold });
     case 'replace':
       return planReplace(view, {
         member: need(args[0], 'the member (ID or name)'),
         newName: flags.newName,
         peerURLs: flags.peerURLs,
-        downForMs: flags.downForMs ?? 30_000,
+        downForMs: flags.downForMs ?? FLOW_DEFAULTS.downForMs,
         waitMs: wait,
         downSinceMs,
       });

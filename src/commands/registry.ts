@@ -7,7 +7,8 @@ import { visibleMembers } from '../store/store.js';
 import type { FlowId } from '../domain/plan.js';
 import { FLOW_COMMANDS } from '../flows/commands.js';
 
-export type Category = 'navigation' | 'view' | 'cluster' | 'general';
+/** `dialog`: the keys inside an open flow dialog. */
+export type Category = 'navigation' | 'view' | 'cluster' | 'dialog' | 'general';
 
 /** What the flow commands ask of the flow controller (src/flows/controller.ts), which lives outside React. */
 export interface FlowActions {

@@ -33,7 +33,7 @@ function needMember(state: AppState, argument: string | undefined, what: string)
 
 const flow = (state: AppState) => state.flow;
 
-const DIALOG: Pick<Command, 'category' | 'dangerous' | 'screens' | 'hint'> = { category: 'cluster', dangerous: true, screens: ['flow'], hint: ['flow'] };
+const DIALOG: Pick<Command, 'category' | 'dangerous' | 'screens' | 'hint'> = { category: 'dialog', dangerous: true, screens: ['flow'], hint: ['flow'] };
 
 export const FLOW_COMMANDS: Command[] = [
   {

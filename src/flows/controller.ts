@@ -22,14 +22,8 @@ import { hexId, memberLabel } from '../format/ids.js';
 import { formatDuration } from '../format/units.js';
 
 /** Defaults, the same as the headless `etcd-tui member` commands (src/cli/member.ts). */
-export const FLOW_DEFAULTS = {
-  /** How long promote (and replace) wait for catch-up and retry "not in sync". */
-  waitMs: 5 * 60_000,
-  /** How long a move-leader may take to show the new leader. */
-  moveTimeoutMs: 10_000,
-  /** Replace: the member must be unreachable this long before it is removed. */
-  downForMs: 30_000,
-} as const;
+import { FLOW_DEFAULTS } from '../plans/defaults.js';
+export { FLOW_DEFAULTS };
 
 export interface FlowDeps {
   /** The current context's gateway (undefined while not connected). */

@@ -131,7 +131,7 @@ function checkAdd(view: ClusterView, name: string, peerURLs: string, opts: { ign
   }
   const learner = others.find((m) => m.isLearner);
   if (learner) {
-    return { ok: false, refusal: `too many learners: etcd allows at most one learner (--max-learners=1) and ${memberLabel(learner)} is one; promote or remove it first` };
+    return { ok: false, refusal: `too many learners: etcd allows at most one learner (3.6: --max-learners) and ${memberLabel(learner)} is one; promote or remove it first` };
   }
   return urls;
 }

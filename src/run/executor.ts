@@ -158,31 +158,47 @@ async function runAction(action: Action, index: number, deps: ExecutorDeps, ctx:
       return `${action.name} answers`;
     }
     case 'wait-caught-up': {
+      // The gauge runs from where the learner stood when the wait began to etcd's in-sync mark
+      // (`ratio` of the leader's index): applied/leader alone reads 90 % on a long log while the
+      // learner is still thousands of entries behind.
       let last: { at: number; applied: number } | undefined;
+      let start: number | undefined;
       let ratio = 0;
       await until(
         deps,
         action.timeoutMs,
-        () => `${action.name} did not catch up within ${formatDuration(action.timeoutMs)} (at ${formatPercent(ratio)})`,
+        () => `${action.name} did not catch up within ${formatDuration(action.timeoutMs)} (at ${formatPercent(ratio)} of the leader's index)`,
         async () => {
           const v = await deps.observe({ alarms: false });
           const m = findMember(v, action, ctx);
           if (!m) throw new StepFailure(`${action.name} is no longer in the member list`);
           const p = v.probes[m.id];
-          if (!p?.ok) return undefined;
+          if (!p?.ok) {
+            deps.onEvent({ type: 'progress', index, text: `${m.name || action.name} does not answer yet${p && !p.ok ? `: ${p.error}` : ' (not started)'}` });
+            return undefined;
+          }
           const lIndex = leaderIndex(v.members, v.probes, leaderAgreement(v.members, v.probes).leaderId);
           ratio = catchUpRatio(p.status, lIndex) ?? 0;
           const at = now();
           const applied = p.status.raftAppliedIndex;
+          start ??= applied;
+          const target = lIndex !== undefined ? lIndex * action.ratio : undefined;
+          const gauge = target === undefined ? 0 : target <= start ? 1 : Math.max(0, Math.min(1, (applied - start) / (target - start)));
           const rate = last && at > last.at ? ((applied - last.applied) * 1000) / (at - last.at) : undefined;
-          const remaining = lIndex !== undefined ? Math.max(0, lIndex * action.ratio - applied) : undefined;
-          const eta = rate && rate > 0 && remaining !== undefined ? ` ETA ${formatDuration((remaining / rate) * 1000)}` : '';
+          const remaining = target !== undefined ? Math.max(0, target - applied) : undefined;
+          const eta = rate && rate > 0 && remaining ? ` ETA ${formatDuration((remaining / rate) * 1000)}` : '';
+          const behind = lIndex !== undefined ? Math.max(0, lIndex - applied) : undefined;
           last = { at, applied };
-          deps.onEvent({ type: 'progress', index, ratio, text: `${m.name || action.name}: applied ${applied} of ${lIndex ?? '?'} (${formatPercent(ratio)})${rate !== undefined ? `, ${Math.round(rate)} entries/s` : ''}${eta}` });
+          deps.onEvent({
+            type: 'progress',
+            index,
+            ratio: gauge,
+            text: `${m.name || action.name}: applied ${applied} of ${lIndex ?? '?'}${behind !== undefined ? `, ${behind} behind` : ''} (${formatPercent(ratio)}; in sync at ${formatPercent(action.ratio)})${rate !== undefined ? `, ${Math.round(rate)} entries/s` : ''}${eta}`,
+          });
           return ratio >= action.ratio ? true : undefined;
         },
       );
-      return `caught up (${formatPercent(ratio)})`;
+      return `caught up (${formatPercent(ratio)} of the leader's index)`;
     }
     case 'member-promote': {
       const v = await deps.observe({ alarms: false });
