@@ -41,6 +41,18 @@ export interface CliFlags {
   newName?: string;
   /** member remove: do not move leadership away from a leader first. */
   noMoveLeader?: boolean;
+  /** defrag: which members (a rule over dbSize, dbSizeInUse, free, quota use), or every voter. */
+  rule?: string;
+  all?: boolean;
+  /** defrag / alarm recover-nospace: compact first, keeping the last N revisions. */
+  compactRetain?: number;
+  /** defrag: move leadership to an already defragmented voter before the leader's turn. */
+  moveLeader?: boolean;
+  /** compact: keep the last N revisions, or compact up to this revision. */
+  retain?: number;
+  revision?: number;
+  /** snapshot save: the member to stream from (default: the leader). */
+  from?: string;
 }
 
 export interface ParsedArgs {
@@ -158,8 +170,13 @@ type ValueFlag =
   | 'wait'
   | 'env-out'
   | 'down-for'
-  | 'new-name';
-type BoolFlag = 'read-only' | 'json' | 'dry-run' | 'yes' | 'help' | 'version' | 'no-move-leader';
+  | 'new-name'
+  | 'rule'
+  | 'compact-retain'
+  | 'retain'
+  | 'revision'
+  | 'from';
+type BoolFlag = 'read-only' | 'json' | 'dry-run' | 'yes' | 'help' | 'version' | 'no-move-leader' | 'all' | 'move-leader';
 
 const VALUE_FLAGS: ReadonlySet<string> = new Set<ValueFlag>([
   'endpoints',
@@ -183,8 +200,13 @@ const VALUE_FLAGS: ReadonlySet<string> = new Set<ValueFlag>([
   'env-out',
   'down-for',
   'new-name',
+  'rule',
+  'compact-retain',
+  'retain',
+  'revision',
+  'from',
 ]);
-const BOOL_FLAGS: ReadonlySet<string> = new Set<BoolFlag>(['read-only', 'json', 'dry-run', 'yes', 'help', 'version', 'no-move-leader']);
+const BOOL_FLAGS: ReadonlySet<string> = new Set<BoolFlag>(['read-only', 'json', 'dry-run', 'yes', 'help', 'version', 'no-move-leader', 'all', 'move-leader']);
 
 const VALUE_EXAMPLES: Record<ValueFlag, string> = {
   endpoints: '--endpoints https://10.0.0.1:2379',
@@ -208,6 +230,11 @@ const VALUE_EXAMPLES: Record<ValueFlag, string> = {
   'env-out': '--env-out /tmp/etcd-4.env',
   'down-for': '--down-for 30s',
   'new-name': '--new-name etcd-5',
+  rule: "--rule 'free >= 100MB || inUse/size < 0.55'",
+  'compact-retain': '--compact-retain 10000',
+  retain: '--retain 10000',
+  revision: '--revision 123456',
+  from: '--from etcd-1',
 };
 
 /** Parse the command line (without the node and script paths). Throws ConfigError on a bad flag or value. */
@@ -263,6 +290,12 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
           break;
         case 'no-move-leader':
           flags.noMoveLeader = value;
+          break;
+        case 'all':
+          flags.all = value;
+          break;
+        case 'move-leader':
+          flags.moveLeader = value;
           break;
       }
       continue;
@@ -352,6 +385,21 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         break;
       case 'new-name':
         flags.newName = value;
+        break;
+      case 'rule':
+        flags.rule = value;
+        break;
+      case 'compact-retain':
+        flags.compactRetain = parseCount(value, flag);
+        break;
+      case 'retain':
+        flags.retain = parseCount(value, flag);
+        break;
+      case 'revision':
+        flags.revision = parseCount(value, flag);
+        break;
+      case 'from':
+        flags.from = value;
         break;
     }
   }

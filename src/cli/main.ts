@@ -129,6 +129,14 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 0;
   }
   const [command, ...rest] = args.command;
+  if (command === 'defrag' || command === 'compact' || command === 'alarm') {
+    const { runMaintenanceCommand } = await import('./maintenance.js');
+    return runMaintenanceCommand(command, rest, args.flags, await resolve(args.flags, env));
+  }
+  if (command === 'snapshot') {
+    const { runSnapshotCommand } = await import('./snapshot.js');
+    return runSnapshotCommand(rest[0], rest.slice(1), args.flags, () => resolve(args.flags, env));
+  }
   if (command === 'member') {
     const { runMemberCommand } = await import('./member.js');
     return runMemberCommand(rest[0], rest.slice(1), args.flags, await resolve(args.flags, env));
@@ -147,7 +155,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       process.stdout.write(HELP_TEXT + '\n');
       return 0;
     default:
-      throw new ConfigError(`unknown command "${command}" (commands: status, sandbox, member; see etcd-tui --help)`);
+      throw new ConfigError(`unknown command "${command}" (commands: status, sandbox, member, defrag, compact, alarm, snapshot; see etcd-tui --help)`);
   }
 }
 

@@ -1,5 +1,6 @@
 /** The cluster gateway: the one narrow interface through which everything talks to etcd. */
-import type { Alarm, Member, MemberId, MemberStatus } from '../domain/types.js';
+import type { Readable } from 'node:stream';
+import type { Alarm, AlarmType, Member, MemberId, MemberStatus } from '../domain/types.js';
 
 export interface MemberListResult {
   clusterId: string;
@@ -26,6 +27,17 @@ export interface ClusterGateway {
   memberRemove(id: MemberId): Promise<void>;
   /** MoveLeader, sent to the leader's client URL (etcd answers "not leader" otherwise). */
   moveLeader(leaderURL: string, targetId: MemberId): Promise<void>;
+  /** Defragment the member behind one client URL (blocks that member while it runs). */
+  defragment(clientURL: string, timeoutMs: number): Promise<void>;
+  /** Compact the key-value history up to `revision` (cluster-wide, replicated, irreversible). */
+  compact(revision: number, physical: boolean): Promise<void>;
+  /** Disarm one alarm of one member (never "all alarms", as etcdctl's alarm disarm does). */
+  alarmDisarm(memberId: MemberId, alarm: AlarmType): Promise<void>;
+  /**
+   * Stream a snapshot from the member behind one client URL: the bbolt database followed by its
+   * 32-byte sha256. The stream honours backpressure; destroy it to cancel.
+   */
+  snapshot(clientURL: string, timeoutMs: number): Promise<Readable>;
   /** Keep one client per member: open clients for these URLs, close the ones no longer listed. */
   syncEndpoints(clientURLs: string[]): void;
   /** Close every client. */

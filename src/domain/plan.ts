@@ -4,7 +4,20 @@
  */
 import type { MemberId } from './types.js';
 
-export type FlowId = 'add-learner' | 'promote' | 'remove' | 'replace' | 'move-leader';
+export type FlowId = 'add-learner' | 'promote' | 'remove' | 'replace' | 'move-leader' | 'defrag' | 'compact' | 'recover-nospace' | 'snapshot-save';
+
+/** Actions of the maintenance and snapshot flows (src/run/maintenance-actions.ts, src/run/snapshot-actions.ts). */
+export type MaintenanceAction =
+  /** Compact to `revision`, or to the current revision minus `retain` (computed when the step runs). */
+  | { kind: 'compact'; retain?: number; revision?: number }
+  /** Defragment one member, with health gates before (quorum without it) and after (answers, caught up). */
+  | { kind: 'defrag-member'; memberId: MemberId; name: string; timeoutMs: number; gapThreshold: number }
+  /** Every member's DB is below `maxRatio` of the quota. */
+  | { kind: 'check-quota'; quotaBytes: number; maxRatio: number }
+  /** Disarm the NOSPACE alarm of every member that has it (never CORRUPT). */
+  | { kind: 'disarm-nospace' };
+
+export type SnapshotAction = { kind: 'snapshot-save'; memberId: MemberId; name: string; file: string; timeoutMs: number };
 
 /** What one step does, as data the executor interprets. */
 export type Action =
@@ -20,7 +33,9 @@ export type Action =
   /** The member must keep failing its status call for forMs (down, not just slow). */
   | { kind: 'confirm-down'; name: string; memberId: MemberId; forMs: number }
   /** Wait until the health verdict is healthy again. */
-  | { kind: 'verify-health'; timeoutMs: number };
+  | { kind: 'verify-health'; timeoutMs: number }
+  | MaintenanceAction
+  | SnapshotAction;
 
 export interface PlanStep {
   id: string;

@@ -28,6 +28,8 @@ export interface MemberStatus {
   errors: string[];
   /** The member ID in the response header (who actually answered). */
   memberId: MemberId;
+  /** The key-value store's current revision, from the response header. */
+  revision: number;
   clusterId: string;
 }
 

@@ -52,6 +52,10 @@ const TITLES: Record<FlowId, string> = {
   remove: 'Remove a member',
   replace: 'Replace a failed member',
   'move-leader': 'Move the leader',
+  defrag: 'Rolling defrag',
+  compact: 'Compact history',
+  'recover-nospace': 'Recover from NOSPACE',
+  'snapshot-save': 'Save a snapshot',
 };
 
 const FORM_FIELDS = (name: string, peerURLs: string, placeholder?: string): FlowField[] => [
@@ -319,6 +323,8 @@ export class FlowController implements FlowActions {
           downSinceMs: since !== undefined ? Math.max(0, this.now() - since) : 0,
         });
       }
+      default:
+        return { ok: false, refusal: `${TITLES[f.kind]} is not in the console yet: use the headless command (etcd-tui --help)` };
     }
   }
 

@@ -13,6 +13,8 @@ import { envBlock } from '../plans/membership.js';
 import { formatDuration, formatPercent } from '../format/units.js';
 import { hexId } from '../format/ids.js';
 import { UNHEALTHY_CLUSTER } from '../cluster/classify.js';
+import { runMaintenanceAction } from './maintenance-actions.js';
+import { runSnapshotAction } from './snapshot-actions.js';
 
 export interface ExecutorDeps {
   gateway: ClusterGateway;
@@ -280,5 +282,12 @@ async function runAction(action: Action, index: number, deps: ExecutorDeps, ctx:
       });
       return summary;
     }
+    case 'compact':
+    case 'defrag-member':
+    case 'check-quota':
+    case 'disarm-nospace':
+      return runMaintenanceAction(action, index, deps);
+    case 'snapshot-save':
+      return runSnapshotAction(action, index, deps);
   }
 }

@@ -1,4 +1,5 @@
 /** A fake cluster gateway for screen tests: members and statuses held in memory, hangs on demand. */
+import { Readable } from 'node:stream';
 import type { ClusterGateway, MemberListResult } from '../../src/cluster/gateway.js';
 import type { Alarm, Member, MemberStatus } from '../../src/domain/types.js';
 import { ClusterError } from '../../src/domain/errors.js';
@@ -68,6 +69,33 @@ export class FakeGateway implements ClusterGateway {
     this.members = [...this.members, m];
     this.statuses.set(m.clientURLs[0], status({ memberId: m.id, leader: IDS.m1, isLearner: true, raftAppliedIndex: applied, raftIndex: applied }));
     return m;
+  }
+
+  defragged: string[] = [];
+  compactedTo?: number;
+  disarmed: string[] = [];
+
+  async defragment(url: string): Promise<void> {
+    this.calls.push(`defragment ${url}`);
+    this.defragged.push(url);
+    const s = this.statuses.get(url);
+    if (s) this.statuses.set(url, { ...s, dbSize: s.dbSizeInUse });
+  }
+
+  async compact(revision: number): Promise<void> {
+    this.calls.push(`compact ${revision}`);
+    this.compactedTo = revision;
+  }
+
+  async alarmDisarm(memberId: string, alarm: string): Promise<void> {
+    this.calls.push(`alarmDisarm ${memberId} ${alarm}`);
+    this.disarmed.push(`${memberId}/${alarm}`);
+    this.alarmList = this.alarmList.filter((a) => !(a.memberId === memberId && a.alarm === alarm));
+  }
+
+  async snapshot(): Promise<Readable> {
+    this.calls.push('snapshot');
+    return Readable.from([Buffer.alloc(0)]);
   }
 
   syncEndpoints(): void {}

@@ -34,6 +34,7 @@ export function status(opts: Partial<MemberStatus> = {}): MemberStatus {
     errors: [],
     memberId: IDS.m1,
     clusterId: '14841639068965178418',
+    revision: 1,
     ...opts,
   };
 }

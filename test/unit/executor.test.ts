@@ -42,6 +42,12 @@ class Scripted implements ClusterGateway {
     this.calls.push('move');
     this.leader = id;
   }
+  async defragment() {}
+  async compact() {}
+  async alarmDisarm() {}
+  async snapshot(): Promise<never> {
+    throw new Error('unused');
+  }
   syncEndpoints() {}
   close() {}
 }
