@@ -414,6 +414,36 @@ describe('member remove with one member killed (etcd 3.4)', () => {
 
 // ---------------------------------------------------------------------------------------------
 
+describe('member remove of the member the tool reached the cluster through (etcd 3.4)', () => {
+  let cluster: TestCluster;
+  let dir: string;
+
+  before(async () => {
+    cluster = await startCluster({ members: 3, version: '3.4' });
+    dir = mkdtempSync(join(tmpdir(), 'etcd-tui-membership-'));
+  });
+  after(async () => {
+    await cluster?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('7. with only that member as --endpoints, the removal is verified through the others, and status goes on', async () => {
+    const leader = await cluster.leaderName();
+    const seed = cluster.members.find((m) => m.name !== leader)!;
+    const others = cluster.members.filter((m) => m.name !== seed.name).map((m) => m.clientURL);
+    const removed = await run(['member', 'remove', seed.name, '--yes', '--endpoints', seed.clientURL, '--audit-log', join(dir, 'audit.jsonl')]);
+    assert.equal(removed.code, 0, show(removed));
+    assert.match(removed.stdout, /^SUCCEEDED in /m);
+    const members = await memberList(cluster, ['--endpoints', others.join(',')]);
+    assert.deepEqual(members.map((m) => m.name).sort(), cluster.members.filter((m) => m.name !== seed.name).map((m) => m.name).sort());
+    await cluster.waitExit(seed.name, 20_000).catch(() => cluster.kill(seed.name));
+    // Two voters answer (both healthy, no failure tolerated: degraded, exit 1).
+    const status = await run(['status', '--endpoints', others.join(',')]);
+    assert.equal(status.code, 1, show(status));
+    assert.match(status.stdout, /2 voters, 2 healthy, tolerates 0 failures/);
+  });
+});
+
 describe('member replace of a killed member (etcd 3.4)', () => {
   let cluster: TestCluster;
   let dir: string;
