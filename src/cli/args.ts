@@ -79,6 +79,21 @@ Usage:
   etcd-tui member replace ID|NAME [--new-name NAME] [--peer-urls URL] [--down-for 30s] [--wait 5m]
                                      membership flows: print the plan, confirm, run step by step,
                                      append an audit record; --dry-run shows the plan only
+  etcd-tui defrag [--rule EXPR | --all] [--compact-retain N] [--move-leader]
+                                     rolling defrag: followers first, the leader last, health gates
+                                     before and after each member
+  etcd-tui compact --retain N | --revision R
+  etcd-tui alarm list [--json]       every member x NOSPACE/CORRUPT; exit 0 none, 2 armed, 3 unknown
+  etcd-tui alarm recover-nospace [--compact-retain N] [--move-leader]
+                                     compact, defragment every voter, check the quota, disarm NOSPACE
+                                     only (never CORRUPT)
+  etcd-tui snapshot save FILE [--from ID|NAME] [--json]
+                                     stream a snapshot (default: from the leader) to FILE.part, check
+                                     its sha256, fsync, read it back, rename to FILE, write FILE.json;
+                                     never overwrites; no question asked (the cluster is not changed)
+  etcd-tui snapshot status FILE [--json]
+                                     hash, revision, total keys, total size as etcdutl prints them,
+                                     plus the sha256 trailer check; needs no cluster
 
 Connection:
   --endpoints URL[,URL...]    client URLs: http:// or https://, host, port (default below)
@@ -101,7 +116,7 @@ Console:
   --quota-bytes SIZE          the cluster's --quota-backend-bytes, to show DB use against it
 
 Commands:
-  --json                      status: print JSON instead of text
+  --json                      status, alarm list: print JSON instead of text
   --members N                 sandbox: number of members
   --dry-run                   flows: show the plan, change nothing
   --yes                       flows: do not ask for confirmation (required without a terminal)
@@ -113,6 +128,19 @@ Commands:
   --no-move-leader            member remove: do not move leadership away from a leader first
   --down-for DURATION         member replace: how long the member must be unreachable (default 30s)
   --new-name NAME             member replace: the replacement's name (default: the same)
+  --rule EXPR                 defrag: which members, over size, inUse, free (size - inUse), quota
+                              (size / --quota-bytes); numbers with units (100MB, 1GiB, 80%),
+                              < <= > >= == != + - * / && || ! ( ); default:
+                              'free >= 100MB || inUse/size < 0.55'
+  --all                       defrag: every voter, whatever the rule says
+  --compact-retain N          defrag, alarm recover-nospace: compact first, keeping the last N
+                              revisions (recover-nospace default 1000)
+  --move-leader               defrag, alarm recover-nospace: move leadership to a defragmented
+                              voter before the leader's turn
+  --retain N, --revision R    compact: keep the last N revisions, or compact up to revision R
+  --from ID|NAME              snapshot save: the member to stream from (default: the leader)
+  --json                      snapshot status: etcdutl's JSON plus the sha256 check; snapshot save:
+                              the sidecar on stdout, progress on stderr
   -h, --help                  show this help
   --version                   print the version
 
@@ -137,7 +165,7 @@ With --context NAME only flags override the context (ETCDCTL_* variables and --e
 ignored then, except ETCDCTL_PASSWORD). Without --context, the "current" context is used only
 when no endpoints come from flags, environment or env file.
 
-Exit codes of etcd-tui member ...:
+Exit codes of etcd-tui member ..., defrag, compact and alarm recover-nospace:
   0  done (or --dry-run)   4  usage or configuration error   5  refused, nothing changed
   6  a step failed (the run stopped there)   7  aborted or not confirmed
 
@@ -147,6 +175,14 @@ Exit codes of etcd-tui status:
   2  critical: quorum lost, no leader, an alarm, or DB near the quota
   3  unreachable: no member answered (down, TLS or authentication failure)
   4  usage or configuration error
+
+Exit codes of etcd-tui snapshot save: as member ... (0 saved, 4, 5 refused, 6 failed, 7 aborted).
+Exit codes of etcd-tui snapshot status:
+  0  a valid snapshot whose sha256 trailer matches
+  1  a valid database without a sha256 trailer (a db copied from a data dir: not verifiable)
+  2  sha256 mismatch: the file was altered or damaged
+  3  truncated, corrupt or not an etcd database
+  4  usage error, or the file cannot be read
 `;
 
 type ValueFlag =

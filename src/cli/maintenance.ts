@@ -1,8 +1,281 @@
-/** Headless maintenance flows: `etcd-tui defrag`, `compact`, `alarm list`, `alarm recover-nospace`. */
+/**
+ * Headless maintenance flows: `etcd-tui defrag`, `compact`, `alarm list`, `alarm recover-nospace`.
+ * Same planners and executor as the console, the same shape as `etcd-tui member ...`: print the plan,
+ * confirm (a terminal, or --yes), one line per step, a summary of every member's state at the end,
+ * the audit record, exit 0 ok / 4 usage / 5 refused / 6 failed / 7 aborted or not confirmed.
+ */
 import type { CliFlags } from './args.js';
 import type { ConnectionSettings } from '../domain/config.js';
+import type { Plan, PlanResult, RunEvent, RunResult, StepState } from '../domain/plan.js';
 import { ConfigError } from '../domain/errors.js';
+import { DEFAULT_HEALTH_OPTIONS, type AlarmType } from '../domain/types.js';
+import { EtcdGateway } from '../cluster/etcd-gateway.js';
+import { deadlinesFor } from './deadlines.js';
+import { collectStatus } from './status.js';
+import { FLOW_EXIT, confirm, planText, printer } from './member.js';
+import { planCompact, planDefrag, planRecoverNospace } from '../plans/maintenance.js';
+import { FLOW_DEFAULTS } from '../plans/defaults.js';
+import { AuditLog, defaultAuditPath } from '../run/audit.js';
+import { executeFlow, recordRefusal } from '../run/flow.js';
+import type { ClusterView } from '../health/view.js';
+import { formatBytes, formatDuration } from '../format/units.js';
+import { hexId, memberLabel } from '../format/ids.js';
+import { textTable } from '../format/text-table.js';
 
-export async function runMaintenanceCommand(command: string, _args: string[], _flags: CliFlags, _settings: ConnectionSettings): Promise<number> {
-  throw new ConfigError(`${command}: not implemented yet`);
+export const MAINTENANCE_USAGE = `etcd-tui defrag [--rule EXPR | --all] [--compact-retain N] [--move-leader]
+etcd-tui compact --retain N | --revision R
+etcd-tui alarm list [--json]
+etcd-tui alarm recover-nospace [--compact-retain N] [--move-leader]
+  defrag, compact and recover-nospace also take --dry-run, --yes, --audit-log FILE and --quota-bytes SIZE`;
+
+/** Exit codes of `alarm list`: as `status`, 0 none, 2 an alarm is armed, 3 the alarms could not be read. */
+export const ALARM_EXIT = { none: 0, armed: 2, unreachable: 3 } as const;
+
+type Sub = 'defrag' | 'compact' | 'recover-nospace';
+
+function usage(text: string): ConfigError {
+  return new ConfigError(`${text} (usage:\n${MAINTENANCE_USAGE})`);
+}
+
+/** Which flow a command line asks for; usage errors (exit 4) for what no planner should see. */
+function subcommand(command: string, args: string[], flags: CliFlags): Sub | 'alarm-list' {
+  if (command === 'alarm') {
+    const [sub, ...extra] = args;
+    if (sub !== 'list' && sub !== 'recover-nospace') throw usage(`alarm: which command? "list" or "recover-nospace"${sub ? `, not "${sub}"` : ''}`);
+    if (extra.length) throw usage(`alarm ${sub}: unexpected argument "${extra[0]}"`);
+    const foreign = { '--rule': flags.rule, '--all': flags.all, '--retain': flags.retain, '--revision': flags.revision, ...(sub === 'list' ? { '--compact-retain': flags.compactRetain, '--move-leader': flags.moveLeader } : {}) };
+    const given = Object.entries(foreign).find(([, v]) => v !== undefined);
+    if (given) throw usage(`alarm ${sub}: ${given[0]} is not for alarm ${sub}`);
+    return sub === 'list' ? 'alarm-list' : 'recover-nospace';
+  }
+  if (args.length) throw usage(`${command}: unexpected argument "${args[0]}"`);
+  const foreign = command === 'defrag' ? { '--retain': flags.retain, '--revision': flags.revision } : { '--rule': flags.rule, '--all': flags.all, '--compact-retain': flags.compactRetain, '--move-leader': flags.moveLeader };
+  const given = Object.entries(foreign).find(([, v]) => v !== undefined);
+  if (given) throw usage(`${command}: ${given[0]} is not for ${command}${given[0] === '--retain' ? ' (defrag takes --compact-retain N)' : given[0] === '--compact-retain' ? ' (compact takes --retain N)' : ''}`);
+  if (command === 'defrag') {
+    if (flags.rule !== undefined && flags.all) throw usage('defrag: give --rule EXPR or --all, not both');
+    return 'defrag';
+  }
+  if (command === 'compact') {
+    if ((flags.retain === undefined) === (flags.revision === undefined)) throw usage('compact: give --retain N (keep the last N revisions) or --revision R, one of them');
+    return 'compact';
+  }
+  throw usage(`unknown maintenance command "${command}"`);
+}
+
+/** The plan for a maintenance command. */
+export function planFor(sub: Sub, flags: CliFlags, settings: ConnectionSettings, view: ClusterView): PlanResult {
+  const quotaBytes = settings.quotaBytes ?? DEFAULT_HEALTH_OPTIONS.quotaBytes;
+  const common = {
+    quotaBytes,
+    quotaGiven: settings.quotaBytes !== undefined,
+    gapThreshold: DEFAULT_HEALTH_OPTIONS.indexGapThreshold,
+    timeouts: { commandMs: settings.commandTimeoutMs, moveLeaderMs: FLOW_DEFAULTS.moveTimeoutMs },
+  };
+  switch (sub) {
+    case 'defrag':
+      return planDefrag(view, { ...common, rule: flags.rule, all: flags.all, compactRetain: flags.compactRetain, moveLeader: flags.moveLeader ?? false });
+    case 'compact':
+      return planCompact(view, { retain: flags.retain, revision: flags.revision });
+    case 'recover-nospace':
+      return planRecoverNospace(view, { ...common, compactRetain: flags.compactRetain, moveLeader: flags.moveLeader ?? false });
+  }
+}
+
+/** "m1", "m1 and m2", "m1, m2 and m3". */
+function names(list: string[]): string {
+  return list.length <= 1 ? (list[0] ?? '') : `${list.slice(0, -1).join(', ')} and ${list[list.length - 1]}`;
+}
+
+function stepLabel(plan: Plan, index: number): string {
+  const a = plan.steps[index].action;
+  switch (a.kind) {
+    case 'compact':
+      return 'compaction';
+    case 'move-leader':
+      return `leadership move to ${a.toName}`;
+    case 'check-quota':
+      return 'quota check';
+    case 'disarm-nospace':
+      return 'NOSPACE disarm';
+    case 'defrag-member':
+      return a.name;
+    default:
+      return plan.steps[index].title;
+  }
+}
+
+/**
+ * The state of the run in one line, from the step states and errors the executor reported:
+ * "m1 done, m2 failed: <error>, m3 and m4 not started", then the other steps, the members skipped,
+ * and the bytes reclaimed.
+ */
+export function runSummary(plan: Plan, states: StepState[], errors: Record<number, string>, details: Record<number, string | undefined> = {}): string {
+  const phrase = (state: StepState, label: string, i: number) =>
+    state === 'done' ? `${label} done` : state === 'failed' ? (errors[i] === 'aborted' ? `${label} stopped by the abort` : `${label} failed: ${errors[i] ?? 'unknown error'}`) : state === 'running' ? `${label} interrupted` : `${label} not started`;
+  // Segments in step order; consecutive members in the same state (done, not started) share one.
+  const segments: Array<{ member: boolean; text: string }> = [];
+  let group: { state: StepState; labels: string[] } | undefined;
+  const flush = () => {
+    if (group) segments.push({ member: true, text: phrase(group.state, names(group.labels), -1) });
+    group = undefined;
+  };
+  plan.steps.forEach((s, i) => {
+    const state = states[i] ?? 'pending';
+    if (s.action.kind !== 'defrag-member') {
+      flush();
+      segments.push({ member: false, text: phrase(state, stepLabel(plan, i), i) });
+    } else if (state === 'failed' || state === 'running') {
+      flush();
+      segments.push({ member: true, text: phrase(state, s.action.name, i) });
+    } else if (group && group.state === state) {
+      group.labels.push(s.action.name);
+    } else {
+      flush();
+      group = { state, labels: [s.action.name] };
+    }
+  });
+  flush();
+  // Members read as the issue puts it ("m1 done, m2 failed: ..., m3 and m4 not started"); other steps apart.
+  let text = '';
+  segments.forEach((seg, i) => {
+    if (i > 0) text += seg.member && segments[i - 1].member ? ', ' : '; ';
+    text += seg.text;
+  });
+  const parts = text ? [text] : [];
+  const skipped = ((plan.args.skipped as Array<{ member: string; why: string }> | undefined) ?? []).filter((s) => /learner/.test(s.why)).map((s) => s.member);
+  if (skipped.length) parts.push(`${names(skipped)} skipped (learner${skipped.length > 1 ? 's' : ''}: no online defrag)`);
+  const corrupt = (plan.args.corrupt as string[] | undefined) ?? [];
+  if (corrupt.length) parts.push(`CORRUPT left armed on ${names(corrupt)}: replace the member (etcd-tui member replace ${corrupt[0]})`);
+  let reclaimed = 0;
+  let counted = 0;
+  for (const d of Object.values(details)) {
+    const m = d ? /\((\d+) bytes\)/.exec(d) : null;
+    if (m) {
+      reclaimed += Number(m[1]);
+      counted++;
+    }
+  }
+  if (counted) parts.push(`reclaimed ${formatBytes(reclaimed)} in total`);
+  return parts.join('; ');
+}
+
+/** The alarm matrix: every member (and any alarmed ID no longer a member) x NOSPACE / CORRUPT. */
+export function alarmMatrix(view: ClusterView): Array<{ id: string; hexId: string; name: string; NOSPACE: boolean; CORRUPT: boolean }> {
+  const ids = [...view.members.map((m) => m.id), ...view.alarms.map((a) => a.memberId).filter((id) => !view.members.some((m) => m.id === id))];
+  return [...new Set(ids)].map((id) => {
+    const has = (t: AlarmType) => view.alarms.some((a) => a.memberId === id && a.alarm === t);
+    const m = view.members.find((x) => x.id === id);
+    return { id, hexId: hexId(id), name: m ? memberLabel(m) : `(not a member) ${hexId(id)}`, NOSPACE: has('NOSPACE'), CORRUPT: has('CORRUPT') };
+  });
+}
+
+async function alarmList(flags: CliFlags, settings: ConnectionSettings): Promise<number> {
+  const gateway = new EtcdGateway(settings, deadlinesFor(settings));
+  try {
+    const view = await collectStatus(gateway, DEFAULT_HEALTH_OPTIONS);
+    const rows = alarmMatrix(view);
+    const readable = view.loaded && !view.alarmsError;
+    const code = !readable ? ALARM_EXIT.unreachable : view.alarms.length ? ALARM_EXIT.armed : ALARM_EXIT.none;
+    if (flags.json) {
+      const doc = {
+        clusterId: view.clusterId ?? null,
+        members: rows.map((r) => ({ id: r.id, hexId: r.hexId, name: r.name, alarms: { NOSPACE: r.NOSPACE, CORRUPT: r.CORRUPT } })),
+        alarms: view.alarms.map((a) => ({ memberId: a.memberId, hexId: hexId(a.memberId), name: rows.find((r) => r.id === a.memberId)?.name ?? hexId(a.memberId), alarm: a.alarm })),
+        error: !view.loaded ? (view.membershipError?.error ?? 'no answer') : (view.alarmsError ?? null),
+        exitCode: code,
+      };
+      process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+      return code;
+    }
+    const out: string[] = [];
+    if (!readable) {
+      out.push(`alarms unknown: ${!view.loaded ? (view.membershipError?.error ?? 'no answer') : view.alarmsError}`);
+    } else {
+      out.push(textTable(['MEMBER', 'ID', 'NOSPACE', 'CORRUPT'], rows.map((r) => [r.name, r.hexId, r.NOSPACE ? 'ARMED' : '-', r.CORRUPT ? 'ARMED' : '-'])));
+      const on = (t: AlarmType) => names(rows.filter((r) => r[t]).map((r) => r.name));
+      if (rows.some((r) => r.NOSPACE)) out.push(`NOSPACE armed (${on('NOSPACE')}): the cluster accepts only reads, deletes and compaction; recover with: etcd-tui alarm recover-nospace`);
+      for (const r of rows.filter((x) => x.CORRUPT)) out.push(`CORRUPT armed on ${r.name}: its data differs from the others; replace it (etcd-tui member replace ${r.name}) or restore it from a snapshot, then disarm CORRUPT`);
+      if (!view.alarms.length) out.push('no alarms');
+    }
+    process.stdout.write(out.join('\n') + '\n');
+    return code;
+  } finally {
+    gateway.close();
+  }
+}
+
+export async function runMaintenanceCommand(command: string, args: string[], flags: CliFlags, settings: ConnectionSettings): Promise<number> {
+  const sub = subcommand(command, args, flags);
+  if (sub === 'alarm-list') return alarmList(flags, settings);
+  const label = sub === 'recover-nospace' ? 'alarm recover-nospace' : sub;
+  if (settings.readOnly) throw new ConfigError(`${label}: not available in read-only mode (--read-only or the context's readOnly)`);
+  const gateway = new EtcdGateway(settings, deadlinesFor(settings));
+  const health = { ...DEFAULT_HEALTH_OPTIONS, ...(settings.quotaBytes ? { quotaBytes: settings.quotaBytes } : {}) };
+  const observe = (opts?: { alarms?: boolean }) => collectStatus(gateway, health, Date.now, opts);
+  const audit = new AuditLog(flags.auditLog ?? defaultAuditPath());
+  const out = process.stdout;
+  try {
+    const view = await observe();
+    const planned = planFor(sub, flags, settings, view);
+    if (!planned.ok) {
+      out.write(`REFUSED: ${planned.refusal}\nnothing was changed\n`);
+      if (!flags.dryRun) {
+        recordRefusal(audit, settings.contextName, sub, { rule: flags.rule, all: flags.all, compactRetain: flags.compactRetain, moveLeader: flags.moveLeader, retain: flags.retain, revision: flags.revision }, view, planned.refusal);
+      }
+      return FLOW_EXIT.refused;
+    }
+    const plan = planned.plan;
+    out.write(planText(plan) + '\n');
+    if (flags.dryRun) {
+      out.write('dry run: nothing was changed\n');
+      return FLOW_EXIT.ok;
+    }
+    if (!flags.yes && !process.stdin.isTTY) {
+      process.stderr.write('etcd-tui: not confirmed: pass --yes to run without a terminal to ask on (or --dry-run to see the plan only); nothing was changed\n');
+      return FLOW_EXIT.aborted;
+    }
+    if (!(await confirm(plan, flags))) {
+      out.write('not confirmed: nothing was changed\n');
+      return FLOW_EXIT.aborted;
+    }
+    const controller = new AbortController();
+    // SIGINT (Ctrl-C, or systemd's KillSignal in the defrag unit) and SIGTERM stop the run between
+    // members: the member being defragmented is finished and verified first.
+    const onSignal = () => {
+      if (!controller.signal.aborted) out.write('aborting: the current member is finished and verified first, no further member is started ...\n');
+      controller.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const states: StepState[] = plan.steps.map(() => 'pending');
+    const errors: Record<number, string> = {};
+    const details: Record<number, string | undefined> = {};
+    const print = printer(plan, out);
+    const onEvent = (e: RunEvent) => {
+      if (e.type === 'step-start') states[e.index] = 'running';
+      if (e.type === 'step-done') {
+        states[e.index] = 'done';
+        details[e.index] = e.detail;
+      }
+      if (e.type === 'step-failed') {
+        states[e.index] = 'failed';
+        errors[e.index] = e.error;
+      }
+      print(e);
+    };
+    let result: RunResult;
+    try {
+      result = await executeFlow(plan, view, { gateway, observe, onEvent, signal: controller.signal, audit, context: settings.contextName });
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    out.write(`${result.outcome.toUpperCase()} in ${formatDuration(result.durationMs)}${result.error ? `: ${result.error}` : ''}\n`);
+    out.write(`SUMMARY: ${runSummary(plan, states, errors, details)}\n`);
+    out.write(`audit record appended to ${audit.path}\n`);
+    return result.outcome === 'succeeded' ? FLOW_EXIT.ok : result.outcome === 'aborted' ? FLOW_EXIT.aborted : FLOW_EXIT.failed;
+  } finally {
+    gateway.close();
+  }
 }

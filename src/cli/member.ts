@@ -75,7 +75,8 @@ export function planText(plan: Plan): string {
   return lines.join('\n');
 }
 
-async function confirm(plan: Plan, flags: CliFlags): Promise<boolean> {
+/** Ask on the terminal (stderr) unless --yes: the member name for type-to-confirm plans, else y/N. */
+export async function confirm(plan: Plan, flags: CliFlags): Promise<boolean> {
   if (flags.yes) return true;
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
@@ -90,7 +91,8 @@ async function confirm(plan: Plan, flags: CliFlags): Promise<boolean> {
   }
 }
 
-function printer(plan: Plan, out: NodeJS.WritableStream): (e: RunEvent) => void {
+/** One line per step event (progress at most once a second per step). */
+export function printer(plan: Plan, out: NodeJS.WritableStream): (e: RunEvent) => void {
   let lastProgress = 0;
   const n = plan.steps.length;
   return (e) => {

@@ -2,7 +2,7 @@
  * Plans: what a flow will do, as data. A planner (pure) turns a cluster view and the operator's input
  * into a Plan; the executor carries out its steps' actions one at a time. Tests compare plans by value.
  */
-import type { MemberId } from './types.js';
+import type { AlarmType, MemberId } from './types.js';
 
 export type FlowId = 'add-learner' | 'promote' | 'remove' | 'replace' | 'move-leader' | 'defrag' | 'compact' | 'recover-nospace' | 'snapshot-save';
 
@@ -10,8 +10,12 @@ export type FlowId = 'add-learner' | 'promote' | 'remove' | 'replace' | 'move-le
 export type MaintenanceAction =
   /** Compact to `revision`, or to the current revision minus `retain` (computed when the step runs). */
   | { kind: 'compact'; retain?: number; revision?: number }
-  /** Defragment one member, with health gates before (quorum without it) and after (answers, caught up). */
-  | { kind: 'defrag-member'; memberId: MemberId; name: string; timeoutMs: number; gapThreshold: number }
+  /**
+   * Defragment one member, with health gates before (quorum without it) and after (answers, caught up).
+   * expectAlarms: alarms that do not fail the gates (the NOSPACE recovery); gateTimeoutMs: how long the
+   * gate before waits for a healthy cluster (default 10 s).
+   */
+  | { kind: 'defrag-member'; memberId: MemberId; name: string; timeoutMs: number; gapThreshold: number; expectAlarms?: AlarmType[]; gateTimeoutMs?: number }
   /** Every member's DB is below `maxRatio` of the quota. */
   | { kind: 'check-quota'; quotaBytes: number; maxRatio: number }
   /** Disarm the NOSPACE alarm of every member that has it (never CORRUPT). */

@@ -52,6 +52,12 @@ export interface SnapshotStatusOptions {
   cacheBytes?: number;
   /** See BoltOpenOptions.metaPolicy (default 'strict': a bad meta page is an error). */
   metaPolicy?: BoltOpenOptions['metaPolicy'];
+  /**
+   * The sha256 (hex) of the database part, when the caller computed it from the very bytes it wrote
+   * (a snapshot save hashes while streaming): the trailer is compared with it, and the file is not
+   * read a second time for the hash.
+   */
+  knownSha256?: string;
 }
 
 /**
@@ -93,7 +99,7 @@ export async function snapshotStatus(path: string, opts: SnapshotStatusOptions =
   const sha256: Sha256Check = { present: trailer !== undefined, ok: false };
   if (trailer) {
     sha256.expected = trailer.toString('hex');
-    sha256.actual = await sha256OfPrefix(path, dataSize);
+    sha256.actual = opts.knownSha256 ?? (await sha256OfPrefix(path, dataSize));
     sha256.ok = sha256.actual === sha256.expected;
   }
   return { ...status, sha256 };
