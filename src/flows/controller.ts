@@ -23,6 +23,13 @@ import { formatDuration } from '../format/units.js';
 
 /** Defaults, the same as the headless `etcd-tui member` commands (src/cli/member.ts). */
 import { FLOW_DEFAULTS } from '../plans/defaults.js';
+import { existsSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { planCompact, planDefrag, planRecoverNospace } from '../plans/maintenance.js';
+import { planSnapshotSave } from '../plans/snapshot.js';
+
+/** The least time a maintenance call may take (defragment timeouts grow with the DB from here). */
+const MAINTENANCE_COMMAND_MS = 60_000;
 export { FLOW_DEFAULTS };
 
 export interface FlowDeps {
@@ -142,6 +149,11 @@ export class FlowController implements FlowActions {
     const view = state.latest;
     const base: FlowView = { kind, title: TITLES[kind], stage: 'preview', fields: [], focus: 0, typed: '', steps: [] };
     state.clearMessage();
+
+    if (kind === 'defrag' || kind === 'compact' || kind === 'recover-nospace' || kind === 'snapshot-save') {
+      state.setFlow({ ...base, argument: argument?.trim() || undefined });
+      return this.plan();
+    }
 
     if (kind === 'add-learner') {
       const [name, peerURLs] = (argument ?? '').trim().split(/\s+/).filter(Boolean);
@@ -323,8 +335,27 @@ export class FlowController implements FlowActions {
           downSinceMs: since !== undefined ? Math.max(0, this.now() - since) : 0,
         });
       }
-      default:
-        return { ok: false, refusal: `${TITLES[f.kind]} is not in the console yet: use the headless command (etcd-tui --help)` };
+      case 'defrag': {
+        // `:defrag` (the default rule), `:defrag all`, `:defrag move-leader`, `:defrag <rule>`.
+        const words = (f.argument ?? '').split(/\s+/).filter(Boolean);
+        const all = words.includes('all');
+        const moveLeader = words.includes('move-leader');
+        const rule = words.filter((w) => w !== 'all' && w !== 'move-leader').join(' ') || undefined;
+        return planDefrag(view, { all, rule, moveLeader, quotaBytes: this.store.getState().health.quotaBytes, gapThreshold, timeouts: { commandMs: MAINTENANCE_COMMAND_MS, moveLeaderMs: FLOW_DEFAULTS.moveTimeoutMs } });
+      }
+      case 'compact': {
+        const retain = Number(f.argument);
+        if (!f.argument || !Number.isInteger(retain) || retain < 1) return { ok: false, refusal: 'give the number of revisions to keep: :compact 10000' };
+        return planCompact(view, { retain });
+      }
+      case 'recover-nospace':
+        return planRecoverNospace(view, { quotaBytes: this.store.getState().health.quotaBytes, gapThreshold, timeouts: { commandMs: MAINTENANCE_COMMAND_MS, moveLeaderMs: FLOW_DEFAULTS.moveTimeoutMs } });
+      case 'snapshot-save': {
+        if (!f.argument) return { ok: false, refusal: 'give the file to save to: :snapshot /var/backups/etcd/snap.db' };
+        const file = resolvePath(f.argument);
+        const existing = [file, `${file}.part`, `${file}.json`].filter((p) => existsSync(p));
+        return planSnapshotSave(view, { from: undefined, file, existing, withAuth: Boolean(this.store.getState().connection.user) });
+      }
     }
   }
 

@@ -60,6 +60,8 @@ export interface FlowView {
   stage: FlowStage;
   /** The member the flow acts on (decimal ID), resolved when the flow opened. */
   target?: string;
+  /** The palette argument of a flow that acts on the cluster, not one member (`:defrag all`). */
+  argument?: string;
   fields: FlowField[];
   /** Index of the focused field in the form. */
   focus: number;

@@ -355,3 +355,22 @@ test('suggested names follow the members\' pattern', () => {
   assert.equal(suggestMemberName(['etcd-1', 'etcd-2', 'etcd-5'].map((n) => ({ id: n, name: n, peerURLs: [], clientURLs: [], isLearner: false }))), 'etcd-6');
   assert.equal(suggestMemberName(['alpha', 'beta'].map((n) => ({ id: n, name: n, peerURLs: [], clientURLs: [], isLearner: false }))), 'm3');
 });
+
+test('maintenance from the palette: :compact needs a number; :defrag all plans followers first, leader last, and runs', async () => {
+  const t = await setup();
+  await t.frame('dashboard', (x) => x.includes('MEMBERS (3)'));
+  await t.press(':');
+  await t.press('compact\r');
+  await t.frame('compact refusal', (x) => flat(x).includes('give the number of revisions to keep: :compact 10000'));
+  await t.press('\x1b');
+  await t.press(':');
+  await t.press('defrag all\r');
+  const f = await t.frame('defrag preview', (x) => x.includes('[preview]'));
+  assert.match(flat(f), /Rolling defrag/);
+  assert.match(flat(f), /order: m2, m3, m1/);
+  await t.press('\r');
+  await t.frame('done', (x) => x.includes('SUCCEEDED'));
+  assert.deepEqual(t.gateway.defragged, [t.gateway.members[1].clientURLs[0], t.gateway.members[2].clientURLs[0], t.gateway.members[0].clientURLs[0]]);
+  assert.equal(t.records().at(-1)?.command, 'defrag');
+  t.done();
+});
