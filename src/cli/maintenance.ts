@@ -12,11 +12,11 @@ import { DEFAULT_HEALTH_OPTIONS, type AlarmType } from '../domain/types.js';
 import { EtcdGateway } from '../cluster/etcd-gateway.js';
 import { deadlinesFor } from './deadlines.js';
 import { collectStatus } from './status.js';
-import { FLOW_EXIT, confirm, planText, printer } from './member.js';
+import { FLOW_EXIT, presentPlan, printer } from './headless.js';
 import { planCompact, planDefrag, planRecoverNospace } from '../plans/maintenance.js';
 import { FLOW_DEFAULTS } from '../plans/defaults.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
-import { executeFlow, recordRefusal } from '../run/flow.js';
+import { executeFlow } from '../run/flow.js';
 import type { ClusterView } from '../health/view.js';
 import { formatBytes, formatDuration } from '../format/units.js';
 import { hexId, memberLabel } from '../format/ids.js';
@@ -218,27 +218,10 @@ export async function runMaintenanceCommand(command: string, args: string[], fla
   try {
     const view = await observe();
     const planned = planFor(sub, flags, settings, view);
-    if (!planned.ok) {
-      out.write(`REFUSED: ${planned.refusal}\nnothing was changed\n`);
-      if (!flags.dryRun) {
-        recordRefusal(audit, settings.contextName, sub, { rule: flags.rule, all: flags.all, compactRetain: flags.compactRetain, moveLeader: flags.moveLeader, retain: flags.retain, revision: flags.revision }, view, planned.refusal);
-      }
-      return FLOW_EXIT.refused;
-    }
-    const plan = planned.plan;
-    out.write(planText(plan) + '\n');
-    if (flags.dryRun) {
-      out.write('dry run: nothing was changed\n');
-      return FLOW_EXIT.ok;
-    }
-    if (!flags.yes && !process.stdin.isTTY) {
-      process.stderr.write('etcd-tui: not confirmed: pass --yes to run without a terminal to ask on (or --dry-run to see the plan only); nothing was changed\n');
-      return FLOW_EXIT.aborted;
-    }
-    if (!(await confirm(plan, flags))) {
-      out.write('not confirmed: nothing was changed\n');
-      return FLOW_EXIT.aborted;
-    }
+    const recorded = { rule: flags.rule, all: flags.all, compactRetain: flags.compactRetain, moveLeader: flags.moveLeader, retain: flags.retain, revision: flags.revision };
+    const gate = await presentPlan(planned, { out, flags, audit, context: settings.contextName, command: sub, args: recorded, view });
+    if (!gate.ok) return gate.exit;
+    const plan = gate.plan;
     const controller = new AbortController();
     // SIGINT (Ctrl-C, or systemd's KillSignal in the defrag unit) and SIGTERM stop the run between
     // members: the member being defragmented is finished and verified first.

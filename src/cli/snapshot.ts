@@ -11,13 +11,12 @@ import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { CliFlags } from './args.js';
 import type { ConnectionSettings } from '../domain/config.js';
-import type { Plan, RunEvent } from '../domain/plan.js';
 import { ConfigError } from '../domain/errors.js';
 import { DEFAULT_HEALTH_OPTIONS } from '../domain/types.js';
 import { EtcdGateway } from '../cluster/etcd-gateway.js';
 import { deadlinesFor } from './deadlines.js';
 import { collectStatus } from './status.js';
-import { FLOW_EXIT, planText } from './member.js';
+import { FLOW_EXIT, planText, printer } from './headless.js';
 import { planSnapshotSave } from '../plans/snapshot.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
 import { executeFlow, recordRefusal } from '../run/flow.js';
@@ -78,39 +77,6 @@ async function status(args: string[], flags: CliFlags): Promise<number> {
   return statusExitCode(s);
 }
 
-/** One line per step; progress at most once a second. */
-function printer(plan: Plan, out: NodeJS.WritableStream): (e: RunEvent) => void {
-  let lastProgress = 0;
-  const n = plan.steps.length;
-  return (e) => {
-    const tag = `[${e.index + 1}/${n}]`;
-    switch (e.type) {
-      case 'step-start':
-        lastProgress = Date.now(); // the first progress line after a second
-        out.write(`${tag} ${plan.steps[e.index].title} ...\n`);
-        break;
-      case 'step-done':
-        out.write(`${tag} ok${e.detail ? `: ${e.detail}` : ''}\n`);
-        break;
-      case 'step-failed':
-        out.write(`${tag} FAILED: ${e.error}\n`);
-        break;
-      case 'output':
-        for (const l of e.lines) out.write(`      ${l}\n`);
-        break;
-      case 'retry':
-        out.write(`${tag} try ${e.attempt}: ${e.error}; again in ${formatDuration(e.nextInMs)}\n`);
-        break;
-      case 'progress':
-        if (Date.now() - lastProgress >= 1000) {
-          lastProgress = Date.now();
-          out.write(`${tag} ${e.text}\n`);
-        }
-        break;
-    }
-  };
-}
-
 async function save(args: string[], flags: CliFlags, settings: ConnectionSettings): Promise<number> {
   const file = path.resolve(oneFile(args, 'save'));
   // With --json, stdout carries only the sidecar document; people read stderr.
@@ -143,7 +109,7 @@ async function save(args: string[], flags: CliFlags, settings: ConnectionSetting
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
     try {
-      const result = await executeFlow(plan, view, { gateway, observe, onEvent: printer(plan, out), signal: controller.signal, audit, context: settings.contextName });
+      const result = await executeFlow(plan, view, { gateway, observe, onEvent: printer(plan, out, { delayFirstProgress: true }), signal: controller.signal, audit, context: settings.contextName });
       out.write(`${result.outcome.toUpperCase()} in ${formatDuration(result.durationMs)}${result.error ? `: ${result.error}` : ''}\n`);
       out.write(`audit record appended to ${audit.path}\n`);
       if (result.outcome === 'succeeded' && flags.json) {

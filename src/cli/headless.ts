@@ -1,0 +1,117 @@
+/**
+ * What every headless flow command shares: the plan as text, the gate before a run (refusal with
+ * its audit record, --dry-run, no terminal without --yes, the confirmation), and one line per step.
+ */
+import { createInterface } from 'node:readline/promises';
+import type { CliFlags } from './args.js';
+import type { Plan, PlanResult, RunEvent } from '../domain/plan.js';
+import type { ClusterView } from '../health/view.js';
+import type { AuditLog } from '../run/audit.js';
+import { recordRefusal } from '../run/flow.js';
+import { formatDuration } from '../format/units.js';
+
+/** Exit codes of the flows (0 success, 4 usage as elsewhere). */
+export const FLOW_EXIT = { ok: 0, usage: 4, refused: 5, failed: 6, aborted: 7 } as const;
+
+/** The plan as text: title, preview, warnings, steps with their etcdctl equivalents. */
+export function planText(plan: Plan): string {
+  const lines = [`PLAN: ${plan.title}`, ...plan.preview.map((l) => `  ${l}`)];
+  for (const w of plan.warnings) lines.push(`  WARNING: ${w}`);
+  lines.push('STEPS:');
+  plan.steps.forEach((s, i) => {
+    lines.push(`  ${i + 1}. ${s.title}`);
+    lines.push(`       $ ${s.command}`);
+    if (s.preconditions.length) lines.push(`       requires: ${s.preconditions.join('; ')}`);
+  });
+  return lines.join('\n');
+}
+
+/** Ask on the terminal (stderr) unless --yes: the member name for type-to-confirm plans, else y/N. */
+export async function confirm(plan: Plan, flags: CliFlags): Promise<boolean> {
+  if (flags.yes) return true;
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    if (plan.confirmPhrase) {
+      const answer = await rl.question(`Type the member name "${plan.confirmPhrase}" to go ahead: `);
+      return answer.trim() === plan.confirmPhrase;
+    }
+    const answer = await rl.question('Go ahead? [y/N] ');
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/** One line per step event (progress at most once a second per step). */
+export function printer(plan: Plan, out: NodeJS.WritableStream, opts: { delayFirstProgress?: boolean } = {}): (e: RunEvent) => void {
+  let lastProgress = 0;
+  const n = plan.steps.length;
+  return (e) => {
+    const tag = 'index' in e ? `[${e.index + 1}/${n}]` : '';
+    switch (e.type) {
+      case 'step-start':
+        // A step's first progress line shows at once, or (a snapshot's byte counter) after a second.
+        lastProgress = opts.delayFirstProgress ? Date.now() : 0;
+        out.write(`${tag} ${plan.steps[e.index].title} ...\n`);
+        break;
+      case 'step-done':
+        out.write(`${tag} ok${e.detail ? `: ${e.detail}` : ''}\n`);
+        break;
+      case 'step-failed':
+        out.write(`${tag} FAILED: ${e.error}\n`);
+        break;
+      case 'output':
+        for (const l of e.lines) out.write(`      ${l}\n`);
+        break;
+      case 'retry':
+        out.write(`${tag} try ${e.attempt}: ${e.error}; again in ${formatDuration(e.nextInMs)}\n`);
+        break;
+      case 'progress':
+        if (Date.now() - lastProgress >= 1000) {
+          lastProgress = Date.now();
+          out.write(`${tag} ${e.text}\n`);
+        }
+        break;
+    }
+  };
+}
+
+export interface GateContext {
+  out: NodeJS.WritableStream;
+  flags: CliFlags;
+  audit: AuditLog;
+  context: string;
+  command: string;
+  /** The arguments as recorded with a refusal. */
+  args: Record<string, unknown>;
+  view: ClusterView;
+}
+
+/**
+ * Print the plan (or the refusal, recorded unless --dry-run) and decide whether to run it:
+ * --dry-run stops here, no terminal needs --yes, a terminal asks. Returns the plan to run or the exit code.
+ */
+export async function presentPlan(planned: PlanResult, ctx: GateContext): Promise<{ ok: true; plan: Plan } | { ok: false; exit: number }> {
+  const { out, flags } = ctx;
+  if (!planned.ok) {
+    out.write(`REFUSED: ${planned.refusal}\nnothing was changed\n`);
+    if (!flags.dryRun) recordRefusal(ctx.audit, ctx.context, ctx.command, ctx.args, ctx.view, planned.refusal);
+    return { ok: false, exit: FLOW_EXIT.refused };
+  }
+  const plan = planned.plan;
+  out.write(planText(plan) + '\n');
+  if (flags.dryRun) {
+    out.write('dry run: nothing was changed\n');
+    return { ok: false, exit: FLOW_EXIT.ok };
+  }
+  if (!flags.yes && !process.stdin.isTTY) {
+    // "Not confirmed" (exit 7, as the help says), not a usage error: the plan was fine.
+    process.stderr.write('etcd-tui: not confirmed: pass --yes to run without a terminal to ask on (or --dry-run to see the plan only); nothing was changed\n');
+    return { ok: false, exit: FLOW_EXIT.aborted };
+  }
+  if (!(await confirm(plan, flags))) {
+    out.write('not confirmed: nothing was changed\n');
+    return { ok: false, exit: FLOW_EXIT.aborted };
+  }
+  return { ok: true, plan };
+}
