@@ -2,7 +2,7 @@
 # Installs what the tests need on a fresh Debian machine. Idempotent: does
 # nothing that is already done.
 #  - system packages: etcd-server etcd-client (3.4), tmux, openssl,
-#    openssh-server (sshd), iproute2 (ip)
+#    openssh-server (sshd), iproute2 (ip), sudo (the SSH layer's sudo -n path), util-linux (unshare, nsenter)
 #  - node_modules (npm ci) when missing or older than package-lock.json
 #  - etcd 3.5 into .cache/etcd-3.5 (scripts/fetch-etcd35.sh; never fatal)
 set -euo pipefail
@@ -16,7 +16,7 @@ have() {
 
 # `install-deps.sh sandbox` installs only what the sandbox needs (etcd and node_modules).
 MODE="${1:-test}"
-PACKAGES=(etcd-server etcd-client tmux openssl openssh-server iproute2)
+PACKAGES=(etcd-server etcd-client tmux openssl openssh-server openssh-client iproute2 sudo util-linux)
 missing=()
 have etcd || missing+=(etcd)
 have etcdctl || missing+=(etcdctl)
@@ -27,11 +27,14 @@ else
   have openssl || missing+=(openssl)
   have sshd || missing+=(sshd)
   have ip || missing+=(ip)
+  have sudo || missing+=(sudo)
+  have ssh-keygen || missing+=(ssh-keygen)
+  have unshare || missing+=(unshare)
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
-    echo "install-deps: missing ${missing[*]}; run as root (or: apt-get install etcd-server etcd-client tmux openssl openssh-server iproute2)" >&2
+    echo "install-deps: missing ${missing[*]}; run as root (or: apt-get install ${PACKAGES[*]})" >&2
   elif ! command -v apt-get >/dev/null 2>&1; then
     echo "install-deps: missing ${missing[*]} and there is no apt-get to install them" >&2
   else

@@ -73,6 +73,27 @@ clean_stale_runs() {
   done
 }
 
+# Simulated hosts (test/harness/hosts.ts) left behind: network namespaces and
+# links named etui<owner pid>..., removed when their owner process is gone
+# (a concurrent run's hosts are left alone). Root and ip only; never fails.
+clean_sim_hosts() {
+  local ns owner link pid
+  [ "$(id -u)" = 0 ] && command -v ip >/dev/null 2>&1 || return 0
+  for ns in $(ip netns list 2>/dev/null | awk '$1 ~ /^etui/ {print $1}'); do
+    owner="${ns#etui}" owner="${owner%%[!0-9]*}"
+    [ -n "$owner" ] && kill -0 "$owner" 2>/dev/null && continue
+    echo "test.sh: removing leftover simulated host $ns"
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+    ip netns delete "$ns" 2>/dev/null || true
+  done
+  for link in $(ip -o link show 2>/dev/null | awk -F': ' '$2 ~ /^etui/ {sub(/@.*/, "", $2); print $2}'); do
+    owner="${link#etui}" owner="${owner%%[!0-9]*}"
+    [ -n "$owner" ] && kill -0 "$owner" 2>/dev/null && continue
+    ip link delete "$link" 2>/dev/null || true
+  done
+  return 0
+}
+
 # ---------------------------------------------------------------------------
 declare -a PHASES=()
 now() { date +%s.%N; }
@@ -93,6 +114,7 @@ phase() { # name command...
 finish() {
   local rc=$?
   kill_recorded "$ETCD_TUI_TEST_PIDS_DIR"
+  clean_sim_hosts || true
   echo "==> timings"
   local p
   for p in "${PHASES[@]}"; do echo "    $p"; done
@@ -104,6 +126,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 clean_stale_runs
+clean_sim_hosts || true
 
 if [ "${ETCD_TUI_SKIP_INSTALL:-}" != 1 ]; then
   phase install bash scripts/install-deps.sh

@@ -136,7 +136,7 @@ function Confirm({ flow }: { flow: FlowView }) {
     <Text>
       {'\n'}
       <Text color="red" bold>
-        Type the member's name ({flow.plan.confirmPhrase}) to go ahead:{' '}
+        Type {flow.kind === 'bootstrap-cluster' ? "the context's name" : "the member's name"} ({flow.plan.confirmPhrase}) to go ahead:{' '}
       </Text>
       {flow.typed}
       <Text inverse> </Text>
@@ -165,11 +165,50 @@ function Result({ flow }: { flow: FlowView }) {
       ) : (
         <Text color="gray">nothing was sent to the cluster, so nothing was recorded</Text>
       )}
+      {r.rollback ? <RollbackLines lines={[...r.rollback.done.map((text) => ({ text, ok: true })), ...r.rollback.failed.map((text) => ({ text, ok: false }))]} failed={r.rollback.failed.length} /> : null}
+      {r.after ? <Text color="green">{r.after}</Text> : null}
       {flow.envFile ? <Text color="green">env block written to {flow.envFile}</Text> : null}
       {r.followUp ? (
         <Text color="yellow" bold>
           x: remove learner {r.followUp.label}
         </Text>
+      ) : null}
+    </Box>
+  );
+}
+
+/** What a failed bootstrap undid (and what it could not: to do by hand). */
+function RollbackLines({ lines, failed }: { lines: Array<{ text: string; ok: boolean }>; failed?: number }) {
+  return (
+    <Box flexDirection="column" marginTop={1}>
+      <Text bold color="yellow">
+        ROLLBACK{failed === undefined ? ' (undoing, newest first)' : failed === 0 ? ': everything this run changed was undone' : `: ${failed} undo(s) FAILED, do them by hand`}
+      </Text>
+      {lines.map((l, i) => (
+        <Text key={i} color={l.ok ? undefined : 'red'} wrap="wrap">
+          {(l.ok ? '  ↺ ' : '  ✗ ') + l.text}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+/** Bootstrap: each host's preflight state, and host keys known_hosts lacks (t trusts them). */
+function Hosts({ flow }: { flow: FlowView }) {
+  const states = flow.busy && flow.hostStates ? Object.entries(flow.hostStates) : [];
+  return (
+    <Box flexDirection="column">
+      {states.length > 0 ? <Text color="gray">{'  ' + states.map(([h, st]) => `${h}: ${st}`).join('   ')}</Text> : null}
+      {flow.unknownKeys?.length ? (
+        <Box flexDirection="column" marginTop={1}>
+          <Text bold color="yellow">
+            UNKNOWN HOST KEYS: check each fingerprint on its host (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)
+          </Text>
+          {flow.unknownKeys.map((k) => (
+            <Text key={k.host}>{`  ${k.host} (${k.address}): ${k.keyType} ${k.fingerprint}`}</Text>
+          ))}
+          <Text color="yellow">t: trust these keys (recorded in known_hosts) and run preflight again</Text>
+        </Box>
       ) : null}
     </Box>
   );
@@ -216,8 +255,10 @@ export function FlowScreen() {
             {flow.notice}
           </Text>
         ) : null}
+        <Hosts flow={flow} />
         <PlanView flow={flow} />
         {flow.busy ? <Text color="cyan">{flow.busy}…</Text> : null}
+        {flow.stage === 'running' && flow.rollback?.length ? <RollbackLines lines={flow.rollback} /> : null}
         {flow.aborting ? <Text color="yellow">aborting: the run stops after the current call or inside the current wait</Text> : null}
         <Confirm flow={flow} />
         <Result flow={flow} />

@@ -53,6 +53,12 @@ export interface CliFlags {
   revision?: number;
   /** snapshot save: the member to stream from (default: the leader). */
   from?: string;
+  /** bootstrap: trust (and record) host keys that known_hosts lacks. */
+  acceptNewHostKey?: boolean;
+  /** bootstrap: local CA dir, etcd binary or release tarball to upload, the new cluster's token. */
+  caDir?: string;
+  binary?: string;
+  token?: string;
 }
 
 export interface ParsedArgs {
@@ -94,6 +100,16 @@ Usage:
   etcd-tui snapshot status FILE [--json]
                                      hash, revision, total keys, total size as etcdutl prints them,
                                      plus the sha256 trailer check; needs no cluster
+  etcd-tui bootstrap join HOST [--ca-dir DIR] [--binary FILE] [--accept-new-host-key]
+                                     over SSH: preflight HOST (a host of the context's inventory),
+                                     add it as a learner, put certs, env file and unit in place,
+                                     start it, wait for it to catch up, promote it, verify; on a
+                                     failure, undo everything (the cluster ends as it began)
+  etcd-tui bootstrap cluster [HOST...] [--token T] [--ca-dir DIR] [--binary FILE]
+                                     over SSH: a new cluster on the hosts (default: all of the
+                                     context's hosts), then save the context and make it current
+  etcd-tui bootstrap preflight [HOST...]
+                                     the read-only checks alone (exit 0 all pass, 5 some fail)
 
 Connection:
   --endpoints URL[,URL...]    client URLs: http:// or https://, host, port (default below)
@@ -141,6 +157,13 @@ Commands:
   --from ID|NAME              snapshot save: the member to stream from (default: the leader)
   --json                      snapshot status: etcdutl's JSON plus the sha256 check; snapshot save:
                               the sidecar on stdout, progress on stderr
+  --accept-new-host-key       bootstrap: trust a host key that known_hosts lacks and record it
+                              (check its fingerprint first); a changed key is always refused
+  --ca-dir DIR                bootstrap: upload ca.pem, member-NAME.pem, member-NAME-key.pem
+                              from DIR (default: the context's etcd.caDir)
+  --binary FILE               bootstrap: the etcd binary or release .tar.gz to upload where a host
+                              lacks etcd at the wanted version (default: etcd.binarySource)
+  --token T                   bootstrap cluster: the initial-cluster token (default: a new one)
   -h, --help                  show this help
   --version                   print the version
 
@@ -165,7 +188,7 @@ With --context NAME only flags override the context (ETCDCTL_* variables and --e
 ignored then, except ETCDCTL_PASSWORD). Without --context, the "current" context is used only
 when no endpoints come from flags, environment or env file.
 
-Exit codes of etcd-tui member ..., defrag, compact and alarm recover-nospace:
+Exit codes of etcd-tui member ..., bootstrap ..., defrag, compact and alarm recover-nospace:
   0  done (or --dry-run)   4  usage or configuration error   5  refused, nothing changed
   6  a step failed (the run stopped there)   7  aborted or not confirmed
 
@@ -211,8 +234,11 @@ type ValueFlag =
   | 'compact-retain'
   | 'retain'
   | 'revision'
-  | 'from';
-type BoolFlag = 'read-only' | 'json' | 'dry-run' | 'yes' | 'help' | 'version' | 'no-move-leader' | 'all' | 'move-leader';
+  | 'from'
+  | 'ca-dir'
+  | 'binary'
+  | 'token';
+type BoolFlag = 'read-only' | 'json' | 'dry-run' | 'yes' | 'help' | 'version' | 'no-move-leader' | 'all' | 'move-leader' | 'accept-new-host-key';
 
 const VALUE_FLAGS: ReadonlySet<string> = new Set<ValueFlag>([
   'endpoints',
@@ -241,8 +267,11 @@ const VALUE_FLAGS: ReadonlySet<string> = new Set<ValueFlag>([
   'retain',
   'revision',
   'from',
+  'ca-dir',
+  'binary',
+  'token',
 ]);
-const BOOL_FLAGS: ReadonlySet<string> = new Set<BoolFlag>(['read-only', 'json', 'dry-run', 'yes', 'help', 'version', 'no-move-leader', 'all', 'move-leader']);
+const BOOL_FLAGS: ReadonlySet<string> = new Set<BoolFlag>(['read-only', 'json', 'dry-run', 'yes', 'help', 'version', 'no-move-leader', 'all', 'move-leader', 'accept-new-host-key']);
 
 const VALUE_EXAMPLES: Record<ValueFlag, string> = {
   endpoints: '--endpoints https://10.0.0.1:2379',
@@ -271,6 +300,9 @@ const VALUE_EXAMPLES: Record<ValueFlag, string> = {
   retain: '--retain 10000',
   revision: '--revision 123456',
   from: '--from etcd-1',
+  'ca-dir': '--ca-dir /srv/pki/prod',
+  binary: '--binary /srv/etcd/etcd-v3.4.23-linux-amd64.tar.gz',
+  token: '--token prod-etcd-2026',
 };
 
 /** Parse the command line (without the node and script paths). Throws ConfigError on a bad flag or value. */
@@ -332,6 +364,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
           break;
         case 'move-leader':
           flags.moveLeader = value;
+          break;
+        case 'accept-new-host-key':
+          flags.acceptNewHostKey = value;
           break;
       }
       continue;
@@ -436,6 +471,16 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         break;
       case 'from':
         flags.from = value;
+        break;
+      case 'ca-dir':
+        flags.caDir = value;
+        break;
+      case 'binary':
+        flags.binary = value;
+        break;
+      case 'token':
+        flags.token = value;
+        if (/\s/.test(value)) throw new ConfigError(`${flag}: must be one word without spaces`);
         break;
     }
   }

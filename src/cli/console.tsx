@@ -8,6 +8,7 @@ import { deadlinesFor } from './deadlines.js';
 import { FlowController } from '../flows/controller.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
 import { App } from '../../screens/App.js';
+import type { BootstrapPort } from '../flows/bootstrap-port.js';
 
 /** What only the sandbox can do for the flows: start a new member on this machine. */
 export interface LocalMembers {
@@ -25,6 +26,8 @@ export interface ConsoleOptions {
   auditLog?: string;
   /** Sandbox only: the flows may start new members locally. */
   localMembers?: LocalMembers;
+  /** The bootstrap flows' port for the shown context (its hosts), given the context's name. */
+  bootstrap?: (currentContext: () => string) => BootstrapPort;
 }
 
 export async function runConsole(options: ConsoleOptions): Promise<void> {
@@ -39,6 +42,7 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
     context: () => store.getState().connection.contextName,
     startMember: options.localMembers?.startMember,
     suggestPeerURL: options.localMembers?.suggestPeerURL,
+    bootstrap: options.bootstrap?.(() => store.getState().connection.contextName),
   });
   session.start(options.settings);
   if (options.greeting) store.getState().say(options.greeting);

@@ -15,15 +15,16 @@
  *       dialTimeout: 2s
  *       commandTimeout: 5s
  *
- * Parsing is pure (text in, data out) and strict: an unknown key is an error, since a typo
- * (`readonly: true`) silently ignored would be worse. `hosts` and `envFile` are reserved for later
- * use and passed through untouched.
+ * Parsing is strict: an unknown key is an error, since a typo (`readonly: true`) silently ignored
+ * would be worse. `hosts`, `ssh` and `etcd` are the context's inventory (src/cli/inventory.ts); with
+ * hosts, `endpoints` may be left out (the hosts' client URLs). `envFile` is passed through untouched.
  */
 import { mkdir, readFile, rename, writeFile, chmod } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { ConfigError } from '../domain/errors.js';
 import { MIN_REFRESH_MS, formatDuration, formatSize, parseDuration, parseEndpoints, parseSize } from './args.js';
+import { inventoryEndpoints, parseInventory, type Inventory } from './inventory.js';
 
 export interface ContextConfig {
   name: string;
@@ -39,8 +40,13 @@ export interface ContextConfig {
   quotaBytes?: number;
   dialTimeoutMs?: number;
   commandTimeoutMs?: number;
-  /** Reserved for later use (node SSH access); passed through unvalidated. */
+  /** The inventory as written (kept for saving the file back), and as parsed. */
   hosts?: unknown;
+  ssh?: unknown;
+  etcd?: unknown;
+  inventory?: Inventory;
+  /** True when endpoints were not written but derived from the hosts. */
+  endpointsFromHosts?: boolean;
   /** Reserved for later use; passed through unvalidated. */
   envFile?: unknown;
 }
@@ -73,6 +79,8 @@ const CONTEXT_KEYS = new Set([
   'dialTimeout',
   'commandTimeout',
   'hosts',
+  'ssh',
+  'etcd',
   'envFile',
 ]);
 const TOP_KEYS = new Set(['current', 'contexts']);
@@ -157,14 +165,20 @@ function parseContext(raw: unknown, index: number, path: string): ContextConfig 
 
   const ctx: ContextConfig = { name, endpoints: [] };
 
+  const inventory = parseInventory({ ssh: raw.ssh, etcd: raw.etcd, hosts: raw.hosts, quota: raw.quota }, where, { path, sshAuthSock: process.env.SSH_AUTH_SOCK });
   const eps = raw.endpoints;
-  if (eps === undefined || eps === null) {
-    throw new ConfigError(`${where}: endpoints is missing (e.g. endpoints: [https://10.0.0.1:2379])`);
+  if ((eps === undefined || eps === null) && inventory) {
+    ctx.endpoints = inventoryEndpoints(inventory);
+    ctx.endpointsFromHosts = true;
+  } else {
+    if (eps === undefined || eps === null) {
+      throw new ConfigError(`${where}: endpoints is missing (e.g. endpoints: [https://10.0.0.1:2379])`);
+    }
+    if (!Array.isArray(eps) || eps.length === 0 || !eps.every((e) => typeof e === 'string')) {
+      throw new ConfigError(`${where}: endpoints must be a list of URLs (e.g. endpoints: [https://10.0.0.1:2379])`);
+    }
+    ctx.endpoints = parseEndpoints(eps as string[], `${where}: endpoints`);
   }
-  if (!Array.isArray(eps) || eps.length === 0 || !eps.every((e) => typeof e === 'string')) {
-    throw new ConfigError(`${where}: endpoints must be a list of URLs (e.g. endpoints: [https://10.0.0.1:2379])`);
-  }
-  ctx.endpoints = parseEndpoints(eps as string[], `${where}: endpoints`);
 
   for (const field of ['cacert', 'cert', 'key'] as const) {
     const v = raw[field];
@@ -212,6 +226,9 @@ function parseContext(raw: unknown, index: number, path: string): ContextConfig 
   }
 
   if ('hosts' in raw) ctx.hosts = raw.hosts;
+  if ('ssh' in raw) ctx.ssh = raw.ssh;
+  if ('etcd' in raw) ctx.etcd = raw.etcd;
+  if (inventory) ctx.inventory = inventory;
   if ('envFile' in raw) ctx.envFile = raw.envFile;
 
   // Drop undefined optional fields so the object stays tidy (deepEqual-friendly).
@@ -270,7 +287,8 @@ export function listContexts(file: ContextsFile): ContextSummary[] {
 
 /** The YAML shape of a context (what the file holds), from the parsed form. */
 export function contextToYaml(ctx: ContextConfig): Record<string, unknown> {
-  const out: Record<string, unknown> = { name: ctx.name, endpoints: [...ctx.endpoints] };
+  const out: Record<string, unknown> = { name: ctx.name };
+  if (!ctx.endpointsFromHosts) out.endpoints = [...ctx.endpoints];
   if (ctx.cacert !== undefined) out.cacert = ctx.cacert;
   if (ctx.cert !== undefined) out.cert = ctx.cert;
   if (ctx.key !== undefined) out.key = ctx.key;
@@ -280,6 +298,8 @@ export function contextToYaml(ctx: ContextConfig): Record<string, unknown> {
   if (ctx.quotaBytes !== undefined) out.quota = formatSize(ctx.quotaBytes);
   if (ctx.dialTimeoutMs !== undefined) out.dialTimeout = formatDuration(ctx.dialTimeoutMs);
   if (ctx.commandTimeoutMs !== undefined) out.commandTimeout = formatDuration(ctx.commandTimeoutMs);
+  if (ctx.ssh !== undefined) out.ssh = ctx.ssh;
+  if (ctx.etcd !== undefined) out.etcd = ctx.etcd;
   if (ctx.hosts !== undefined) out.hosts = ctx.hosts;
   if (ctx.envFile !== undefined) out.envFile = ctx.envFile;
   return out;

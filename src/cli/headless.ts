@@ -84,7 +84,7 @@ export interface GateContext {
   command: string;
   /** The arguments as recorded with a refusal. */
   args: Record<string, unknown>;
-  view: ClusterView;
+  view?: ClusterView;
 }
 
 /**

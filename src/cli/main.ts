@@ -69,7 +69,16 @@ function requireTerminal(): void {
 async function openConsole(settings: ConnectionSettings, flags: CliFlags, env: NodeJS.ProcessEnv, greeting?: string, localMembers?: LocalMembers): Promise<void> {
   requireTerminal();
   const { runConsole } = await import('./console.js');
-  await runConsole({ settings, contexts: contextNames(flags, env), loadContext: contextLoader(flags, env), greeting, auditLog: flags.auditLog, localMembers });
+  const { consoleBootstrap } = await import('./console-bootstrap.js');
+  await runConsole({
+    settings,
+    contexts: contextNames(flags, env),
+    loadContext: contextLoader(flags, env),
+    greeting,
+    auditLog: flags.auditLog,
+    localMembers,
+    bootstrap: localMembers ? undefined : (current) => consoleBootstrap(flags, env, current),
+  });
 }
 
 async function status(flags: CliFlags, env: NodeJS.ProcessEnv): Promise<number> {
@@ -137,6 +146,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     const { runSnapshotCommand } = await import('./snapshot.js');
     return runSnapshotCommand(rest[0], rest.slice(1), args.flags, () => resolve(args.flags, env));
   }
+  if (command === 'bootstrap') {
+    const { runBootstrapCommand } = await import('./bootstrap.js');
+    return runBootstrapCommand(rest[0], rest.slice(1), args.flags, env, () => resolve(args.flags, env));
+  }
   if (command === 'member') {
     const { runMemberCommand } = await import('./member.js');
     return runMemberCommand(rest[0], rest.slice(1), args.flags, await resolve(args.flags, env));
@@ -155,7 +168,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       process.stdout.write(HELP_TEXT + '\n');
       return 0;
     default:
-      throw new ConfigError(`unknown command "${command}" (commands: status, sandbox, member, defrag, compact, alarm, snapshot; see etcd-tui --help)`);
+      throw new ConfigError(`unknown command "${command}" (commands: status, sandbox, member, bootstrap, defrag, compact, alarm, snapshot; see etcd-tui --help)`);
   }
 }
 

@@ -28,6 +28,8 @@ export interface FlowActions {
   removeLeftoverLearner(): void;
   /** Write the new member's env block to a file. */
   writeEnv(): void;
+  /** Bootstrap: trust the host keys the preflight showed (recorded in known_hosts), then check again. */
+  trustHostKeys(): void;
 }
 
 /** What a command may do to the running console. */

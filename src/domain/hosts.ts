@@ -104,6 +104,12 @@ export const DEFAULT_ETCD_SETTINGS: EtcdSettings = {
   minCertValidityDays: 30,
 };
 
+/** A context's hosts and the cluster-wide settings. */
+export interface Inventory {
+  hosts: HostSpec[];
+  settings: EtcdSettings;
+}
+
 /** A member as the templates need it: name and peer URL. */
 export interface InitialMember {
   name: string;

@@ -4,7 +4,7 @@
  */
 import type { AlarmType, MemberId } from './types.js';
 
-export type FlowId = 'add-learner' | 'promote' | 'remove' | 'replace' | 'move-leader' | 'defrag' | 'compact' | 'recover-nospace' | 'snapshot-save';
+export type FlowId = 'add-learner' | 'promote' | 'remove' | 'replace' | 'move-leader' | 'defrag' | 'compact' | 'recover-nospace' | 'snapshot-save' | 'bootstrap-join' | 'bootstrap-cluster';
 
 /** Actions of the maintenance and snapshot flows (src/run/maintenance-actions.ts, src/run/snapshot-actions.ts). */
 export type MaintenanceAction =
@@ -23,6 +23,29 @@ export type MaintenanceAction =
 
 export type SnapshotAction = { kind: 'snapshot-save'; memberId: MemberId; name: string; file: string; timeoutMs: number };
 
+/** Where an uploaded file's bytes come from. */
+export type UploadSource =
+  /** Rendered text (env file, unit). */
+  | { kind: 'text'; text: string; template?: string }
+  /** A file on the bastion (certificate, key, etcd binary). */
+  | { kind: 'local'; path: string }
+  /** One member of a release tarball on the bastion (etcd-vX.Y.Z-linux-ARCH/etcd). */
+  | { kind: 'tarball'; path: string; member: string };
+
+/**
+ * Actions on remote hosts (src/run/remote-actions.ts), by inventory host name. Each one records how
+ * to undo itself; a plan with rollbackOnFailure undoes them all, newest first, when a step fails.
+ */
+export type RemoteAction =
+  /** mkdir -p with a mode; the data dir's undo moves it aside (never deletes it). */
+  | { kind: 'remote-mkdir'; host: string; path: string; mode: number; dataDir?: boolean }
+  /** Put a file in place atomically, the earlier file copied aside; undo restores it (or removes the new one). */
+  | { kind: 'remote-upload'; host: string; source: UploadSource; remotePath: string; mode: number; what: string; unit?: boolean }
+  /** systemctl VERB [UNIT]; start waits for the unit (or not, with noBlock) and shows the journal when it fails. */
+  | { kind: 'remote-systemctl'; host: string; verb: 'daemon-reload' | 'enable' | 'start' | 'stop'; unit?: string; noBlock?: boolean; timeoutMs: number }
+  /** A new cluster has formed: every member answers, one leader, one cluster ID, `members` voters. */
+  | { kind: 'wait-cluster-formed'; hosts: string[]; members: number; timeoutMs: number };
+
 /** What one step does, as data the executor interprets. */
 export type Action =
   | { kind: 'member-add'; name: string; peerURLs: string[]; isLearner: boolean }
@@ -39,7 +62,8 @@ export type Action =
   /** Wait until the health verdict is healthy again. */
   | { kind: 'verify-health'; timeoutMs: number }
   | MaintenanceAction
-  | SnapshotAction;
+  | SnapshotAction
+  | RemoteAction;
 
 export interface PlanStep {
   id: string;
@@ -62,6 +86,8 @@ export interface Plan {
   confirmPhrase?: string;
   /** The arguments as the operator gave them (for the audit record). */
   args: Record<string, unknown>;
+  /** Undo every step done so far when one fails or the run is aborted (bootstrap flows). */
+  rollbackOnFailure?: boolean;
 }
 
 /** A planner's answer: a plan, or a refusal that says why and what to do. Nothing changes on refusal. */
@@ -76,7 +102,9 @@ export type RunEvent =
   | { type: 'step-failed'; index: number; at: number; error: string }
   | { type: 'progress'; index: number; ratio?: number; text: string }
   | { type: 'output'; index: number; lines: string[] }
-  | { type: 'retry'; index: number; attempt: number; error: string; nextInMs: number };
+  | { type: 'retry'; index: number; attempt: number; error: string; nextInMs: number }
+  /** One undo of a rollback: what was undone, or why it could not be. */
+  | { type: 'rollback'; text: string; ok: boolean };
 
 export type Outcome = 'succeeded' | 'failed' | 'aborted' | 'refused';
 
@@ -88,6 +116,8 @@ export interface RunResult {
   /** Lines the operator needs afterwards (env block of a new member, next steps). */
   output: string[];
   durationMs: number;
+  /** After a failure with rollbackOnFailure: what was undone, and what could not be (do it by hand). */
+  rollback?: { done: string[]; failed: string[] };
 }
 
 /** Membership and leader as recorded in the audit log. */
@@ -110,4 +140,6 @@ export interface AuditRecord {
   steps?: Array<{ title: string; state: StepState }>;
   error?: string;
   durationMs?: number;
+  /** What a rollback undid, and what it could not. */
+  rollback?: { done: string[]; failed: string[] };
 }

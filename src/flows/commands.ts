@@ -150,6 +150,27 @@ export const FLOW_COMMANDS: Command[] = [
     disabledReason: (s) => (s.latest.loaded ? undefined : 'the member list has not been read yet'),
     run: open('snapshot-save'),
   },
+  {
+    id: 'bootstrap-join',
+    title: 'Join host',
+    description: "Bootstrap over SSH: preflight a host of the context's inventory, add it as a learner, put certs, env file and unit in place, start it, promote it; undone on failure (`:bootstrap-join HOST`)",
+    keys: ['J'],
+    category: 'cluster',
+    dangerous: true,
+    screens: MEMBER_SCREENS,
+    disabledReason: (s, argument) => (argument ? undefined : 'name the host: :bootstrap-join HOST (a host of the context\'s hosts list)'),
+    run: open('bootstrap-join'),
+  },
+  {
+    id: 'bootstrap-cluster',
+    title: 'New cluster',
+    description: "Bootstrap over SSH: a new cluster on the context's hosts (all, or `:bootstrap-cluster H1 H2 H3`), initial-cluster-state new, a new token; the context is saved",
+    keys: ['B'],
+    category: 'cluster',
+    dangerous: true,
+    screens: MEMBER_SCREENS,
+    run: open('bootstrap-cluster'),
+  },
   // The flow dialog's own keys. Text typed into a form field or the confirmation goes to the
   // controller before these (see screens/App.tsx).
   {
@@ -196,7 +217,7 @@ export const FLOW_COMMANDS: Command[] = [
     ...DIALOG,
     id: 'abort',
     title: 'Abort',
-    description: 'In a flow: abort the run (it stops between steps or inside the current wait; nothing already done is undone)',
+    description: 'In a flow: abort the run (it stops between steps or inside the current wait; nothing already done is undone, except by the bootstrap flows, which undo what they did)',
     keys: ['a'],
     disabledReason: (s) => {
       const f = flow(s);
@@ -225,6 +246,19 @@ export const FLOW_COMMANDS: Command[] = [
       return f?.stage === 'done' && f.result?.output.some((l) => l.startsWith('ETCD_NAME=')) ? undefined : 'no env block to write (only after a member was added)';
     },
     run: (ctx) => ctx.flows?.writeEnv(),
+  },
+  {
+    ...DIALOG,
+    id: 'trust-host-key',
+    title: 'Trust host key',
+    description: 'In a bootstrap flow: trust the host keys shown (check each fingerprint on its host first); they are recorded in known_hosts and preflight runs again. A changed key is never trusted here',
+    keys: ['t'],
+    disabledReason: (s) => {
+      const f = flow(s);
+      if (!f?.unknownKeys?.length) return 'no unknown host key to trust';
+      return f.busy;
+    },
+    run: (ctx) => ctx.flows?.trustHostKeys(),
   },
   {
     ...DIALOG,

@@ -27,6 +27,7 @@ import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { planCompact, planDefrag, planRecoverNospace } from '../plans/maintenance.js';
 import { planSnapshotSave } from '../plans/snapshot.js';
+import type { BootstrapPort, BootstrapPrepared } from './bootstrap-port.js';
 
 /** The least time a maintenance call may take (defragment timeouts grow with the DB from here). */
 const MAINTENANCE_COMMAND_MS = 60_000;
@@ -51,6 +52,8 @@ export interface FlowDeps {
   /** Where `w` writes env files (default: the working directory). */
   envDir?: string;
   now?: () => number;
+  /** Bootstrap over SSH (the context's hosts); undefined when the console has no inventory. */
+  bootstrap?: BootstrapPort;
 }
 
 const TITLES: Record<FlowId, string> = {
@@ -63,6 +66,8 @@ const TITLES: Record<FlowId, string> = {
   compact: 'Compact history',
   'recover-nospace': 'Recover from NOSPACE',
   'snapshot-save': 'Save a snapshot',
+  'bootstrap-join': 'Join a host over SSH',
+  'bootstrap-cluster': 'New cluster over SSH',
 };
 
 const FORM_FIELDS = (name: string, peerURLs: string, placeholder?: string): FlowField[] => [
@@ -113,6 +118,8 @@ export class FlowController implements FlowActions {
   /** Bumped whenever a flow opens or closes, so late answers of an older one are dropped. */
   private generation = 0;
   private abortController?: AbortController;
+  /** The bootstrap flow's preflight and files, for the check before running. */
+  private prepared?: BootstrapPrepared;
 
   constructor(
     private readonly store: AppStore,
@@ -153,6 +160,24 @@ export class FlowController implements FlowActions {
     if (kind === 'defrag' || kind === 'compact' || kind === 'recover-nospace' || kind === 'snapshot-save') {
       state.setFlow({ ...base, argument: argument?.trim() || undefined });
       return this.plan();
+    }
+
+    if (kind === 'bootstrap-join' || kind === 'bootstrap-cluster') {
+      this.prepared = undefined;
+      const arg = argument?.trim() || undefined;
+      const title = kind === 'bootstrap-join' && arg ? `${TITLES[kind]}: ${arg}` : TITLES[kind];
+      const hosts = this.deps.bootstrap?.hosts();
+      if (!this.deps.bootstrap || !hosts) {
+        state.setFlow({ ...base, title, argument: arg, refusal: "this context has no hosts: add a hosts list to the context in the contexts file (README, \"Hosts over SSH\"), then reopen the console on it" });
+        return;
+      }
+      if (kind === 'bootstrap-join' && (!arg || arg.split(/\s+/).length !== 1)) {
+        state.setFlow({ ...base, title, argument: arg, refusal: `name one host to join: :bootstrap-join HOST (hosts: ${hosts.join(', ')})` });
+        return;
+      }
+      state.setFlow({ ...base, title, argument: arg });
+      void this.prepareBootstrap(generation);
+      return;
     }
 
     if (kind === 'add-learner') {
@@ -262,6 +287,49 @@ export class FlowController implements FlowActions {
     this.update(this.generation, { startLocally, notice: this.notice({ ...f, startLocally }) });
   }
 
+  /** Preflight over SSH, then the plan (or the refusal with every failed check). */
+  private async prepareBootstrap(g: number): Promise<void> {
+    const f = this.flow;
+    const port = this.deps.bootstrap;
+    if (!f || !port || (f.kind !== 'bootstrap-join' && f.kind !== 'bootstrap-cluster')) return;
+    this.update(g, { busy: 'preflight: connecting to the hosts over SSH (read-only checks)', hostStates: {}, refusal: undefined, plan: undefined, steps: [], unknownKeys: undefined });
+    const onHost = (host: string, state: string) => this.update(g, (x) => ({ hostStates: { ...(x.hostStates ?? {}), [host]: state } }));
+    let prepared: BootstrapPrepared;
+    try {
+      prepared = await port.prepare(f.kind, this.store.getState().latest, (f.argument ?? '').split(/\s+/).filter(Boolean), onHost);
+    } catch (error) {
+      this.update(g, { busy: undefined, refusal: `preflight could not run: ${errorText(error)}; nothing was changed` });
+      return;
+    }
+    if (g !== this.generation) return;
+    this.prepared = prepared;
+    const unknownKeys = prepared.unknownKeys.length > 0 ? prepared.unknownKeys : undefined;
+    if (!prepared.planned.ok) {
+      const refusal = prepared.planned.refusal;
+      const auditError = this.record(() => recordRefusal(this.deps.audit, this.deps.context(), f.kind, { argument: f.argument }, this.store.getState().latest, refusal));
+      if (auditError) this.say(`audit record not written: ${auditError}`, 'error');
+      this.update(g, { busy: undefined, refusal, unknownKeys });
+      return;
+    }
+    this.update(g, { busy: undefined, refusal: undefined, unknownKeys, plan: prepared.planned.plan, steps: stepViews(prepared.planned.plan) });
+  }
+
+  trustHostKeys(): void {
+    const f = this.flow;
+    const port = this.deps.bootstrap;
+    if (!f?.unknownKeys?.length || !port || f.busy || this.running) return;
+    const g = this.generation;
+    const hosts = f.unknownKeys.map((k) => k.host);
+    this.update(g, { busy: `recording the host keys of ${hosts.join(', ')} in known_hosts` });
+    port.trust(hosts).then(
+      () => {
+        this.say(`trusted the host keys of ${hosts.join(', ')}`);
+        void this.prepareBootstrap(g);
+      },
+      (error: unknown) => this.update(g, { busy: undefined, refusal: `could not record the host keys: ${errorText(error)}` }),
+    );
+  }
+
   removeLeftoverLearner(): void {
     const followUp = this.flow?.result?.followUp;
     if (followUp) this.open('remove', followUp.member);
@@ -350,6 +418,9 @@ export class FlowController implements FlowActions {
       }
       case 'recover-nospace':
         return planRecoverNospace(view, { quotaBytes: this.store.getState().health.quotaBytes, gapThreshold, timeouts: { commandMs: MAINTENANCE_COMMAND_MS, moveLeaderMs: FLOW_DEFAULTS.moveTimeoutMs } });
+      case 'bootstrap-join':
+      case 'bootstrap-cluster':
+        return this.prepared ? this.prepared.replan(view) : { ok: false, refusal: 'preflight has not run yet' };
       case 'snapshot-save': {
         if (!f.argument) return { ok: false, refusal: 'give the file to save to: :snapshot /var/backups/etcd/snap.db' };
         const file = resolvePath(f.argument);
@@ -382,6 +453,10 @@ export class FlowController implements FlowActions {
   private plan(): void {
     const f = this.flow;
     if (!f) return;
+    if (f.kind === 'bootstrap-join' || f.kind === 'bootstrap-cluster') {
+      void this.prepareBootstrap(this.generation);
+      return;
+    }
     const view = this.store.getState().latest;
     const planned = this.planWith(view, f);
     const candidates = f.kind === 'move-leader' ? this.candidateLines(view) : undefined;
@@ -448,11 +523,20 @@ export class FlowController implements FlowActions {
       context: this.deps.context(),
       startMember: f.startLocally ? this.deps.startMember : undefined,
       pollMs: this.deps.pollMs,
+      hosts: this.deps.bootstrap && (f.kind === 'bootstrap-join' || f.kind === 'bootstrap-cluster') ? this.deps.bootstrap.access() : undefined,
     }).catch((error: unknown): RunResult => ({ outcome: 'failed', error: errorText(error), output: [], durationMs: 0 }));
-    this.finish(g, again.plan, result, { written: true, error: auditError });
+    let after: string | undefined;
+    if (this.deps.bootstrap && (f.kind === 'bootstrap-join' || f.kind === 'bootstrap-cluster')) {
+      after = await this.deps.bootstrap.after(again.plan, result).catch((error: unknown) => `after the run: ${errorText(error)}`);
+    }
+    this.finish(g, again.plan, result, { written: true, error: auditError }, after);
   }
 
   private onEvent(g: number, e: RunEvent): void {
+    if (e.type === 'rollback') {
+      this.update(g, (f) => ({ rollback: [...(f.rollback ?? []), { text: e.text, ok: e.ok }] }));
+      return;
+    }
     this.update(g, (f) => {
       const steps = f.steps.map((s, i) => {
         if (i !== e.index) return s;
@@ -490,7 +574,7 @@ export class FlowController implements FlowActions {
     return learner ? { member: learner.id, label: memberLabel(learner) } : undefined;
   }
 
-  private finish(g: number, plan: Plan, result: RunResult, audit: { written: boolean; error?: string } = { written: false }): void {
+  private finish(g: number, plan: Plan, result: RunResult, audit: { written: boolean; error?: string } = { written: false }, after?: string): void {
     const followUp = this.followUp(plan, result);
     this.abortController = undefined;
     this.update(g, (f) => ({
@@ -498,7 +582,17 @@ export class FlowController implements FlowActions {
       busy: undefined,
       aborting: false,
       steps: f.steps.map((s) => (result.outcome !== 'succeeded' && s.state === 'pending' ? { ...s, state: 'skipped' as const } : s)),
-      result: { outcome: result.outcome, error: result.error, output: result.output, durationMs: result.durationMs, auditPath: audit.written ? this.deps.audit.path : undefined, auditError: audit.error, followUp },
+      result: {
+        outcome: result.outcome,
+        error: result.error,
+        output: result.output,
+        durationMs: result.durationMs,
+        auditPath: audit.written ? this.deps.audit.path : undefined,
+        auditError: audit.error,
+        followUp,
+        ...(result.rollback ? { rollback: result.rollback } : {}),
+        ...(after ? { after } : {}),
+      },
     }));
   }
 }

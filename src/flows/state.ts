@@ -51,6 +51,18 @@ export interface FlowResultView {
   /** Why the audit record could not be written, if it could not. */
   auditError?: string;
   followUp?: FlowFollowUp;
+  /** What a rollback undid and what it could not (bootstrap flows). */
+  rollback?: { done: string[]; failed: string[] };
+  /** A message from after the run (bootstrap cluster: the context was saved). */
+  after?: string;
+}
+
+/** A host key that known_hosts lacks, shown with its fingerprint so the operator can trust it (t). */
+export interface FlowUnknownKey {
+  host: string;
+  address: string;
+  keyType: string;
+  fingerprint: string;
 }
 
 export interface FlowView {
@@ -84,4 +96,10 @@ export interface FlowView {
   result?: FlowResultView;
   /** Where the env block was written (w in the done stage). */
   envFile?: string;
+  /** Bootstrap: host keys to trust before preflight can pass. */
+  unknownKeys?: FlowUnknownKey[];
+  /** Bootstrap: each host's preflight state while it runs ("h4: checking"). */
+  hostStates?: Record<string, string>;
+  /** Rollback lines while a failed bootstrap undoes itself. */
+  rollback?: Array<{ text: string; ok: boolean }>;
 }

@@ -13,6 +13,8 @@ export interface UnknownHostKey {
   keyType: string;
   /** SHA256:base64 (no padding), as `ssh-keygen -lf` prints it. */
   fingerprint: string;
+  /** The key blob, base64 (the third field of a known_hosts line), so it can be recorded later. */
+  keyBase64: string;
 }
 
 export interface ConnectOptions {

@@ -81,7 +81,7 @@ function healthyVoters(view: ClusterView): Member[] {
   return view.members.filter((m) => !m.isLearner && view.probes[m.id]?.ok === true);
 }
 
-function hasQuorum(view: ClusterView): { ok: true } | { ok: false; refusal: string } {
+export function hasQuorum(view: ClusterView): { ok: true } | { ok: false; refusal: string } {
   const voters = view.members.filter((m) => !m.isLearner).length;
   const healthy = healthyVoters(view).length;
   if (voters === 0) return { ok: false, refusal: 'no member list: the cluster is not reachable' };
@@ -91,7 +91,7 @@ function hasQuorum(view: ClusterView): { ok: true } | { ok: false; refusal: stri
   return { ok: true };
 }
 
-function quorumPreview(view: ClusterView, target?: Member): string[] {
+export function quorumPreview(view: ClusterView, target?: Member): string[] {
   const voters = view.members.filter((m) => !m.isLearner);
   const healthy = healthyVoters(view);
   const q = quorumOf(voters.length);
@@ -118,7 +118,7 @@ export interface AddLearnerInput {
 }
 
 /** Checks shared by add-learner and replace: the name and URLs are free and the learner slot is too. */
-function checkAdd(view: ClusterView, name: string, peerURLs: string, opts: { ignore?: MemberId } = {}): { ok: true; urls: string[] } | { ok: false; refusal: string } {
+export function checkAdd(view: ClusterView, name: string, peerURLs: string, opts: { ignore?: MemberId } = {}): { ok: true; urls: string[] } | { ok: false; refusal: string } {
   const others = view.members.filter((m) => m.id !== opts.ignore);
   if (!NAME_RE.test(name)) return { ok: false, refusal: `member name "${name}" is not valid: use letters, digits, dot, dash, underscore (e.g. etcd-4)` };
   const sameName = others.find((m) => m.name === name);

@@ -15,6 +15,7 @@ import { hexId } from '../format/ids.js';
 import { UNHEALTHY_CLUSTER } from '../cluster/classify.js';
 import { runMaintenanceAction } from './maintenance-actions.js';
 import { runSnapshotAction } from './snapshot-actions.js';
+import { runRemoteAction, type HostAccess, type UndoEntry } from './remote-actions.js';
 
 export interface ExecutorDeps {
   gateway: ClusterGateway;
@@ -30,6 +31,8 @@ export interface ExecutorDeps {
   now?: () => number;
   /** Sandbox only: start the new member's etcd locally with its env block. */
   startMember?(name: string, peerURLs: string[], initialCluster: string): Promise<void>;
+  /** SSH access to the inventory's hosts (bootstrap flows). */
+  hosts?: HostAccess;
 }
 
 class StepFailure extends Error {}
@@ -39,6 +42,8 @@ interface RunContext {
   /** Members added during this run, by name. */
   added: Map<string, Member>;
   output: string[];
+  /** With plan.rollbackOnFailure: how to undo what the run did so far, oldest first. */
+  undo?: UndoEntry[];
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -64,9 +69,13 @@ function message(error: unknown): string {
 export async function runPlan(plan: Plan, deps: ExecutorDeps): Promise<RunResult> {
   const now = deps.now ?? Date.now;
   const started = now();
-  const ctx: RunContext = { added: new Map(), output: [] };
+  const ctx: RunContext = { added: new Map(), output: [], undo: plan.rollbackOnFailure ? [] : undefined };
+  const end = async (result: Omit<RunResult, 'durationMs' | 'output'>): Promise<RunResult> => {
+    const rollback = ctx.undo && ctx.undo.length > 0 ? await rollBack(ctx.undo, deps) : undefined;
+    return { ...result, output: ctx.output, durationMs: now() - started, ...(rollback ? { rollback } : {}) };
+  };
   for (let index = 0; index < plan.steps.length; index++) {
-    if (deps.signal.aborted) return { outcome: 'aborted', failedStep: index, error: `aborted before step ${index + 1}`, output: ctx.output, durationMs: now() - started };
+    if (deps.signal.aborted) return end({ outcome: 'aborted', failedStep: index, error: `aborted before step ${index + 1}` });
     deps.onEvent({ type: 'step-start', index, at: now() });
     try {
       const detail = await runAction(plan.steps[index].action, index, deps, ctx);
@@ -74,14 +83,35 @@ export async function runPlan(plan: Plan, deps: ExecutorDeps): Promise<RunResult
     } catch (error) {
       if (error instanceof Aborted || deps.signal.aborted) {
         deps.onEvent({ type: 'step-failed', index, at: now(), error: 'aborted' });
-        return { outcome: 'aborted', failedStep: index, error: `aborted during step ${index + 1}: ${plan.steps[index].title}`, output: ctx.output, durationMs: now() - started };
+        return end({ outcome: 'aborted', failedStep: index, error: `aborted during step ${index + 1}: ${plan.steps[index].title}` });
       }
       const text = message(error);
       deps.onEvent({ type: 'step-failed', index, at: now(), error: text });
-      return { outcome: 'failed', failedStep: index, error: text, output: ctx.output, durationMs: now() - started };
+      return end({ outcome: 'failed', failedStep: index, error: text });
     }
   }
   return { outcome: 'succeeded', output: ctx.output, durationMs: now() - started };
+}
+
+/**
+ * Undo what the run did, newest first. Every undo is tried even when one fails (the operator gets
+ * the list of what is left to do by hand). Not abortable: this is the way back.
+ */
+async function rollBack(undo: UndoEntry[], deps: ExecutorDeps): Promise<{ done: string[]; failed: string[] }> {
+  const done: string[] = [];
+  const failed: string[] = [];
+  for (const u of [...undo].reverse()) {
+    try {
+      const text = await u.run();
+      done.push(text);
+      deps.onEvent({ type: 'rollback', text, ok: true });
+    } catch (error) {
+      const text = `could not ${u.title}: ${message(error)}`;
+      failed.push(text);
+      deps.onEvent({ type: 'rollback', text, ok: false });
+    }
+  }
+  return { done, failed };
 }
 
 /** Poll `check` until it returns a value, or fail with `what` after timeoutMs. */
@@ -130,6 +160,14 @@ async function runAction(action: Action, index: number, deps: ExecutorDeps, ctx:
     case 'member-add': {
       const res = await reconfigure(deps, index, () => deps.gateway.memberAdd(action.peerURLs, action.isLearner));
       ctx.added.set(action.name, res.member);
+      ctx.undo?.push({
+        title: `remove ${action.name} (${hexId(res.member.id)}) from the cluster`,
+        run: async () => {
+          const calm = { ...deps, signal: new AbortController().signal };
+          await reconfigure(calm, index, () => deps.gateway.memberRemove(res.member.id));
+          return `removed ${action.name} (${hexId(res.member.id)}) from the cluster`;
+        },
+      });
       const others = res.members.filter((m) => m.id !== res.member.id);
       const block = envBlock(others, action.name, action.peerURLs);
       ctx.output.push(`# env block for ${action.name} (member ${hexId(res.member.id)}):`, ...block);
@@ -289,5 +327,10 @@ async function runAction(action: Action, index: number, deps: ExecutorDeps, ctx:
       return runMaintenanceAction(action, index, deps);
     case 'snapshot-save':
       return runSnapshotAction(action, index, deps);
+    case 'remote-mkdir':
+    case 'remote-upload':
+    case 'remote-systemctl':
+    case 'wait-cluster-formed':
+      return runRemoteAction(action, index, deps, ctx.undo ?? []);
   }
 }

@@ -45,6 +45,7 @@ export async function executeFlow(plan: Plan, before: ClusterView, deps: FlowRun
     steps: plan.steps.map((s, i) => ({ title: s.title, state: states[i] })),
     error: result.error,
     durationMs: result.durationMs,
+    ...(result.rollback ? { rollback: result.rollback } : {}),
   };
   deps.audit.append(record);
   return result;

@@ -67,6 +67,7 @@ function makeLeaf(
   ca: { cert: string; key: string },
   extensions: string[],
   keyType: KeyType,
+  days = 30,
 ): { cert: string; key: string } {
   const key = path.join(dir, `${name}.key`);
   const csr = path.join(dir, `${name}.csr`);
@@ -77,7 +78,7 @@ function makeLeaf(
   openssl(
     [
       'x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-set_serial', String(Date.now() * 1000 + Math.floor(Math.random() * 1000)),
-      '-sha256', '-days', '30', '-out', cert, '-extfile', ext,
+      '-sha256', '-days', String(days), '-out', cert, '-extfile', ext,
     ],
     dir,
   );
@@ -129,4 +130,44 @@ export function makeCerts(dir?: string, keyType: KeyType = 'ec'): CertPaths {
     otherClientCert: otherClient.cert,
     otherClientKey: otherClient.key,
   };
+}
+
+/** A CA dir as `etcd-tui bootstrap` reads it: ca.pem, member-NAME.pem / -key.pem per node, admin.pem. */
+export interface ClusterPki {
+  dir: string;
+  ca: string;
+  caKey: string;
+  admin: string;
+  adminKey: string;
+}
+
+/**
+ * Makes a cluster PKI in `dir`: a CA, one member certificate per node (serverAuth + clientAuth, SANs
+ * IP:<ip> and IP:127.0.0.1, or the SANs given), and an admin client certificate. The CA key stays in
+ * `dir` (ca-key.pem) so that more nodes can be signed later with addNode.
+ */
+export function makeClusterPki(dir: string, nodes: Array<{ name: string; ip: string; sans?: string[] }>): ClusterPki {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const ca = makeCa(dir, 'ca', 'etcd-tui bootstrap test CA', 'ec');
+  fs.renameSync(ca.cert, path.join(dir, 'ca.pem'));
+  fs.renameSync(ca.key, path.join(dir, 'ca-key.pem'));
+  const pki: ClusterPki = { dir, ca: path.join(dir, 'ca.pem'), caKey: path.join(dir, 'ca-key.pem'), admin: path.join(dir, 'admin.pem'), adminKey: path.join(dir, 'admin-key.pem') };
+  const admin = makeLeaf(dir, 'admin', 'root', { cert: pki.ca, key: pki.caKey }, ['basicConstraints=critical,CA:FALSE', leafKeyUsage('ec'), 'extendedKeyUsage=clientAuth'], 'ec', 365);
+  fs.renameSync(admin.cert, pki.admin);
+  fs.renameSync(admin.key, pki.adminKey);
+  for (const n of nodes) addNode(pki, n.name, n.sans ?? [`IP:${n.ip}`, 'IP:127.0.0.1']);
+  for (const f of fs.readdirSync(dir)) {
+    if (f.endsWith('-key.pem')) fs.chmodSync(path.join(dir, f), 0o600);
+    if (f.endsWith('.ext') || f.endsWith('.srl')) fs.rmSync(path.join(dir, f), { force: true });
+  }
+  return pki;
+}
+
+/** Signs member-NAME.pem / member-NAME-key.pem in the PKI's dir with these SANs ("IP:10.0.0.1"). */
+export function addNode(pki: ClusterPki, name: string, sans: string[]): void {
+  const leaf = makeLeaf(pki.dir, `member-${name}`, name, { cert: pki.ca, key: pki.caKey }, ['basicConstraints=critical,CA:FALSE', leafKeyUsage('ec'), 'extendedKeyUsage=serverAuth,clientAuth', `subjectAltName=${sans.join(',')}`], 'ec', 365);
+  fs.renameSync(leaf.cert, path.join(pki.dir, `member-${name}.pem`));
+  fs.renameSync(leaf.key, path.join(pki.dir, `member-${name}-key.pem`));
+  fs.chmodSync(path.join(pki.dir, `member-${name}-key.pem`), 0o600);
+  fs.rmSync(path.join(pki.dir, `member-${name}.ext`), { force: true });
 }

@@ -3,6 +3,7 @@
 export * from './binaries.js';
 export * from './certs.js';
 export * from './cluster.js';
+export * from './hosts.js';
 export * from './json.js';
 export * from './ports.js';
 export * from './registry.js';

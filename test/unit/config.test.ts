@@ -76,7 +76,7 @@ contexts:
       - https://10.1.0.1:2379
     cacert: /etc/etcd/pki/staging-ca.pem
     refresh: 2s
-    hosts: [{ name: s1, ssh: root@10.1.0.1 }]
+    hosts: [{ name: s1, address: 10.1.0.1, user: admin, sudo: true }]
     envFile: /etc/etcd.env
 `;
 
@@ -437,7 +437,9 @@ describe('contexts file', () => {
       dialTimeoutMs: 2000,
       commandTimeoutMs: 5000,
     });
-    assert.deepEqual(f.contexts[2].hosts, [{ name: 's1', ssh: 'root@10.1.0.1' }]);
+    assert.deepEqual(f.contexts[2].hosts, [{ name: 's1', address: '10.1.0.1', user: 'admin', sudo: true }]);
+    assert.equal(f.contexts[2].inventory?.hosts[0].ssh.user, 'admin');
+    assert.equal(f.contexts[2].inventory?.hosts[0].ssh.sudo, true);
     assert.equal(f.contexts[2].envFile, '/etc/etcd.env');
     assert.deepEqual(
       listContexts(f).map((c) => [c.name, c.current, c.readOnly]),

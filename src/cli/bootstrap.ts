@@ -1,0 +1,245 @@
+/**
+ * Headless bootstrap over SSH: `etcd-tui bootstrap join HOST`, `bootstrap cluster [HOST...]`,
+ * `bootstrap preflight [HOST...]`. The hosts come from the context's inventory (contexts file).
+ * Same preflight, planner and executor as the console; the plan lists every remote command.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import type { CliFlags } from './args.js';
+import type { ConnectionSettings } from '../domain/config.js';
+import { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_REFRESH_MS } from '../domain/config.js';
+import { ConfigError } from '../domain/errors.js';
+import { DEFAULT_HEALTH_OPTIONS } from '../domain/types.js';
+import type { HostSpec, Inventory } from '../domain/hosts.js';
+import { EtcdGateway } from '../cluster/etcd-gateway.js';
+import { collectStatus } from '../monitor/observe.js';
+import { deadlinesFor } from './deadlines.js';
+import { defaultContextsPath, findContext, knownNames, parseContextsFile, saveContext, type ContextConfig } from './contexts.js';
+import { SshGateway } from '../hosts/ssh-gateway.js';
+import { HostPool, type UnknownHostPolicy } from '../hosts/pool.js';
+import type { UnknownHostKey } from '../hosts/gateway.js';
+import { prepareJoin, prepareNewCluster, runPreflight, hostAccess } from '../run/bootstrap.js';
+import { preflightLines } from '../plans/bootstrap.js';
+import { AuditLog, defaultAuditPath } from '../run/audit.js';
+import { executeFlow, recordRefusal } from '../run/flow.js';
+import { FLOW_EXIT, presentPlan, printer } from './headless.js';
+import { formatDuration } from '../format/units.js';
+import type { ClusterView } from '../health/view.js';
+import type { Plan, RunResult } from '../domain/plan.js';
+
+export const BOOTSTRAP_USAGE = `etcd-tui bootstrap join HOST [--ca-dir DIR] [--binary FILE] [--accept-new-host-key]
+etcd-tui bootstrap cluster [HOST...] [--token T] [--ca-dir DIR] [--binary FILE] [--accept-new-host-key]
+etcd-tui bootstrap preflight [HOST...]
+  HOST: a host of the context's inventory (hosts: in the contexts file, see the README)
+  every one also takes --dry-run (preflight and plan, change nothing), --yes, --audit-log FILE`;
+
+export interface LoadedInventory {
+  path: string;
+  context: ContextConfig;
+  inventory: Inventory;
+}
+
+/** The context (from --context or the file's current) and its inventory, with flag overrides. */
+export function loadInventory(flags: CliFlags, env: NodeJS.ProcessEnv): LoadedInventory {
+  const path = flags.config ?? defaultContextsPath(env, homedir());
+  if (!existsSync(path)) throw new ConfigError(`bootstrap needs a contexts file with the hosts: ${path} does not exist (see the README, "Hosts over SSH"; or pass --config FILE)`);
+  const file = parseContextsFile(readFileSync(path, 'utf8'), path);
+  const name = flags.context ?? file.current;
+  if (!name) throw new ConfigError(`bootstrap: which context? pass --context NAME (contexts in ${path}: ${knownNames(file)})`);
+  const context = findContext(file, name);
+  if (!context) throw new ConfigError(`--context ${name}: not in ${path} (known: ${knownNames(file)})`);
+  if (!context.inventory) throw new ConfigError(`context "${name}" in ${path} has no hosts: add a hosts list (see the README, "Hosts over SSH")`);
+  const inventory: Inventory = { hosts: context.inventory.hosts, settings: { ...context.inventory.settings } };
+  if (flags.caDir) inventory.settings.caDir = flags.caDir;
+  if (flags.binary) inventory.settings.binarySource = flags.binary;
+  return { path, context, inventory };
+}
+
+/** How unknown host keys are handled: --accept-new-host-key, a question on the terminal, or refuse. */
+function hostKeyPolicy(flags: CliFlags, err: NodeJS.WritableStream): UnknownHostPolicy {
+  if (flags.acceptNewHostKey) {
+    return async (key: UnknownHostKey, host: HostSpec) => {
+      err.write(`trusting the new host key of ${host.name} (${key.host}:${key.port}): ${key.keyType} ${key.fingerprint}, recorded in ${host.ssh.knownHosts}\n`);
+      return true;
+    };
+  }
+  if (flags.yes || !process.stdin.isTTY || flags.dryRun) return 'refuse';
+  return async (key: UnknownHostKey, host: HostSpec) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      const answer = await rl.question(
+        `The host key of ${host.name} (${key.host}:${key.port}) is not in ${host.ssh.knownHosts}.\n${key.keyType} key fingerprint is ${key.fingerprint}\nCheck it on the host (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub). Type yes to trust and record it: `,
+      );
+      return answer.trim() === 'yes';
+    } finally {
+      rl.close();
+    }
+  };
+}
+
+function unknownKeyHint(pool: HostPool): string[] {
+  return [...pool.unknownKeys.entries()].map(([name, k]) => `unknown host key of ${name} (${k.host}:${k.port}): ${k.keyType} ${k.fingerprint}; check it on the host, then run again with --accept-new-host-key`);
+}
+
+function reportResult(out: NodeJS.WritableStream, result: RunResult, audit: AuditLog): void {
+  if (result.rollback) {
+    out.write('ROLLBACK:\n');
+    for (const l of result.rollback.done) out.write(`  undone: ${l}\n`);
+    for (const l of result.rollback.failed) out.write(`  NOT UNDONE: ${l}\n`);
+    if (result.rollback.failed.length === 0) out.write('  everything this run changed was undone\n');
+  }
+  out.write(`${result.outcome.toUpperCase()} in ${formatDuration(result.durationMs)}${result.error ? `: ${result.error}` : ''}\n`);
+  out.write(`audit record appended to ${audit.path}\n`);
+}
+
+function exitFor(result: RunResult): number {
+  return result.outcome === 'succeeded' ? FLOW_EXIT.ok : result.outcome === 'aborted' ? FLOW_EXIT.aborted : FLOW_EXIT.failed;
+}
+
+async function runPlanHeadless(plan: Plan, before: ClusterView, deps: { gateway: EtcdGateway; settings: ConnectionSettings; pool: HostPool; inventory: Inventory; audit: AuditLog; out: NodeJS.WritableStream; observe: (o?: { alarms?: boolean }) => Promise<ClusterView> }): Promise<RunResult> {
+  const controller = new AbortController();
+  const onSigint = () => {
+    deps.out.write('aborting: the current step stops, then everything done so far is undone ...\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const print = printer(plan, deps.out);
+  try {
+    return await executeFlow(plan, before, {
+      gateway: deps.gateway,
+      observe: deps.observe,
+      onEvent: (e) => {
+        if (e.type === 'rollback') deps.out.write(`  rollback: ${e.ok ? '' : 'FAILED: '}${e.text}\n`);
+        else print(e);
+      },
+      signal: controller.signal,
+      audit: deps.audit,
+      context: deps.settings.contextName,
+      hosts: hostAccess(deps.pool, deps.inventory.settings),
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/** Connection settings for the new cluster: the hosts' client URLs, the CA dir's CA, a client cert. */
+export function newClusterSettings(loaded: LoadedInventory, flags: CliFlags): ConnectionSettings {
+  const { context, inventory } = loaded;
+  const s = inventory.settings;
+  const caDir = s.caDir;
+  const cacert = flags.cacert ?? context.cacert ?? (caDir ? join(caDir, 'ca.pem') : undefined);
+  let cert = flags.cert ?? context.cert;
+  let key = flags.key ?? context.key;
+  if (!cert && caDir && existsSync(join(caDir, 'admin.pem')) && existsSync(join(caDir, 'admin-key.pem'))) {
+    cert = join(caDir, 'admin.pem');
+    key = join(caDir, 'admin-key.pem');
+  }
+  if (s.tls && (!cacert || !cert || !key)) {
+    throw new ConfigError(`bootstrap cluster: the bastion needs a client certificate signed by the cluster's CA to check the new cluster: give --cacert/--cert/--key, the context's cacert/cert/key, or admin.pem and admin-key.pem in the CA dir`);
+  }
+  return {
+    contextName: context.name,
+    endpoints: inventory.hosts.map((h) => `${s.tls ? 'https' : 'http'}://${h.etcdAddress}:${h.clientPort}`),
+    tls: s.tls ? { cacert, cert, key } : {},
+    dialTimeoutMs: flags.dialTimeoutMs ?? context.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
+    commandTimeoutMs: flags.commandTimeoutMs ?? context.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    refreshMs: context.refreshMs ?? DEFAULT_REFRESH_MS,
+    readOnly: false,
+  };
+}
+
+export async function runBootstrapCommand(sub: string | undefined, args: string[], flags: CliFlags, env: NodeJS.ProcessEnv, resolveSettings: () => Promise<ConnectionSettings>): Promise<number> {
+  if (!sub) throw new ConfigError(`bootstrap: which command? (usage:\n${BOOTSTRAP_USAGE})`);
+  if (sub !== 'join' && sub !== 'cluster' && sub !== 'preflight') throw new ConfigError(`unknown bootstrap command "${sub}" (usage:\n${BOOTSTRAP_USAGE})`);
+  if (sub === 'join' && args.length !== 1) throw new ConfigError(`bootstrap join: give one host (usage:\n${BOOTSTRAP_USAGE})`);
+  if (flags.readOnly) throw new ConfigError(`bootstrap ${sub}: not available in read-only mode`);
+  const loaded = loadInventory(flags, env);
+  if (loaded.context.readOnly && sub !== 'preflight') throw new ConfigError(`bootstrap ${sub}: context "${loaded.context.name}" is read-only`);
+  const { inventory } = loaded;
+  const out = process.stdout;
+  const audit = new AuditLog(flags.auditLog ?? defaultAuditPath());
+  const pool = new HostPool(new SshGateway(), inventory.hosts, { unknownHost: hostKeyPolicy(flags, process.stderr) });
+  const onHost = (name: string, state: string) => {
+    if (state === 'connecting') process.stderr.write(`preflight: ${name} ...\n`);
+  };
+  try {
+    if (sub === 'preflight') {
+      const hosts = args.length > 0 ? args.map((n) => inventory.hosts.find((h) => h.name === n) ?? unknownHost(n, inventory)) : inventory.hosts;
+      const pf = await runPreflight(hosts, inventory.settings, pool, { onHost });
+      out.write(['PREFLIGHT (nothing was changed):', ...preflightLines(pf.checks).map((l) => `  ${l}`), ...unknownKeyHint(pool)].join('\n') + '\n');
+      out.write(pf.ok ? 'all checks passed\n' : 'some checks failed\n');
+      return pf.ok ? FLOW_EXIT.ok : FLOW_EXIT.refused;
+    }
+
+    if (sub === 'join') {
+      const settings = await resolveSettings();
+      const gateway = new EtcdGateway(settings, deadlinesFor(settings));
+      const health = { ...DEFAULT_HEALTH_OPTIONS, ...(settings.quotaBytes ? { quotaBytes: settings.quotaBytes } : {}) };
+      const observe = (o?: { alarms?: boolean }) => collectStatus(gateway, health, Date.now, o);
+      try {
+        const view = await observe();
+        const prepared = await prepareJoin(view, inventory, args[0], pool, { onHost });
+        const planned = 'refusal' in prepared ? { ok: false as const, refusal: prepared.refusal } : prepared.planned;
+        if (!planned.ok && pool.unknownKeys.size > 0) planned.refusal += `\n${unknownKeyHint(pool).join('\n')}`;
+        const gate = await presentPlan(planned, { out, flags, audit, context: settings.contextName, command: 'bootstrap-join', args: { host: args[0] }, view });
+        if (!gate.ok) return gate.exit;
+        const result = await runPlanHeadless(gate.plan, view, { gateway, settings, pool, inventory, audit, out, observe });
+        reportResult(out, result, audit);
+        return exitFor(result);
+      } finally {
+        gateway.close();
+      }
+    }
+
+    // cluster
+    const settings = newClusterSettings(loaded, flags);
+    const prepared = await prepareNewCluster(inventory, args, pool, { context: loaded.context.name, token: flags.token, onHost });
+    const planned = 'refusal' in prepared ? { ok: false as const, refusal: prepared.refusal } : prepared.planned;
+    if (!planned.ok && pool.unknownKeys.size > 0) planned.refusal += `\n${unknownKeyHint(pool).join('\n')}`;
+    const hosts = 'refusal' in prepared ? [] : prepared.hosts;
+    const gateway = new EtcdGateway({ ...settings, endpoints: hosts.length ? settings.endpoints.filter((_, i) => hosts.includes(inventory.hosts[i])) : settings.endpoints }, deadlinesFor(settings));
+    const observe = (o?: { alarms?: boolean }) => collectStatus(gateway, DEFAULT_HEALTH_OPTIONS, Date.now, o);
+    try {
+      const gate = await presentPlan(planned, { out, flags, audit, context: settings.contextName, command: 'bootstrap-cluster', args: { hosts: args } });
+      if (!gate.ok) return gate.exit;
+      const before = await observe({ alarms: false });
+      const result = await runPlanHeadless(gate.plan, before, { gateway, settings, pool, inventory, audit, out, observe });
+      if (result.outcome === 'succeeded' && !('refusal' in prepared)) {
+        await saveNewContext(loaded, settings, prepared.hosts, prepared.token);
+        out.write(`context "${loaded.context.name}" saved in ${loaded.path} and made current: etcd-tui opens on it\n`);
+      }
+      reportResult(out, result, audit);
+      return exitFor(result);
+    } finally {
+      gateway.close();
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) recordRefusal(audit, loaded.context.name, `bootstrap-${sub}`, { args }, undefined, error.message);
+    throw error;
+  } finally {
+    await pool.closeAll();
+  }
+}
+
+function unknownHost(name: string, inventory: Inventory): never {
+  throw new ConfigError(`${name} is not a host of this context (hosts: ${inventory.hosts.map((h) => h.name).join(', ')})`);
+}
+
+/** After a new cluster: the context gets the hosts' endpoints, the TLS files and the token; it becomes current. */
+export async function saveNewContext(loaded: LoadedInventory, settings: ConnectionSettings, hosts: HostSpec[], token: string): Promise<void> {
+  const ctx = loaded.context;
+  const etcd = typeof ctx.etcd === 'object' && ctx.etcd !== null ? { ...(ctx.etcd as Record<string, unknown>) } : {};
+  etcd.token = token;
+  const updated: ContextConfig = {
+    ...ctx,
+    endpoints: settings.endpoints.filter((u) => hosts.some((h) => u.includes(`//${h.etcdAddress}:${h.clientPort}`))),
+    endpointsFromHosts: false,
+    etcd,
+    ...(settings.tls.cacert ? { cacert: settings.tls.cacert } : {}),
+    ...(settings.tls.cert ? { cert: settings.tls.cert } : {}),
+    ...(settings.tls.key ? { key: settings.tls.key } : {}),
+  };
+  await saveContext(loaded.path, updated, { makeCurrent: true });
+}

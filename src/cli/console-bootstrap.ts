@@ -1,0 +1,63 @@
+/**
+ * The console's bootstrap port for whatever context it shows: the context's inventory is read from
+ * the contexts file when a bootstrap flow opens, and the SSH layer is loaded only then (the console
+ * starts without it).
+ */
+import type { CliFlags } from './args.js';
+import type { BootstrapPort } from '../flows/bootstrap-port.js';
+import { loadInventory, newClusterSettings, saveNewContext, type LoadedInventory } from './bootstrap.js';
+import type { HostAccess } from '../run/remote-actions.js';
+
+export function consoleBootstrap(flags: CliFlags, env: NodeJS.ProcessEnv, currentContext: () => string): BootstrapPort {
+  const ports = new Map<string, { loaded: LoadedInventory; port: Promise<BootstrapPort> }>();
+  let active: BootstrapPort | undefined;
+
+  const load = (): LoadedInventory | undefined => {
+    const name = currentContext();
+    try {
+      return loadInventory({ ...flags, context: name }, env);
+    } catch {
+      return undefined;
+    }
+  };
+  const portFor = (loaded: LoadedInventory): Promise<BootstrapPort> => {
+    const key = loaded.context.name;
+    const cached = ports.get(key);
+    if (cached) return cached.port;
+    const port = (async () => {
+      const [{ consoleBootstrapPort }, { SshGateway }] = await Promise.all([import('../run/bootstrap-port.js'), import('../hosts/ssh-gateway.js')]);
+      return consoleBootstrapPort({
+        inventory: loaded.inventory,
+        gateway: new SshGateway(),
+        context: loaded.context.name,
+        saveContext: async (hosts, token) => {
+          const settings = newClusterSettings(loaded, flags);
+          await saveNewContext(loaded, settings, loaded.inventory.hosts.filter((h) => hosts.includes(h.name)), token);
+          return `context "${loaded.context.name}" saved in ${loaded.path} (endpoints of ${hosts.join(', ')}, token ${token}) and made current`;
+        },
+      });
+    })();
+    ports.set(key, { loaded, port });
+    return port;
+  };
+
+  return {
+    hosts: () => load()?.inventory.hosts.map((h) => h.name),
+    async prepare(kind, view, args, onHost) {
+      const loaded = load();
+      if (!loaded) return { planned: { ok: false, refusal: `context "${currentContext()}" has no hosts in the contexts file` }, replan: () => ({ ok: false, refusal: 'no hosts' }), unknownKeys: [] };
+      active = await portFor(loaded);
+      return active.prepare(kind, view, args, onHost);
+    },
+    async trust(hosts) {
+      if (active) await active.trust(hosts);
+    },
+    access(): HostAccess {
+      if (!active) throw new Error('no bootstrap prepared');
+      return active.access();
+    },
+    async after(plan, result) {
+      return active?.after(plan, result);
+    },
+  };
+}

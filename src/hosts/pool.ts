@@ -1,0 +1,61 @@
+/**
+ * Open SSH connections to the inventory's hosts, one per host, shared by preflight and the run.
+ * The pool applies the operator's answer for unknown host keys: refuse (and remember the key, so the
+ * console can show it and trust it on request), accept (headless --accept-new-host-key), or ask.
+ */
+import type { HostSpec } from '../domain/hosts.js';
+import type { HostConnection, HostGateway, UnknownHostKey } from './gateway.js';
+
+export type UnknownHostPolicy = 'refuse' | 'accept' | ((key: UnknownHostKey, host: HostSpec) => Promise<boolean>);
+
+export class HostPool {
+  private readonly open = new Map<string, Promise<HostConnection>>();
+  /** Keys that known_hosts lacks and that were not trusted, by host name. */
+  readonly unknownKeys = new Map<string, UnknownHostKey>();
+
+  constructor(
+    private readonly gateway: HostGateway,
+    private readonly hosts: HostSpec[],
+    private readonly opts: { unknownHost: UnknownHostPolicy; passphrase?: (file: string) => Promise<string | undefined>; signal?: AbortSignal },
+  ) {}
+
+  spec(name: string): HostSpec {
+    const h = this.hosts.find((x) => x.name === name);
+    if (!h) throw new Error(`host ${name} is not in the inventory (known: ${this.hosts.map((x) => x.name).join(', ') || 'none'})`);
+    return h;
+  }
+
+  connection(name: string): Promise<HostConnection> {
+    const cached = this.open.get(name);
+    if (cached) return cached;
+    const host = this.spec(name);
+    const policy = this.opts.unknownHost;
+    const p = this.gateway.connect(host.ssh, {
+      confirmUnknownHost: async (key) => {
+        const yes = policy === 'accept' ? true : policy === 'refuse' ? false : await policy(key, host);
+        if (!yes) this.unknownKeys.set(name, key);
+        else this.unknownKeys.delete(name);
+        return yes;
+      },
+      passphrase: this.opts.passphrase,
+      signal: this.opts.signal,
+    });
+    this.open.set(name, p);
+    // A failed connect is not cached: the next call tries again (after a trust, a fix).
+    p.catch(() => this.open.delete(name));
+    return p;
+  }
+
+  /** Close every connection (the pool can be used again afterwards). */
+  async closeAll(): Promise<void> {
+    const all = [...this.open.values()];
+    this.open.clear();
+    for (const p of all) {
+      try {
+        (await p).close();
+      } catch {
+        // failed connects have nothing to close
+      }
+    }
+  }
+}

@@ -1,0 +1,259 @@
+/**
+ * The executor's remote steps (bootstrap): directories, uploads and systemctl over the host gateway,
+ * and the wait for a new cluster to form. Each step that changes a host first records how to undo
+ * itself; the executor runs those undos, newest first, when a later step fails (plan.rollbackOnFailure).
+ *
+ * Undo never deletes data: a data dir that has content is moved aside (DIR.etcd-tui-failed-<stamp>);
+ * a replaced file comes back from its backup; a file that was not there before is removed (it is
+ * what this run uploaded, and the bastion still has it).
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RemoteAction, UploadSource } from '../domain/plan.js';
+import type { HostSpec } from '../domain/hosts.js';
+import type { HostConnection } from '../hosts/gateway.js';
+import type { ClusterGateway } from '../cluster/gateway.js';
+import { clientURL } from '../domain/hosts.js';
+import { formatBytes, formatDuration } from '../format/units.js';
+import type { EtcdSettings } from '../domain/hosts.js';
+import type { RunEvent } from '../domain/plan.js';
+
+/** How the executor reaches the hosts of a plan. */
+export interface HostAccess {
+  spec(name: string): HostSpec;
+  settings: EtcdSettings;
+  /** An open (cached) connection to the host; throws HostError. */
+  connection(name: string): Promise<HostConnection>;
+}
+
+export interface UndoEntry {
+  /** What will be undone ("stop etcd.service on h4"). */
+  title: string;
+  /** Undo it; resolves with what was done, throws when it could not be. */
+  run(): Promise<string>;
+}
+
+export interface RemoteDeps {
+  hosts?: HostAccess;
+  gateway: ClusterGateway;
+  onEvent(event: RunEvent): void;
+  signal: AbortSignal;
+  pollMs?: number;
+  now?: () => number;
+}
+
+export class RemoteStepFailure extends Error {}
+
+function stamp(now: number): string {
+  return new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+function firstLine(text: string): string {
+  return text.split('\n').map((l) => l.trim()).filter(Boolean)[0] ?? '';
+}
+
+function access(deps: RemoteDeps): HostAccess {
+  if (!deps.hosts) throw new RemoteStepFailure('this run has no SSH access to hosts (no inventory)');
+  return deps.hosts;
+}
+
+/** Run argv on a host; a non-zero exit is a failure with the command's own words. */
+async function must(conn: HostConnection, host: string, argv: string[], timeoutMs = 60_000, signal?: AbortSignal): Promise<string> {
+  const r = await conn.run(argv, { timeoutMs, signal });
+  if (r.code !== 0) throw new RemoteStepFailure(`${host}: ${argv.join(' ')} failed (${r.code === null ? `signal ${r.signal}` : `exit ${r.code}`}): ${firstLine(r.stderr) || firstLine(r.stdout) || 'no output'}`);
+  return r.stdout;
+}
+
+async function exists(conn: HostConnection, path: string, flag: '-e' | '-d' = '-e'): Promise<boolean> {
+  const r = await conn.run(['test', flag, path], { timeoutMs: 30_000 });
+  return r.code === 0;
+}
+
+/** The last lines of the unit's journal, for a failed start. */
+async function journalTail(conn: HostConnection, unit: string, lines = 15): Promise<string[]> {
+  try {
+    const r = await conn.run(['journalctl', '-u', `${unit}.service`, '-n', String(lines), '--no-pager'], { timeoutMs: 15_000 });
+    return r.stdout.split('\n').filter((l) => l.trim() !== '');
+  } catch {
+    return [];
+  }
+}
+
+/** One member of a release tarball, extracted to a temporary file on the bastion. */
+async function extractFromTarball(path: string, member: string): Promise<{ file: string; cleanup(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'etcd-tui-tar-'));
+  const file = join(dir, member.split('/').pop() || 'etcd');
+  const cleanup = () => rm(dir, { recursive: true, force: true });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const out = createWriteStream(file, { mode: 0o700 });
+      const tar = spawn('tar', ['-xzOf', path, '--', member], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      tar.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      tar.stdout.pipe(out);
+      tar.on('error', reject);
+      tar.on('close', (code) => {
+        out.close();
+        if (code === 0) resolve();
+        else reject(new RemoteStepFailure(`cannot extract ${member} from ${path}: ${firstLine(err) || `tar exit ${code}`}`));
+      });
+    });
+    return { file, cleanup };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+async function uploadSource(conn: HostConnection, source: UploadSource, remotePath: string, mode: number, onProgress: (sent: number, total: number) => void, signal: AbortSignal) {
+  if (source.kind === 'text') return conn.upload(Buffer.from(source.text, 'utf8'), remotePath, { mode, backup: true, onProgress, signal });
+  if (source.kind === 'local') return conn.upload({ localPath: source.path }, remotePath, { mode, backup: true, onProgress, signal });
+  const x = await extractFromTarball(source.path, source.member);
+  try {
+    return await conn.upload({ localPath: x.file }, remotePath, { mode, backup: true, onProgress, signal });
+  } finally {
+    await x.cleanup();
+  }
+}
+
+export async function runRemoteAction(action: RemoteAction, index: number, deps: RemoteDeps, undo: UndoEntry[]): Promise<string | undefined> {
+  const now = deps.now ?? Date.now;
+  switch (action.kind) {
+    case 'remote-mkdir': {
+      const conn = await access(deps).connection(action.host);
+      const existed = await exists(conn, action.path, '-d');
+      const mode = action.mode.toString(8).padStart(4, '0');
+      if (action.dataDir) {
+        // Whatever etcd writes here from now on is moved aside on rollback (never deleted).
+        undo.push({
+          title: `move ${action.path} aside on ${action.host}`,
+          run: async () => {
+            if (!(await exists(conn, action.path, '-d'))) return `${action.host}: ${action.path} is not there`;
+            const list = await must(conn, action.host, ['ls', '-A1', '--', action.path]);
+            if (list.trim() === '') {
+              if (!existed) await must(conn, action.host, ['rmdir', '--', action.path]);
+              return `${action.host}: ${action.path} was empty${existed ? ' (left as it was)' : ', removed the empty directory this run made'}`;
+            }
+            const aside = `${action.path}.etcd-tui-failed-${stamp(now())}`;
+            await must(conn, action.host, ['mv', '--', action.path, aside]);
+            if (existed) await must(conn, action.host, ['mkdir', '-m', mode, '--', action.path]);
+            return `${action.host}: moved ${action.path} aside to ${aside}`;
+          },
+        });
+      }
+      if (existed) return `${action.path} exists`;
+      await must(conn, action.host, ['mkdir', '-p', '-m', mode, '--', action.path]);
+      if (!action.dataDir) {
+        undo.push({
+          title: `remove the empty directory ${action.path} on ${action.host}`,
+          run: async () => {
+            const r = await conn.run(['rmdir', '--', action.path], { timeoutMs: 30_000 });
+            return r.code === 0 ? `${action.host}: removed ${action.path} (made by this run)` : `${action.host}: left ${action.path} (not empty)`;
+          },
+        });
+      }
+      return `created ${action.path} (mode ${mode})`;
+    }
+    case 'remote-upload': {
+      const hosts = access(deps);
+      const conn = await hosts.connection(action.host);
+      let last = 0;
+      const result = await uploadSource(
+        conn,
+        action.source,
+        action.remotePath,
+        action.mode,
+        (sent, total) => {
+          const t = now();
+          if (total > 1 << 20 && (t - last > 250 || sent === total)) {
+            last = t;
+            deps.onEvent({ type: 'progress', index, ratio: total ? sent / total : 1, text: `${formatBytes(sent)} of ${formatBytes(total)}` });
+          }
+        },
+        deps.signal,
+      );
+      const reload = action.unit ? async () => (await conn.run(['systemctl', 'daemon-reload'], { timeoutMs: 60_000 })).code === 0 : async () => true;
+      undo.push({
+        title: result.backup ? `restore ${action.remotePath} on ${action.host}` : `remove ${action.remotePath} from ${action.host}`,
+        run: async () => {
+          if (result.backup) {
+            await must(conn, action.host, ['mv', '-f', '--', result.backup, action.remotePath]);
+            const reloaded = await reload();
+            return `${action.host}: restored ${action.remotePath} from ${result.backup}${action.unit ? (reloaded ? ' (daemon-reload done)' : ' (daemon-reload FAILED: run it by hand)') : ''}`;
+          }
+          await must(conn, action.host, ['rm', '-f', '--', action.remotePath]);
+          const reloaded = await reload();
+          return `${action.host}: removed ${action.remotePath} (it was not there before)${action.unit ? (reloaded ? ' (daemon-reload done)' : ' (daemon-reload FAILED: run it by hand)') : ''}`;
+        },
+      });
+      return `${action.what}: ${formatBytes(result.bytes)} to ${action.remotePath}${result.backup ? `, the earlier file kept as ${result.backup}` : ''}`;
+    }
+    case 'remote-systemctl': {
+      const conn = await access(deps).connection(action.host);
+      const unit = action.unit ? `${action.unit}.service` : undefined;
+      if (action.verb === 'enable' && unit) {
+        undo.push({ title: `disable ${unit} on ${action.host}`, run: async () => (await must(conn, action.host, ['systemctl', 'disable', unit]), `${action.host}: disabled ${unit}`) });
+      }
+      if (action.verb === 'start' && unit) {
+        // Recorded before the start: a failed start may still leave a process (or a restart loop).
+        undo.push({ title: `stop ${unit} on ${action.host}`, run: async () => (await must(conn, action.host, ['systemctl', 'stop', unit], 120_000), `${action.host}: stopped ${unit}`) });
+      }
+      const argv = ['systemctl', action.verb, ...(action.noBlock ? ['--no-block'] : []), ...(unit ? [unit] : [])];
+      const t0 = now();
+      const r = await conn.run(argv, { timeoutMs: action.timeoutMs, signal: deps.signal });
+      if (r.code !== 0) {
+        const why = firstLine(r.stderr) || firstLine(r.stdout) || `exit ${r.code}`;
+        const journal = action.verb === 'start' && action.unit ? await journalTail(conn, action.unit) : [];
+        if (journal.length > 0) deps.onEvent({ type: 'output', index, lines: journal });
+        const etcdSays = journal.filter((l) => /error|fatal|panic|bind|refus|denied|no such/i.test(l)).slice(-2);
+        throw new RemoteStepFailure(`${action.host}: ${argv.join(' ')} failed: ${why}${etcdSays.length > 0 ? ` | journal: ${etcdSays.map((l) => l.trim()).join(' | ')}` : ''}`);
+      }
+      return `${argv.join(' ')} (${formatDuration(now() - t0)})`;
+    }
+    case 'wait-cluster-formed': {
+      const hosts = access(deps);
+      const urls = action.hosts.map((n) => ({ name: n, url: clientURL(hosts.spec(n), hosts.settings) }));
+      const deadline = now() + action.timeoutMs;
+      let summary = '';
+      for (;;) {
+        const answers = await Promise.all(urls.map(async (u) => ({ ...u, status: await deps.gateway.status(u.url).catch((e: unknown) => (e instanceof Error ? e.message : String(e))) })));
+        const ok = answers.filter((a) => typeof a.status !== 'string');
+        const clusterIds = new Set(ok.map((a) => (typeof a.status === 'string' ? '' : a.status.clusterId)));
+        const leaders = new Set(ok.map((a) => (typeof a.status === 'string' ? '' : a.status.leader)).filter((l) => l !== '0'));
+        summary = `${ok.length} of ${urls.length} answer, ${leaders.size} leader(s) seen, ${clusterIds.size} cluster ID(s)`;
+        deps.onEvent({ type: 'progress', index, ratio: ok.length / urls.length, text: summary });
+        if (clusterIds.size > 1) throw new RemoteStepFailure(`the hosts answer with ${clusterIds.size} different cluster IDs: they formed separate clusters (${summary})`);
+        if (ok.length === urls.length && leaders.size === 1) {
+          const list = await deps.gateway.memberList().catch(() => undefined);
+          if (list && list.members.length === action.members && list.members.every((m) => m.name !== '' && !m.isLearner)) {
+            return `one cluster ${[...clusterIds][0] ? BigInt([...clusterIds][0]).toString(16) : ''}: ${list.members.length} members, leader ${[...leaders][0] ? BigInt([...leaders][0]).toString(16) : ''}`;
+          }
+          summary += list ? `, member list has ${list.members.length} of ${action.members}` : ', member list not readable yet';
+        }
+        if (now() >= deadline) {
+          const down = answers.filter((a) => typeof a.status === 'string');
+          const detail: string[] = [];
+          for (const d of down.slice(0, 3)) {
+            try {
+              const conn = await hosts.connection(d.name);
+              const state = (await conn.run(['systemctl', 'is-active', `${hosts.spec(d.name).unitName}.service`], { timeoutMs: 15_000 })).stdout.trim();
+              const tail = (await journalTail(conn, hosts.spec(d.name).unitName, 5)).slice(-2).map((l) => l.trim());
+              detail.push(`${d.name}: service ${state || 'unknown'}${tail.length ? `, journal: ${tail.join(' | ')}` : ''}`);
+            } catch (error) {
+              detail.push(`${d.name}: ${error instanceof Error ? error.message : String(error)}`);
+            }
+          }
+          throw new RemoteStepFailure(`the cluster did not form within ${formatDuration(action.timeoutMs)}: ${summary}${detail.length ? `; ${detail.join('; ')}` : ''}`);
+        }
+        await new Promise<void>((resolve, reject) => {
+          if (deps.signal.aborted) return reject(new Error('aborted'));
+          const t = setTimeout(resolve, deps.pollMs ?? 500);
+          deps.signal.addEventListener('abort', () => (clearTimeout(t), reject(new Error('aborted'))), { once: true });
+        });
+      }
+    }
+  }
+}
