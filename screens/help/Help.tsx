@@ -11,7 +11,7 @@ export function Help() {
   const categories = [...new Set(registry.commands.map((c) => c.category))];
   return (
     <Box flexDirection="column" marginTop={1}>
-      <Text bold>HELP: keys, and : followed by a command id</Text>
+      <Text bold>HELP: keys, and : followed by a command id (every description in full: README, "Keys")</Text>
       {categories.map((cat) => (
         <Box key={cat} flexDirection="column" marginTop={1}>
           <Text bold color="cyan">
@@ -20,10 +20,12 @@ export function Help() {
           {registry.commands
             .filter((c) => c.category === cat)
             .map((c) => (
-              <Text key={c.id}>
+              // One line per command (truncated at the terminal's edge) so the whole screen fits; the
+              // README's key table has every description in full.
+              <Text key={c.id} wrap="truncate-end">
                 {'  '}
                 {c.keys.map(keyLabel).join(' ').padEnd(14)}
-                {(':' + c.id).padEnd(16)}
+                {(':' + c.id).padEnd(20)}
                 {c.description}
                 {c.dangerous && c.category === 'cluster' ? <Text color="red"> (changes the cluster)</Text> : null}
               </Text>

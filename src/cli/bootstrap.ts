@@ -25,6 +25,7 @@ import { preflightLines } from '../plans/bootstrap.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
 import { executeFlow, recordRefusal } from '../run/flow.js';
 import { FLOW_EXIT, presentPlan, printer } from './headless.js';
+import { promptPassword } from './prompt.js';
 import { formatDuration } from '../format/units.js';
 import type { ClusterView } from '../health/view.js';
 import type { Plan, RunResult } from '../domain/plan.js';
@@ -160,7 +161,18 @@ export async function runBootstrapCommand(sub: string | undefined, args: string[
   const { inventory } = loaded;
   const out = process.stdout;
   const audit = new AuditLog(flags.auditLog ?? defaultAuditPath());
-  const pool = new HostPool(new SshGateway(), inventory.hosts, { unknownHost: hostKeyPolicy(flags, process.stderr) });
+  // An encrypted key file asks for its passphrase on the terminal (once per file); without one it is skipped.
+  const passphrases = new Map<string, Promise<string | undefined>>();
+  const passphrase = (file: string) => {
+    if (!process.stdin.isTTY) return Promise.resolve(undefined);
+    let p = passphrases.get(file);
+    if (!p) {
+      p = promptPassword(`Passphrase for ${file}: `, { input: process.stdin, output: process.stderr }).catch(() => undefined);
+      passphrases.set(file, p);
+    }
+    return p;
+  };
+  const pool = new HostPool(new SshGateway(), inventory.hosts, { unknownHost: hostKeyPolicy(flags, process.stderr), passphrase });
   const onHost = (name: string, state: string) => {
     if (state === 'connecting') process.stderr.write(`preflight: ${name} ...\n`);
   };

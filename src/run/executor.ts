@@ -133,13 +133,22 @@ async function until<T>(deps: ExecutorDeps, timeoutMs: number, what: () => strin
  */
 const UNHEALTHY_RETRY_MS = 15_000;
 
-async function reconfigure<T>(deps: ExecutorDeps, index: number, change: () => Promise<T>): Promise<T> {
+async function reconfigure<T>(deps: ExecutorDeps, index: number, change: () => Promise<T>, alreadyDone?: () => Promise<boolean>): Promise<T> {
   const now = deps.now ?? Date.now;
   const deadline = now() + UNHEALTHY_RETRY_MS;
   for (let attempt = 1; ; attempt++) {
     try {
       return await change();
     } catch (error) {
+      // A retry that finds the change already made (an earlier try went through although its answer
+      // was a refusal or was lost): the wanted state holds.
+      if (attempt > 1 && alreadyDone && error instanceof ClusterError && error.kind === 'not-found') {
+        if (await alreadyDone().catch(() => false)) {
+          deps.onEvent({ type: 'retry', index, attempt, error: `${error.message}: an earlier try went through`, nextInMs: 0 });
+          // alreadyDone is given only for changes without a result (remove).
+          return undefined as T;
+        }
+      }
       const wait = 1000;
       if (!(error instanceof ClusterError) || !error.message.startsWith(UNHEALTHY_CLUSTER) || now() + wait > deadline) throw error;
       deps.onEvent({ type: 'retry', index, attempt, error: error.message, nextInMs: wait });
@@ -269,7 +278,12 @@ async function runAction(action: Action, index: number, deps: ExecutorDeps, ctx:
       return `${m.name || action.name} is a voting member`;
     }
     case 'member-remove': {
-      await reconfigure(deps, index, () => deps.gateway.memberRemove(action.memberId));
+      await reconfigure(
+        deps,
+        index,
+        () => deps.gateway.memberRemove(action.memberId),
+        async () => !(await deps.observe({ alarms: false })).members.some((x) => x.id === action.memberId),
+      );
       await until(deps, 10_000, () => `${action.name} still shows in the member list after the removal`, async () => {
         const v = await deps.observe({ alarms: false });
         return v.members.some((x) => x.id === action.memberId) ? undefined : true;

@@ -6,8 +6,8 @@
  * One set of five hosts, in order:
  *   1. an unknown host key is refused without --accept-new-host-key (nothing recorded, nothing run);
  *   2. bootstrap cluster etcd-1..3 with --accept-new-host-key: one leader, one cluster ID, context saved;
- *   3. the console opens on the saved context and shows it healthy;
- *   4. bootstrap join etcd-4: learner, promoted: 4 voters;
+ *   3. the console (tmux) opens on the saved context and shows it healthy; `:bootstrap-join etcd-4`
+ *      shows etcd-4's unknown host key, t trusts it, the typed name runs it: learner, promoted, 4 voters;
  *   5. a join whose start fails (its client port is taken) is rolled back: membership as before,
  *      files restored, data dir moved aside, a clear message;
  *   6. preflight refuses a certificate whose SANs miss the node, a non-empty data dir, a changed host key.
@@ -122,24 +122,35 @@ describe('bootstrap over SSH (simulated hosts)', { skip: skip ? `skipped: ${skip
     assert.ok(lines.some((l) => l.command === 'bootstrap-cluster' && l.outcome === 'succeeded'));
   });
 
-  test('the console opens on the saved context and shows it healthy with one leader', async () => {
-    tui = startTmux({ cmd: [process.execPath, BIN, '--config', config, '--audit-log', audit], env: { CI: undefined, XDG_CONFIG_HOME: '/nonexistent' }, cols: 180, rows: 50 });
-    const screen = await tui.waitForText(/HEALTHY\s+3 voters, 3 healthy, tolerates 1 failure/, 20_000);
+  test('the console opens on the saved context, healthy with one leader; J joins etcd-4 (its key trusted with t): 4 voters', async () => {
+    tui = startTmux({ cmd: [process.execPath, BIN, '--config', config, '--audit-log', audit], env: { CI: undefined, XDG_CONFIG_HOME: '/nonexistent' }, cols: 200, rows: 60 });
+    let screen = await tui.waitForText(/HEALTHY\s+3 voters, 3 healthy, tolerates 1 failure/, 20_000);
     assert.match(screen, /context sim/);
     assert.match(screen, /Leader etcd-[123]/);
+    tui.type(':bootstrap-join etcd-4');
+    tui.send('Enter');
+    screen = await tui.waitForText('UNKNOWN HOST KEYS', 20_000);
+    assert.match(screen, new RegExp(`etcd-4 \\(${addr('etcd-4').replace(/\./g, '\\.')}:22\\): ssh-ed25519 ${host('etcd-4').fingerprint().replace(/[+/]/g, '\\$&')}`));
+    assert.doesNotMatch(readFileSync(knownHosts, 'utf8'), new RegExp(addr('etcd-4').replace(/\./g, '\\.')), 'nothing recorded before t');
+    tui.type('t');
+    screen = await tui.waitForText('enter: go on to confirm by typing the name', 20_000);
+    assert.match(readFileSync(knownHosts, 'utf8'), new RegExp(addr('etcd-4').replace(/\./g, '\\.')));
+    tui.send('Enter');
+    await tui.waitForText('Type the member', 5000);
+    tui.type('etcd-4');
+    tui.send('Enter');
+    screen = await tui.waitForText(/SUCCEEDED|FAILED|ABORTED/, 120_000);
+    assert.match(screen, /SUCCEEDED/, screen);
+    tui.send('Escape');
+    await tui.waitForText(/HEALTHY\s+4 voters, 4 healthy/, 20_000);
     tui.stop();
     tui = undefined;
-  });
-
-  test('bootstrap join etcd-4: a learner, caught up, promoted: 4 voters', async () => {
-    const r = await cli(['bootstrap', 'join', 'etcd-4', '--yes', '--accept-new-host-key']);
-    assert.equal(r.code, 0, showCli(r));
-    assert.match(r.stdout, /Add etcd-4 \(https:\/\/[\d.]+:2380\) as a learner/);
-    assert.match(r.stdout, /etcd-4 is a voting member/);
     const members = memberList();
     assert.equal(members.length, 4);
     assert.ok(members.every((m) => !m.isLearner), JSON.stringify(members));
     assert.match((await host('etcd-4').readFile('/etc/etcd/etcd.env')) ?? '', /ETCD_INITIAL_CLUSTER_STATE=existing/);
+    const lines = readFileSync(audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { command: string; outcome: string });
+    assert.ok(lines.some((l) => l.command === 'bootstrap-join' && l.outcome === 'succeeded'));
   });
 
   test('a join whose start fails is rolled back: membership as before, files restored, data dir moved aside', async () => {
@@ -147,14 +158,24 @@ describe('bootstrap over SSH (simulated hosts)', { skip: skip ? `skipped: ${skip
     await h5.exec(['mkdir', '-p', '/etc/etcd']);
     await h5.exec(['sh', '-c', 'printf "OLD=1\\n" > /etc/etcd/etcd.env']);
     const before = memberList().map((m) => `${m.name}:${m.isLearner ? 'learner' : 'voter'}`).sort();
-    const r = await cli(['bootstrap', 'join', 'etcd-5', '--yes', '--accept-new-host-key']);
+    // The binary comes from a release tarball this time (the bastion may be offline).
+    const rel = join(dir, 'etcd-v3.4.23-linux-amd64');
+    mkdirSync(rel);
+    copyFileSync('/usr/bin/etcd', join(rel, 'etcd'));
+    const tarball = join(dir, 'etcd-v3.4.23-linux-amd64.tar.gz');
+    execFileSync('tar', ['-czf', tarball, '-C', dir, 'etcd-v3.4.23-linux-amd64']);
+    const r = await cli(['bootstrap', 'join', 'etcd-5', '--yes', '--accept-new-host-key', '--binary', tarball]);
     assert.equal(r.code, 6, showCli(r));
+    assert.match(r.stdout, /will upload etcd 3\.4\.23 from .*etcd-v3\.4\.23-linux-amd64\.tar\.gz/);
+    assert.match(r.stdout, /ok: etcd binary: [\d.]+ MB to \/usr\/local\/bin\/etcd/);
     assert.match(r.stdout, /systemctl start etcd.service failed/);
     assert.match(r.stdout, /address already in use/);
     assert.match(r.stdout, /ROLLBACK:/);
     assert.match(r.stdout, /undone: etcd-5: stopped etcd.service/);
     assert.match(r.stdout, /undone: removed etcd-5 \([0-9a-f]+\) from the cluster/);
     assert.match(r.stdout, /undone: etcd-5: restored \/etc\/etcd\/etcd.env from/);
+    assert.match(r.stdout, /undone: etcd-5: removed \/usr\/local\/bin\/etcd \(it was not there before\)/);
+    assert.match(r.stdout, /undone: etcd-5: moved \/var\/lib\/etcd aside to \/var\/lib\/etcd\.etcd-tui-failed-|undone: etcd-5: \/var\/lib\/etcd was empty/);
     assert.match(r.stdout, /everything this run changed was undone/);
     await waitFor(async () => {
       const now = memberList().map((m) => `${m.name}:${m.isLearner ? 'learner' : 'voter'}`).sort();

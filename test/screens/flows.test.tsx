@@ -14,11 +14,15 @@ import { AuditLog } from '../../src/run/audit.js';
 import { FakeGateway } from '../fakes/fake-gateway.js';
 import { IDS, member } from '../fakes/fixtures.js';
 import { waitFor } from '../harness/wait.js';
+import type { BootstrapPort } from '../../src/flows/bootstrap-port.js';
+import type { Plan } from '../../src/domain/plan.js';
+import { FakeHost } from '../fakes/fake-host.js';
+import { DEFAULT_ETCD_SETTINGS, type HostSpec } from '../../src/domain/hosts.js';
 
 const connection = { contextName: 'test', endpoints: ['http://127.0.0.1:2389'], readOnly: false, refreshMs: 1000, secure: false };
 const FLOW_IDS = ['add-learner', 'promote', 'remove', 'replace', 'move-leader'];
 
-async function setup(opts: { readOnly?: boolean; gateway?: FakeGateway; startMember?: (name: string, peerURLs: string[], initialCluster: string) => Promise<void> } = {}) {
+async function setup(opts: { readOnly?: boolean; gateway?: FakeGateway; startMember?: (name: string, peerURLs: string[], initialCluster: string) => Promise<void>; bootstrap?: BootstrapPort } = {}) {
   const gateway = opts.gateway ?? new FakeGateway();
   const store: AppStore = createAppStore({ connection: { ...connection, readOnly: opts.readOnly ?? false } });
   const refresh = async () => store.getState().applyBatch(await pollOnce(gateway));
@@ -37,6 +41,7 @@ async function setup(opts: { readOnly?: boolean; gateway?: FakeGateway; startMem
     startMember: opts.startMember,
     pollMs: 20,
     envDir: dir,
+    bootstrap: opts.bootstrap,
   });
   let quitCalled = false;
   const ui = render(<App store={store} actions={{ quit: () => (quitCalled = true), refreshNow: () => undefined, switchContext: () => undefined, flows }} />);
@@ -372,5 +377,105 @@ test('maintenance from the palette: :compact needs a number; :defrag all plans f
   await t.frame('done', (x) => x.includes('SUCCEEDED'));
   assert.deepEqual(t.gateway.defragged, [t.gateway.members[1].clientURLs[0], t.gateway.members[2].clientURLs[0], t.gateway.members[0].clientURLs[0]]);
   assert.equal(t.records().at(-1)?.command, 'defrag');
+  t.done();
+});
+
+const HOST4: HostSpec = {
+  name: 'etcd-4',
+  ssh: { address: '10.9.0.14', port: 22, user: 'root', identityFiles: [], agent: false, knownHosts: '/dev/null', sudo: false, connectTimeoutMs: 1000 },
+  etcdAddress: '10.9.0.14',
+  clientPort: 2379,
+  peerPort: 2380,
+  dataDir: '/var/lib/etcd',
+  certDir: '/etc/etcd/pki',
+  binaryPath: '/usr/local/bin/etcd',
+  envFile: '/etc/etcd/etcd.env',
+  unitName: 'etcd',
+  unitDir: '/etc/systemd/system',
+  envOverrides: {},
+};
+
+/** A bootstrap port with one fake host: the first preflight meets an unknown host key; after t, a plan whose start fails. */
+function fakeBootstrap(host: FakeHost) {
+  let trusted = false;
+  const calls: string[] = [];
+  const plan: Plan = {
+    flow: 'bootstrap-join',
+    title: 'Join etcd-4 (10.9.0.14) to the cluster',
+    preview: ['preflight:', '  ✓ etcd-4: ssh: root@10.9.0.14:22'],
+    warnings: [],
+    args: { host: 'etcd-4' },
+    confirmPhrase: 'etcd-4',
+    rollbackOnFailure: true,
+    steps: [
+      { id: 'd', title: 'etcd-4: create /var/lib/etcd', command: 'ssh root@10.9.0.14 mkdir -p -m 0700 -- /var/lib/etcd', preconditions: [], action: { kind: 'remote-mkdir', host: 'etcd-4', path: '/var/lib/etcd', mode: 0o700, dataDir: true } },
+      { id: 'e', title: 'etcd-4: write the env file /etc/etcd/etcd.env', command: 'scp ...', preconditions: [], action: { kind: 'remote-upload', host: 'etcd-4', source: { kind: 'text', text: 'ETCD_NAME=etcd-4\n' }, remotePath: '/etc/etcd/etcd.env', mode: 0o644, what: 'env file' } },
+      { id: 's', title: 'etcd-4: start etcd.service', command: 'ssh root@10.9.0.14 systemctl start etcd.service', preconditions: [], action: { kind: 'remote-systemctl', host: 'etcd-4', verb: 'start', unit: 'etcd', timeoutMs: 1000 } },
+    ],
+  };
+  const port: BootstrapPort = {
+    hosts: () => ['etcd-4'],
+    async prepare(kind, _view, args) {
+      calls.push(`prepare ${kind} ${args.join(' ')}`);
+      if (!trusted) {
+        const refusal = 'preflight failed, nothing was changed:\netcd-4: ssh: host key of 10.9.0.14:22 is not in known_hosts';
+        return { planned: { ok: false, refusal }, replan: () => ({ ok: false, refusal }), unknownKeys: [{ host: 'etcd-4', address: '10.9.0.14:22', keyType: 'ssh-ed25519', fingerprint: 'SHA256:abcdefFAKE' }] };
+      }
+      return { planned: { ok: true, plan }, replan: () => ({ ok: true, plan }), unknownKeys: [] };
+    },
+    async trust(hosts) {
+      calls.push(`trust ${hosts.join(' ')}`);
+      trusted = true;
+    },
+    access: () => ({ spec: () => HOST4, settings: DEFAULT_ETCD_SETTINGS, connection: async () => host }),
+    async after() {
+      return undefined;
+    },
+  };
+  return { port, calls };
+}
+
+test('bootstrap-join in the console: unknown host key shown, t trusts it, preview, typed name, a failed start rolled back on screen', async () => {
+  const fake = new FakeHost(HOST4.ssh);
+  fake.dirs.add('/etc/etcd');
+  fake.files.set('/etc/etcd/etcd.env', { content: Buffer.from('OLD=1\n'), mode: 0o644 });
+  fake.failStart = 'listen tcp 10.9.0.14:2379: bind: address already in use';
+  const b = fakeBootstrap(fake);
+  const t = await setup({ bootstrap: b.port });
+  await t.frame('dashboard', (x) => x.includes('MEMBERS (3)'));
+  await t.press(':');
+  await t.press('bootstrap-join etcd-4\r');
+  let f = await t.frame('unknown key', (x) => x.includes('UNKNOWN HOST KEYS'));
+  assert.match(flat(f), /etcd-4 \(10\.9\.0\.14:22\): ssh-ed25519 SHA256:abcdefFAKE/);
+  assert.match(flat(f), /REFUSED: preflight failed, nothing was changed/);
+  assert.match(flat(f), /t: trust these keys/);
+  await t.press('t');
+  f = await t.frame('plan after trust', (x) => x.includes('[preview]') && x.includes('STEPS'));
+  assert.deepEqual(b.calls, ['prepare bootstrap-join etcd-4', 'trust etcd-4', 'prepare bootstrap-join etcd-4']);
+  assert.doesNotMatch(f, /UNKNOWN HOST KEYS/);
+  assert.match(flat(f), /\$ ssh root@10\.9\.0\.14 systemctl start etcd\.service/);
+  await t.press('\r');
+  await t.frame('confirm', (x) => x.includes('Type the member') && x.includes('etcd-4'));
+  await t.press('etcd-4');
+  await t.press('\r');
+  f = await t.frame('done', (x) => x.includes('[done]') && x.includes('FAILED'));
+  const text = flat(f);
+  assert.match(text, /systemctl start etcd\.service failed/);
+  assert.match(text, /ROLLBACK: everything this run changed was undone/);
+  assert.match(text, /↺ etcd-4: stopped etcd\.service/);
+  assert.match(text, /↺ etcd-4: restored \/etc\/etcd\/etcd\.env from/);
+  assert.equal(fake.files.get('/etc/etcd/etcd.env')?.content.toString(), 'OLD=1\n');
+  const rec = t.records();
+  assert.deepEqual(rec.map((r) => `${r.command}:${r.outcome}`), ['bootstrap-join:refused', 'bootstrap-join:failed']);
+  t.done();
+});
+
+test('bootstrap flows without hosts in the context: a clear refusal, nothing runs', async () => {
+  const t = await setup();
+  await t.frame('dashboard', (x) => x.includes('MEMBERS (3)'));
+  await t.press(':');
+  await t.press('bootstrap-cluster\r');
+  const f = await t.frame('refusal', (x) => x.includes('REFUSED'));
+  assert.match(flat(f), /this context has no hosts: add a hosts list/);
   t.done();
 });
