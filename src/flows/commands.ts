@@ -153,12 +153,12 @@ export const FLOW_COMMANDS: Command[] = [
   {
     id: 'bootstrap-join',
     title: 'Join host',
-    description: "Bootstrap over SSH: preflight a host of the context's inventory, add it as a learner, put certs, env file and unit in place, start it, promote it; undone on failure (`:bootstrap-join HOST`)",
+    description: "Bootstrap over SSH: preflight a host of the context's inventory (J alone: the one host not in the cluster), add it as a learner, put certs, env file and unit in place, start it, promote it; undone on failure (`:bootstrap-join HOST`)",
     keys: ['J'],
     category: 'cluster',
     dangerous: true,
     screens: MEMBER_SCREENS,
-    disabledReason: (s, argument) => (argument ? undefined : 'name the host: :bootstrap-join HOST (a host of the context\'s hosts list)'),
+    disabledReason: (s) => (s.latest.loaded ? undefined : 'the member list has not been read yet'),
     run: open('bootstrap-join'),
   },
   {

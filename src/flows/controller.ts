@@ -171,11 +171,22 @@ export class FlowController implements FlowActions {
         state.setFlow({ ...base, title, argument: arg, refusal: "this context has no hosts: add a hosts list to the context in the contexts file (README, \"Hosts over SSH\"), then reopen the console on it" });
         return;
       }
-      if (kind === 'bootstrap-join' && (!arg || arg.split(/\s+/).length !== 1)) {
-        state.setFlow({ ...base, title, argument: arg, refusal: `name one host to join: :bootstrap-join HOST (hosts: ${hosts.join(', ')})` });
+      let target = arg;
+      if (kind === 'bootstrap-join' && !target) {
+        // J alone: the one host of the inventory that is not a member yet, if there is exactly one.
+        const outside = hosts.filter((h) => !view.members.some((m) => m.name === h));
+        if (outside.length === 1) target = outside[0];
+        else {
+          const which = outside.length === 0 ? `every host of this context is a member already (${hosts.join(', ')}); add the new host to the context's hosts list` : `hosts not in the cluster: ${outside.join(', ')}`;
+          state.setFlow({ ...base, title, refusal: `name the host to join: :bootstrap-join HOST (${which})` });
+          return;
+        }
+      }
+      if (kind === 'bootstrap-join' && target && target.split(/\s+/).length !== 1) {
+        state.setFlow({ ...base, title, argument: target, refusal: `name one host to join: :bootstrap-join HOST (hosts: ${hosts.join(', ')})` });
         return;
       }
-      state.setFlow({ ...base, title, argument: arg });
+      state.setFlow({ ...base, title: kind === 'bootstrap-join' && target ? `${TITLES[kind]}: ${target}` : title, argument: target });
       void this.prepareBootstrap(generation);
       return;
     }

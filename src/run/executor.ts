@@ -196,7 +196,10 @@ async function runAction(action: Action, index: number, deps: ExecutorDeps, ctx:
       await until(
         deps,
         action.timeoutMs,
-        () => `${action.name} did not start within ${formatDuration(action.timeoutMs)}: start etcd on the new node with the env block (empty data dir), then run the flow's remaining steps`,
+        () =>
+          deps.hosts
+            ? `${action.name} did not answer within ${formatDuration(action.timeoutMs)}: its service runs but etcd does not serve yet (see systemctl status and journalctl -u on the host: certificates, peer connectivity)`
+            : `${action.name} did not start within ${formatDuration(action.timeoutMs)}: start etcd on the new node with the env block (empty data dir), then run the flow's remaining steps`,
         async () => {
           const v = await deps.observe({ alarms: false });
           const m = findMember(v, { name: action.name, peerURLs: action.peerURLs }, ctx);

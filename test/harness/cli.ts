@@ -1,6 +1,6 @@
 // Runs the built binary (dist/etcd-tui.js) as a script would: no shell, no ETCDCTL_* from the test's
-// environment, CI=true, stdin closed (no terminal). The pid is tracked, so it is killed even when a
-// test fails; every run is bounded.
+// environment, no contexts file (XDG_CONFIG_HOME=/nonexistent), CI=true, stdin closed (no terminal).
+// The pid is tracked, so it is killed even when a test fails; every run is bounded.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from './binaries.js';
@@ -18,11 +18,25 @@ export interface CliResult {
 export interface CliOptions {
   /** Extra environment (merged over the test's, without its ETCDCTL_*). */
   env?: Record<string, string>;
+  /** SIGKILL after this long (default 120 s). */
   timeoutMs?: number;
 }
 
-/** Runs `etcd-tui ARGS` to its end (SIGKILL after timeoutMs). */
-export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+/** A started run of the binary. */
+export interface CliRunning {
+  pid: number;
+  /** stdout so far. */
+  stdout(): string;
+  /** True once the process has exited. */
+  exited(): boolean;
+  /** SIGKILL, unless it has exited already (its pid may belong to someone else then). */
+  kill(): void;
+  /** Resolves when the process has exited (killed after timeoutMs); never rejects. */
+  done: Promise<CliResult>;
+}
+
+/** Starts `etcd-tui ARGS` and returns at once. */
+export function startCli(args: string[], opts: CliOptions = {}): CliRunning {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ETCDCTL_')));
   const t0 = Date.now();
   const child = spawn(process.execPath, [BIN, ...args], { env: { ...base, XDG_CONFIG_HOME: '/nonexistent', CI: 'true', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -32,12 +46,14 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
   let out = '';
   let err = '';
   let exited = false;
-  child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
-  child.stderr.on('data', (b: Buffer) => (err += b.toString('utf8')));
-  const timer = setTimeout(() => {
+  // Decoded as streams, so a character split between two chunks stays whole.
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
+  const kill = () => {
     if (!exited) signalTracked(pid, 'SIGKILL');
-  }, opts.timeoutMs ?? 120_000);
-  return new Promise<CliResult>((resolve) => {
+  };
+  const timer = setTimeout(kill, opts.timeoutMs ?? 120_000);
+  const done = new Promise<CliResult>((resolve) => {
     child.once('close', (code, signal) => {
       exited = true;
       clearTimeout(timer);
@@ -45,6 +61,12 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
       resolve({ code: code ?? (signal ? -1 : -2), stdout: out, stderr: err + (signal ? `\n(killed by ${signal})` : ''), ms: Date.now() - t0 });
     });
   });
+  return { pid, stdout: () => out, exited: () => exited, kill, done };
+}
+
+/** Runs `etcd-tui ARGS` to its end (SIGKILL after timeoutMs). */
+export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  return startCli(args, opts).done;
 }
 
 /** A run's exit, stdout and stderr, for assertion messages. */

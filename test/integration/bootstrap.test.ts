@@ -24,6 +24,7 @@ import { makeClusterPki, addNode, type ClusterPki } from '../harness/certs.js';
 import { BIN, runCli, showCli } from '../harness/cli.js';
 import { startTmux, type TmuxSession } from '../harness/tmux.js';
 import { waitFor } from '../harness/wait.js';
+import { etcdBinaries, etcdSkipReason } from '../harness/binaries.js';
 
 const NAMES = ['etcd-1', 'etcd-2', 'etcd-3', 'etcd-4', 'etcd-5'];
 const skip = simHostsSkipReason();
@@ -216,5 +217,46 @@ describe('bootstrap over SSH (simulated hosts)', { skip: skip ? `skipped: ${skip
     assert.match(r.stdout, /host key of .* has changed/);
     assert.equal(readFileSync(knownHosts, 'utf8'), known, 'a changed key is never accepted, not even with --accept-new-host-key');
     assert.equal(memberList().length, 4);
+  });
+});
+
+const bin35 = etcdBinaries('3.5');
+const skip35 = skip ?? (bin35 ? undefined : etcdSkipReason('3.5'));
+
+describe('bootstrap over SSH with etcd 3.5 (simulated hosts)', { skip: skip35 ? `skipped: ${skip35}` : false }, () => {
+  let sim: SimHosts;
+  let dir: string;
+  let config: string;
+
+  before(async () => {
+    sim = await startSimHosts(3, { names: ['n1', 'n2', 'n3'], standinSettleMs: 1000 });
+    dir = mkdtempSync(join(tmpdir(), 'etcd-tui-bootstrap35-'));
+    const pki = makeClusterPki(join(dir, 'pki'), sim.hosts.map((h) => ({ name: h.name, ip: h.address })));
+    writeFileSync(join(dir, 'known_hosts'), sim.hosts.map((h) => h.knownHostsLine()).join('\n') + '\n', { mode: 0o600 });
+    config = join(dir, 'contexts.yaml');
+    const context = {
+      name: 'sim35',
+      ssh: { identityFile: sim.clientKey, knownHosts: join(dir, 'known_hosts'), agent: false },
+      etcd: { version: bin35!.version, binarySource: bin35!.etcd, caDir: pki.dir, heartbeatInterval: 100, electionTimeout: 1000, quota: '256MiB' },
+      hosts: sim.hosts.map((h) => ({ name: h.name, address: h.address })),
+    };
+    writeFileSync(config, YAML.stringify({ current: 'sim35', contexts: [context] }));
+  });
+
+  after(async () => {
+    await sim?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test(`a new 3-node cluster on etcd ${bin35?.version ?? '3.5'} (uploaded from the bastion): healthy, every member on that version`, async () => {
+    const r = await runCli(['--config', config, '--audit-log', join(dir, 'audit.jsonl'), 'bootstrap', 'cluster', '--yes'], { timeoutMs: 180_000 });
+    assert.equal(r.code, 0, showCli(r));
+    assert.match(r.stdout, new RegExp(`will upload etcd ${bin35!.version.replace(/\./g, '\\.')}`));
+    const st = await runCli(['--config', config, 'status', '--json']);
+    assert.equal(st.code, 0, showCli(st));
+    const json = JSON.parse(st.stdout) as { members: Array<{ name: string; version?: string; status?: { version: string } }> };
+    const versions = JSON.stringify(json.members);
+    assert.equal(json.members.length, 3, versions);
+    assert.equal((versions.match(new RegExp(`"${bin35!.version.replace(/\./g, '\\.')}"`, 'g')) ?? []).length >= 3, true, versions);
   });
 });

@@ -259,3 +259,50 @@ test('executor: a failed start is rolled back, newest first; the data dir is mov
   assert.equal(events.filter((e) => e.type === 'rollback').length, 5);
   assert.ok(!fake.ran.some((a) => a[0] === 'rm' && a.includes('-r')), 'nothing is deleted recursively');
 });
+
+test('executor: an abort while waiting for the new member undoes everything, the learner removed last', async () => {
+  const inv = inventory();
+  const host = inv.hosts[3];
+  const fake = new FakeHost(host.ssh);
+  const gateway = new FakeGateway();
+  const plan: Plan = {
+    flow: 'bootstrap-join',
+    title: 't',
+    preview: [],
+    warnings: [],
+    args: {},
+    rollbackOnFailure: true,
+    steps: [
+      { id: 'a', title: 'add', command: '', preconditions: [], action: { kind: 'member-add', name: 'etcd-4', peerURLs: ['https://10.9.0.14:2380'], isLearner: true } },
+      { id: 'm', title: 'mkdir', command: '', preconditions: [], action: { kind: 'remote-mkdir', host: host.name, path: '/etc/etcd', mode: 0o755 } },
+      { id: 's', title: 'start', command: '', preconditions: [], action: { kind: 'remote-systemctl', host: host.name, verb: 'start', unit: 'etcd', timeoutMs: 1000 } },
+      { id: 'w', title: 'wait', command: '', preconditions: [], action: { kind: 'wait-started', name: 'etcd-4', peerURLs: ['https://10.9.0.14:2380'], timeoutMs: 60_000 } },
+    ],
+  };
+  const abort = new AbortController();
+  const events: RunEvent[] = [];
+  const observe = async () => {
+    const batch: Refresh[] = [{ type: 'membership', at: 1, result: { ok: true, clusterId: '7', members: gateway.members } }];
+    return applyRefreshes(emptyView(DEFAULT_HEALTH_OPTIONS, 0), batch, DEFAULT_HEALTH_OPTIONS);
+  };
+  const result = await runPlan(plan, {
+    gateway,
+    observe,
+    onEvent: (e) => {
+      events.push(e);
+      if (e.type === 'progress' && e.index === 3) abort.abort();
+    },
+    signal: abort.signal,
+    pollMs: 5,
+    hosts: { spec: () => host, settings: inv.settings, connection: async () => fake },
+  });
+  assert.equal(result.outcome, 'aborted');
+  assert.equal(result.failedStep, 3);
+  assert.deepEqual(result.rollback?.failed, []);
+  assert.deepEqual(
+    result.rollback?.done.map((l) => l.replace(/\(\d+\)|\([0-9a-f]+\)/, '(id)')),
+    ['etcd-4: stopped etcd.service', 'etcd-4: removed /etc/etcd (made by this run)', 'removed etcd-4 (id) from the cluster'],
+  );
+  assert.equal(gateway.members.length, 3, 'the learner is gone');
+  assert.ok(gateway.calls.some((c) => c.startsWith('memberRemove')));
+});
