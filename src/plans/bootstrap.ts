@@ -410,7 +410,7 @@ export function planJoin(view: ClusterView, input: JoinInput): PlanResult {
       `${label} joins as a learner (it does not vote while it catches up), then is promoted`,
       'preflight:',
       ...preflightLines(input.preflight.checks).map((l) => `  ${l}`),
-      ...renderedPreview(input.files),
+      ...renderedPreview(input.files, envPreview(label, input.files)),
       'if a step fails: the service is stopped and disabled, the learner removed, the data dir moved aside, and the files that were there restored',
     ],
     warnings: (voters + 1) % 2 === 0 ? [`${voters + 1} voters is an even number: it needs a larger quorum without tolerating more failures`] : [],
@@ -422,10 +422,21 @@ export function planJoin(view: ClusterView, input: JoinInput): PlanResult {
   return { ok: true, plan };
 }
 
-function renderedPreview(files: RenderedFile[]): string[] {
+/** Which template made each file, and the settings lines of one env file (comments left out). */
+function renderedPreview(files: Array<RenderedFile & { host?: string }>, envOf?: { host: string; file: RenderedFile }): string[] {
   const out: string[] = [];
-  for (const f of files) out.push(`${f.remotePath} from ${f.template}${f.overridden ? ' (override)' : ''}`);
-  return out.length > 0 ? ['files rendered:', ...out.map((l) => `  ${l}`)] : [];
+  for (const f of files) out.push(`${f.host ? `${f.host}: ` : ''}${f.remotePath} from ${f.template}${f.overridden ? ' (override dir)' : ''}`);
+  const lines = out.length > 0 ? ['files rendered:', ...out.map((l) => `  ${l}`)] : [];
+  if (envOf) {
+    lines.push(`${envOf.file.remotePath} on ${envOf.host} (comments left out):`);
+    for (const l of envOf.file.content.split('\n')) if (l.trim() !== '' && !l.startsWith('#')) lines.push(`  ${l}`);
+  }
+  return lines;
+}
+
+function envPreview(host: string, files: RenderedFile[]): { host: string; file: RenderedFile } | undefined {
+  const file = files.find((f) => f.kind === 'env');
+  return file ? { host, file } : undefined;
 }
 
 export interface NewClusterInput {
@@ -482,7 +493,11 @@ export function planNewCluster(input: NewClusterInput): PlanResult {
       `token ${input.token} (new), initial-cluster-state new on every host`,
       'preflight:',
       ...preflightLines(input.preflight.checks).map((l) => `  ${l}`),
-      ...renderedPreview(Object.values(input.files).flat()),
+      ...renderedPreview(
+        hosts.flatMap((h) => (input.files[h.name] ?? []).map((f) => ({ ...f, host: h.name }))),
+        envPreview(hosts[0].name, input.files[hosts[0].name] ?? []),
+      ),
+      ...(hosts.length > 1 ? [`(the other hosts' env files differ in ETCD_NAME, the addresses and the certificate names)`] : []),
       `on success the context "${input.context}" is saved with these endpoints and made current`,
       'if a step fails: every service is stopped and disabled, the data dirs moved aside, and the files that were there restored',
     ],

@@ -203,7 +203,12 @@ export async function runRemoteAction(action: RemoteAction, index: number, deps:
       }
       const argv = ['systemctl', action.verb, ...(action.noBlock ? ['--no-block'] : []), ...(unit ? [unit] : [])];
       const t0 = now();
-      const r = await conn.run(argv, { timeoutMs: action.timeoutMs, signal: deps.signal });
+      // What systemctl says (e.g. "Created symlink ...") streams into the step's output as it comes.
+      const stream = (text: string) => {
+        const lines = text.split('\n').map((l) => l.trimEnd()).filter(Boolean);
+        if (lines.length > 0) deps.onEvent({ type: 'output', index, lines });
+      };
+      const r = await conn.run(argv, { timeoutMs: action.timeoutMs, signal: deps.signal, onStdout: stream, onStderr: stream });
       if (r.code !== 0) {
         const why = firstLine(r.stderr) || firstLine(r.stdout) || `exit ${r.code}`;
         const journal = action.verb === 'start' && action.unit ? await journalTail(conn, action.unit) : [];

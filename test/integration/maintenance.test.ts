@@ -5,65 +5,18 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { startCluster, type TestCluster } from '../harness/cluster.js';
-import { repoRoot } from '../harness/binaries.js';
-import { signalTracked, trackProcess, untrackProcess } from '../harness/registry.js';
+import { runCli, showCli as show, startCli } from '../harness/cli.js';
 import { waitFor } from '../harness/wait.js';
 
-const BIN = join(repoRoot(), 'dist', 'etcd-tui.js');
 const MiB = 2 ** 20;
 
-interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-interface Running {
-  stdout(): string;
-  done: Promise<RunResult>;
-}
-
-/** Starts the built binary (no shell, no ETCDCTL_* from the test's environment, no contexts file). The pid is tracked. */
-function start(args: string[], timeoutMs = 60_000): Running {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ETCDCTL_')));
-  const t0 = Date.now();
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...env, XDG_CONFIG_HOME: '/nonexistent', CI: 'true' }, stdio: ['pipe', 'pipe', 'pipe'] });
-  const pid = child.pid as number;
-  trackProcess({ kind: 'etcd-tui', pid });
-  child.stdin.end();
-  let out = '';
-  let err = '';
-  let exited = false;
-  child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
-  child.stderr.on('data', (b: Buffer) => (err += b.toString('utf8')));
-  const timer = setTimeout(() => {
-    if (!exited) signalTracked(pid, 'SIGKILL');
-  }, timeoutMs);
-  const done = new Promise<RunResult>((resolve) => {
-    child.once('close', (code, signal) => {
-      exited = true;
-      clearTimeout(timer);
-      untrackProcess(pid);
-      resolve({ code: code ?? (signal ? -1 : -2), stdout: out, stderr: err + (signal ? `\n(killed by ${signal})` : ''), ms: Date.now() - t0 });
-    });
-  });
-  return { stdout: () => out, done };
-}
-
-function run(args: string[], timeoutMs = 60_000): Promise<RunResult> {
-  return start(args, timeoutMs).done;
-}
-
-function show(r: RunResult): string {
-  return `exit ${r.code} after ${r.ms} ms\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
-}
+/** The built binary to its end, killed after timeoutMs (see ../harness/cli.ts). */
+const run = (args: string[], timeoutMs = 60_000) => runCli(args, { timeoutMs });
 
 interface AuditLine {
   command: string;
@@ -267,7 +220,7 @@ describe('rolling defrag (etcd 3.4, 3 voters and a learner)', () => {
   test('a member killed in the middle of the rolling defrag stops the run with a clear state; no further member is touched', async (t) => {
     await fragment(cluster, { keepMiB: 24, dropMiB: 24 });
     const before = await sizes(cluster);
-    const running = start(['defrag', '--all', '--yes', ...common]);
+    const running = startCli(['defrag', '--all', '--yes', ...common], { timeoutMs: 60_000 });
     // As soon as the first member is done, kill the second one.
     const first = await waitFor(() => /^\[1\/3\] ok: (\S+):/m.exec(running.stdout())?.[1], { timeoutMs: 30_000, intervalMs: 2, what: 'the first member to be done' });
     const order = orderOf(running.stdout());

@@ -4,75 +4,16 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { startCluster, type MemberListJson, type PlannedMember, type TestCluster } from '../harness/cluster.js';
-import { repoRoot } from '../harness/binaries.js';
-import { signalTracked, trackProcess, untrackProcess } from '../harness/registry.js';
+import { runCli, showCli as show, startCli, type CliResult } from '../harness/cli.js';
 import { StopWaiting, waitFor } from '../harness/wait.js';
 
-const BIN = join(repoRoot(), 'dist', 'etcd-tui.js');
-
-interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-interface Running {
-  pid: number;
-  /** stdout so far. */
-  stdout(): string;
-  /** True once the process has exited. */
-  exited(): boolean;
-  /** SIGKILL, unless it has exited already (its pid may belong to someone else then). */
-  kill(): void;
-  /** Resolves when the process has exited (killed after timeoutMs). */
-  done: Promise<RunResult>;
-}
-
-/** Starts the built binary (no shell, no ETCDCTL_* from the test's environment, no contexts file). The pid is tracked. */
-function start(args: string[], timeoutMs = 60_000): Running {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ETCDCTL_')));
-  const t0 = Date.now();
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...env, XDG_CONFIG_HOME: '/nonexistent', CI: 'true' }, stdio: ['pipe', 'pipe', 'pipe'] });
-  const pid = child.pid as number;
-  trackProcess({ kind: 'etcd-tui', pid });
-  child.stdin.end();
-  let out = '';
-  let err = '';
-  let exited = false;
-  child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
-  child.stderr.on('data', (b: Buffer) => (err += b.toString('utf8')));
-  const timer = setTimeout(() => {
-    if (!exited) signalTracked(pid, 'SIGKILL');
-  }, timeoutMs);
-  const done = new Promise<RunResult>((resolve) => {
-    child.once('close', (code, signal) => {
-      exited = true;
-      clearTimeout(timer);
-      untrackProcess(pid);
-      resolve({ code: code ?? (signal ? -1 : -2), stdout: out, stderr: err + (signal ? `\n(killed by ${signal})` : ''), ms: Date.now() - t0 });
-    });
-  });
-  const kill = () => {
-    if (!exited) signalTracked(pid, 'SIGKILL');
-  };
-  return { pid, stdout: () => out, exited: () => exited, kill, done };
-}
-
-function run(args: string[], timeoutMs = 60_000): Promise<RunResult> {
-  return start(args, timeoutMs).done;
-}
-
-/** Output and error stream of a run, for assertion messages. */
-function show(r: RunResult): string {
-  return `exit ${r.code} after ${r.ms} ms\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
-}
+/** The built binary to its end, killed after timeoutMs (see ../harness/cli.ts). */
+const run = (args: string[], timeoutMs = 60_000) => runCli(args, { timeoutMs });
 
 interface AuditLine {
   time: string;
@@ -331,8 +272,8 @@ describe('member promote right after the learner starts, with data to catch up o
     await cluster.pause('m4');
     const listed = (await memberList(cluster)).find((m) => m.peerURLs?.includes(m4.peerURL));
     assert.ok(listed?.isLearner && !listed.name && !listed.clientURLs?.length, `m4 caught up before it could be held: ${JSON.stringify(listed)}`);
-    const running = start(['member', 'promote', id, '--yes', '--wait', '60s', ...common], 90_000);
-    let r: RunResult;
+    const running = startCli(['member', 'promote', id, '--yes', '--wait', '60s', ...common], { timeoutMs: 90_000 });
+    let r: CliResult;
     try {
       await waitFor(
         () => {
@@ -465,7 +406,7 @@ describe('member replace of a killed member (etcd 3.4)', () => {
     const common = ['--endpoints', cluster.endpoints.join(','), '--audit-log', audit];
     const next = await cluster.planMember('m3b');
 
-    const running = start(['member', 'replace', dead, '--new-name', 'm3b', '--peer-urls', next.peerURL, '--down-for', '2s', '--wait', '60s', '--yes', ...common], 90_000);
+    const running = startCli(['member', 'replace', dead, '--new-name', 'm3b', '--peer-urls', next.peerURL, '--down-for', '2s', '--wait', '60s', '--yes', ...common], { timeoutMs: 90_000 });
     try {
       // The env block the executor prints after the add (step 3), not the preview's.
       const out = await waitFor(

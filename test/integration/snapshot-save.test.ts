@@ -13,7 +13,8 @@ import path from 'node:path';
 import { noop } from 'cockatiel';
 import { Etcd3 } from 'etcd3';
 import { runEtcdctl, startCluster, type EndpointStatusJson, type TestCluster } from '../harness/cluster.js';
-import { etcdBinaries, etcdSkipReason, repoRoot, type EtcdBinaries } from '../harness/binaries.js';
+import { etcdBinaries, etcdSkipReason, type EtcdBinaries } from '../harness/binaries.js';
+import { runCli, showCli as show, startCli } from '../harness/cli.js';
 import { freePorts } from '../harness/ports.js';
 import { signalTracked, trackProcess, untrackProcess } from '../harness/registry.js';
 import { parseJsonExact } from '../harness/json.js';
@@ -22,53 +23,11 @@ import { snapshotStatus } from '../../src/snapshot/status.js';
 import { EtcdGateway } from '../../src/cluster/etcd-gateway.js';
 import { saveSnapshot, SnapshotSaveError, type SnapshotSidecar } from '../../src/run/snapshot-save.js';
 
-const BIN = path.join(repoRoot(), 'dist', 'etcd-tui.js');
 const etcdutl = etcdBinaries('3.5')?.etcdutl;
 const PASSWORD = 'Snap-7c1e-pw';
 
-interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-interface Running {
-  pid: number;
-  done: Promise<RunResult>;
-}
-
-/** The built binary, no shell, no ETCDCTL_* or contexts file of the test's environment; the pid is tracked. */
-function start(args: string[], timeoutMs = 60_000): Running {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ETCDCTL_')));
-  const t0 = Date.now();
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...env, XDG_CONFIG_HOME: '/nonexistent' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const pid = child.pid as number;
-  trackProcess({ kind: 'etcd-tui', pid });
-  let out = '';
-  let err = '';
-  let exited = false;
-  child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
-  child.stderr.on('data', (b: Buffer) => (err += b.toString('utf8')));
-  const timer = setTimeout(() => {
-    if (!exited) signalTracked(pid, 'SIGKILL');
-  }, timeoutMs);
-  const done = new Promise<RunResult>((resolve) => {
-    child.once('close', (code, signal) => {
-      exited = true;
-      clearTimeout(timer);
-      untrackProcess(pid);
-      resolve({ code: code ?? -1, stdout: out, stderr: err + (signal ? `\n(killed by ${signal})` : ''), ms: Date.now() - t0 });
-    });
-  });
-  return { pid, done };
-}
-
-const run = (args: string[], timeoutMs?: number) => start(args, timeoutMs).done;
-
-function show(r: RunResult): string {
-  return `exit ${r.code} after ${r.ms} ms\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
-}
+/** The built binary to its end, killed after timeoutMs (see ../harness/cli.ts). */
+const run = (args: string[], timeoutMs = 60_000) => runCli(args, { timeoutMs });
 
 function lastAudit(file: string): { command: string; outcome: string; arguments: Record<string, unknown>; error?: string; steps?: Array<{ state: string }> } {
   const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim());
@@ -391,7 +350,7 @@ describe('snapshot save against etcd 3.5 (1 member): etcdutl restore, a paused m
 
   test('the member killed mid-stream: exit 6, a clear error, no FILE, FILE.part or FILE.json', async (t) => {
     const file = path.join(dir, 'killed.db');
-    const p = start(['snapshot', 'save', file, '--endpoints', cluster.endpoints[0], '--audit-log', audit, '--dial-timeout', '1s']);
+    const p = startCli(['snapshot', 'save', file, '--endpoints', cluster.endpoints[0], '--audit-log', audit, '--dial-timeout', '1s'], { timeoutMs: 60_000 });
     const part = `${file}.part`;
     await waitFor(() => fs.existsSync(part) && fs.statSync(part).size > 0, { timeoutMs: 20_000, intervalMs: 5, what: 'the first bytes in FILE.part' });
     const at = fs.statSync(part).size;

@@ -1,23 +1,12 @@
 /** `etcd-tui status` as scripts run it: the built binary, its output and its exit codes. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { startCluster, type TestCluster } from '../harness/cluster.js';
-import { repoRoot } from '../harness/binaries.js';
+import { runCli } from '../harness/cli.js';
 import { waitFor } from '../harness/wait.js';
 
-const BIN = join(repoRoot(), 'dist', 'etcd-tui.js');
-
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ETCDCTL_')));
-    execFile(process.execPath, [BIN, ...args], { env: { ...clean, XDG_CONFIG_HOME: '/nonexistent', ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** The built binary to its end, killed after 30 s (see ../harness/cli.ts). */
+const run = (args: string[], env: Record<string, string> = {}) => runCli(args, { env, timeoutMs: 30_000 });
 
 interface StatusDoc {
   clusterId: string;
