@@ -2,8 +2,12 @@
  * The flow dialog: the members (to watch the flow act) and the open flow's form, plan, confirmation,
  * live steps or result. Thin: it renders the store's `flow` slice, which the FlowController writes;
  * its keys come from the registry's 'flow' scope (see the footer).
+ *
+ * The body (refusal, preview, steps, result) is a list of lines cut to the terminal: a plan longer than
+ * the screen (a bootstrap has ~20 steps and an env file) scrolls with ↑/↓ or PgUp/PgDn instead of
+ * pushing its top out of sight. The title and the confirmation prompt stay in place.
  */
-import { Box, Text } from 'ink';
+import { Box, Text, useStdout } from 'ink';
 import { useAppStore } from '../context.js';
 import { Members } from '../dashboard/Dashboard.js';
 import type { FlowStepView, FlowView } from '../../src/flows/state.js';
@@ -20,121 +24,172 @@ const STEP_MARK: Record<StepState, { mark: string; color?: string }> = {
 
 const OUTCOME_COLOR: Record<Outcome, string> = { succeeded: 'green', failed: 'red', aborted: 'yellow', refused: 'red' };
 
-function Form({ flow }: { flow: FlowView }) {
-  return (
-    <Box flexDirection="column" marginTop={1}>
-      {flow.fields.map((f, i) => {
-        const focused = i === flow.focus && flow.stage === 'form';
-        return (
-          <Text key={f.key}>
-            <Text color="cyan">{focused ? '› ' : '  '}</Text>
-            <Text color="gray">{f.label.padEnd(11)}</Text>
-            {f.value ? f.value : focused ? '' : <Text color="gray">{f.placeholder}</Text>}
-            {focused ? <Text inverse> </Text> : null}
-            {focused && !f.value ? <Text color="gray"> {f.placeholder}</Text> : null}
-          </Text>
-        );
-      })}
-      {flow.stage === 'form' ? <Text color="gray">tab or ↑/↓ switch field, type to edit, enter shows the plan</Text> : null}
-    </Box>
-  );
+/** One piece of a line, with its style. */
+interface Seg {
+  text: string;
+  color?: string;
+  bold?: boolean;
+  inverse?: boolean;
+}
+type Line = Seg[];
+
+/** Word-wrap plain text to the width; each piece a line with the same style (and indent on continuation lines). */
+function wrap(text: string, width: number, style: Omit<Seg, 'text'> = {}, indent = ''): Line[] {
+  const out: Line[] = [];
+  for (const raw of text.split('\n')) {
+    let rest = raw;
+    // A continuation after a break at a space is indented; one that cuts a long word (a URL list, an
+    // env line) is not, so the pieces copy back together exactly.
+    let prefix = '';
+    let first = true;
+    while (rest.length > 0 || first) {
+      const room = Math.max(10, width - prefix.length);
+      let piece = rest;
+      let atSpace = false;
+      if (rest.length > room) {
+        const cut = rest.lastIndexOf(' ', room);
+        atSpace = cut > room / 2;
+        piece = rest.slice(0, atSpace ? cut : room);
+      }
+      out.push([{ ...style, text: prefix + piece }]);
+      rest = rest.slice(piece.length);
+      if (atSpace) rest = rest.replace(/^ /, '');
+      prefix = atSpace ? indent : '';
+      first = false;
+    }
+  }
+  return out;
 }
 
-/** One step; `detailed` adds its command and preconditions (before the run), `showOutput` what it printed (during the run; afterwards the result shows it). */
-function Step({ step, index, detailed, showOutput }: { step: FlowStepView; index: number; detailed: boolean; showOutput: boolean }) {
+const blank: Line = [{ text: ' ' }];
+
+function formLines(flow: FlowView): Line[] {
+  const lines: Line[] = [blank];
+  flow.fields.forEach((f, i) => {
+    const focused = i === flow.focus && flow.stage === 'form';
+    const line: Line = [{ text: focused ? '› ' : '  ', color: 'cyan' }, { text: f.label.padEnd(11), color: 'gray' }];
+    if (f.value) line.push({ text: f.value });
+    if (focused) line.push({ text: ' ', inverse: true });
+    if (!f.value) line.push({ text: (focused ? ' ' : '') + (f.placeholder ?? ''), color: 'gray' });
+    lines.push(line);
+  });
+  if (flow.stage === 'form') lines.push([{ text: 'tab or ↑/↓ switch field, type to edit, enter shows the plan', color: 'gray' }]);
+  return lines;
+}
+
+/** One step; `detailed` adds its command and preconditions (before the run), `showOutput` what it printed. */
+function stepLines(step: FlowStepView, index: number, detailed: boolean, showOutput: boolean, width: number): Line[] {
   const { mark, color } = STEP_MARK[step.state];
-  return (
-    <Box flexDirection="column">
-      <Text>
-        <Text color={color}>
-          {'  '}
-          {mark} {index + 1}.
-        </Text>{' '}
-        {step.title}
-        {step.detail ? <Text color="gray"> — {step.detail}</Text> : null}
-      </Text>
-      {detailed ? <Text color="gray">{'       $ ' + step.command}</Text> : null}
-      {detailed && step.preconditions.length > 0 ? <Text color="gray">{'       requires: ' + step.preconditions.join('; ')}</Text> : null}
-      {step.state === 'running' && step.progress ? (
-        <Text>
-          {'       '}
-          {step.progress.ratio !== undefined ? (
-            <Text color="cyan">
-              {progressBar(step.progress.ratio, 30)} {formatPercent(step.progress.ratio).padStart(4)}{'  '}
-            </Text>
-          ) : null}
-          {step.progress.text}
-        </Text>
-      ) : null}
-      {step.retries.map((r, i) => (
-        <Text key={i} color="yellow">
-          {'       ↻ ' + r}
-        </Text>
-      ))}
-      {showOutput
-        ? step.output.map((l, i) => (
-            <Text key={i}>{'       ' + l}</Text>
-          ))
-        : null}
-      {step.error ? <Text color="red">{'       ' + step.error}</Text> : null}
-    </Box>
-  );
+  const lines: Line[] = [[{ text: `  ${mark} ${index + 1}.`, color }, { text: ` ${step.title}` }, ...(step.detail ? [{ text: ` — ${step.detail}`, color: 'gray' }] : [])]];
+  if (detailed) lines.push(...wrap(`       $ ${step.command}`, width, { color: 'gray' }, '         '));
+  if (detailed && step.preconditions.length > 0) lines.push(...wrap(`       requires: ${step.preconditions.join('; ')}`, width, { color: 'gray' }, '         '));
+  if (step.state === 'running' && step.progress) {
+    const p = step.progress;
+    lines.push([{ text: '       ' }, ...(p.ratio !== undefined ? [{ text: `${progressBar(p.ratio, 30)} ${formatPercent(p.ratio).padStart(4)}  `, color: 'cyan' }] : []), { text: p.text }]);
+  }
+  for (const r of step.retries) lines.push(...wrap(`       ↻ ${r}`, width, { color: 'yellow' }, '         '));
+  if (showOutput) for (const l of step.output) lines.push(...wrap(`       ${l}`, width, {}, '         '));
+  if (step.error) lines.push(...wrap(`       ${step.error}`, width, { color: 'red' }, '         '));
+  return lines;
 }
 
-function PlanView({ flow }: { flow: FlowView }) {
+function rollbackLines(items: Array<{ text: string; ok: boolean }>, failed: number | undefined, width: number): Line[] {
+  const title = failed === undefined ? 'ROLLBACK (undoing, newest first)' : failed === 0 ? 'ROLLBACK: everything this run changed was undone' : `ROLLBACK: ${failed} undo(s) FAILED, do them by hand`;
+  const lines: Line[] = [blank, [{ text: title, bold: true, color: 'yellow' }]];
+  for (const l of items) lines.push(...wrap((l.ok ? '  ↺ ' : '  ✗ ') + l.text, width, l.ok ? {} : { color: 'red' }, '    '));
+  return lines;
+}
+
+/** Bootstrap: each host's preflight state, and host keys known_hosts lacks (t trusts them). */
+function hostLines(flow: FlowView, width: number): Line[] {
+  const lines: Line[] = [];
+  const states = flow.busy && flow.hostStates ? Object.entries(flow.hostStates) : [];
+  if (states.length > 0) lines.push([{ text: '  ' + states.map(([h, st]) => `${h}: ${st}`).join('   '), color: 'gray' }]);
+  if (flow.unknownKeys?.length) {
+    lines.push(blank, ...wrap('UNKNOWN HOST KEYS: check each fingerprint on its host (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)', width, { bold: true, color: 'yellow' }));
+    for (const k of flow.unknownKeys) lines.push(...wrap(`  ${k.host} (${k.address}): ${k.keyType} ${k.fingerprint}`, width));
+    lines.push([{ text: 't: trust these keys (recorded in known_hosts) and run preflight again', color: 'yellow' }]);
+  }
+  return lines;
+}
+
+function planLines(flow: FlowView, width: number): Line[] {
   const plan = flow.plan;
-  if (!plan) return null;
+  if (!plan) return [];
   const before = flow.stage === 'preview' || flow.stage === 'confirm';
-  return (
-    <Box flexDirection="column" marginTop={before ? 1 : 0}>
-      {before
-        ? plan.preview.map((l, i) => (
-            <Text key={i} wrap="wrap">
-              {'  ' + l}
-            </Text>
-          ))
-        : null}
-      {before
-        ? plan.warnings.map((w, i) => (
-            <Text key={i} color="yellow" wrap="wrap">
-              {'  ! ' + w}
-            </Text>
-          ))
-        : null}
-      {before && flow.candidates ? (
-        <Box flexDirection="column" marginTop={1}>
-          <Text bold>CANDIDATES</Text>
-          {flow.candidates.map((c, i) => (
-            <Text key={i} color="gray">
-              {'  ' + c}
-            </Text>
-          ))}
-        </Box>
-      ) : null}
-      <Box flexDirection="column" marginTop={1}>
-        <Text bold>STEPS</Text>
-        {flow.steps.map((s, i) => (
-          <Step key={i} step={s} index={i} detailed={before} showOutput={flow.stage === 'running'} />
-        ))}
-      </Box>
-      {before && flow.startLocally !== undefined ? (
-        <Text color={flow.startLocally ? 'green' : 'gray'}>
-          {'\n'}
-          {flow.startLocally ? '[x] the console starts it locally (sandbox, client URL on 127.0.0.1); l: start it yourself' : '[ ] you start it yourself with the env block; l: let the console start it locally'}
-        </Text>
-      ) : null}
-    </Box>
-  );
+  const lines: Line[] = [];
+  if (before) {
+    lines.push(blank);
+    for (const l of plan.preview) lines.push(...wrap('  ' + l, width, {}, '    '));
+    for (const w of plan.warnings) lines.push(...wrap('  ! ' + w, width, { color: 'yellow' }, '    '));
+    if (flow.candidates) {
+      lines.push(blank, [{ text: 'CANDIDATES', bold: true }]);
+      for (const c of flow.candidates) lines.push(...wrap('  ' + c, width, { color: 'gray' }, '    '));
+    }
+  }
+  lines.push(blank, [{ text: 'STEPS', bold: true }]);
+  flow.steps.forEach((s, i) => lines.push(...stepLines(s, i, before, flow.stage === 'running', width)));
+  if (before && flow.startLocally !== undefined) {
+    lines.push(blank, [
+      {
+        text: flow.startLocally ? '[x] the console starts it locally (sandbox, client URL on 127.0.0.1); l: start it yourself' : '[ ] you start it yourself with the env block; l: let the console start it locally',
+        color: flow.startLocally ? 'green' : 'gray',
+      },
+    ]);
+  }
+  return lines;
 }
 
-function Confirm({ flow }: { flow: FlowView }) {
+function resultLines(flow: FlowView, width: number): Line[] {
+  const r = flow.result;
+  if (flow.stage !== 'done' || !r) return [];
+  const lines: Line[] = [blank];
+  lines.push(...wrap(`${r.outcome.toUpperCase()}${r.durationMs > 0 ? ` in ${formatDuration(r.durationMs)}` : ''}${r.error ? `: ${r.error}` : ''}`, width, { color: OUTCOME_COLOR[r.outcome], bold: true }, '  '));
+  for (const l of r.output) lines.push(...wrap('  ' + l, width, {}, '    '));
+  if (r.rollback) lines.push(...rollbackLines([...r.rollback.done.map((text) => ({ text, ok: true })), ...r.rollback.failed.map((text) => ({ text, ok: false }))], r.rollback.failed.length, width));
+  if (r.after) lines.push(...wrap(r.after, width, { color: 'green' }));
+  lines.push(...wrap(r.auditPath ? (r.auditError ? `audit record NOT written to ${r.auditPath}: ${r.auditError}` : `audit record appended to ${r.auditPath}`) : 'nothing was sent to the cluster, so nothing was recorded', width, { color: 'gray' }));
+  if (flow.envFile) lines.push([{ text: `env block written to ${flow.envFile}`, color: 'green' }]);
+  if (r.followUp) lines.push([{ text: `x: remove learner ${r.followUp.label}`, color: 'yellow', bold: true }]);
+  return lines;
+}
+
+/** Everything between the title and the prompt, as lines. */
+function bodyLines(flow: FlowView, width: number): Line[] {
+  const lines: Line[] = [];
+  if (flow.fields.length > 0 && (flow.stage === 'form' || flow.stage === 'preview' || flow.stage === 'confirm')) lines.push(...formLines(flow));
+  if (flow.refusal) lines.push(blank, ...wrap(`REFUSED: ${flow.refusal}`, width, { color: 'red' }), [{ text: 'nothing was changed', color: 'red' }]);
+  if (flow.refusal && flow.candidates) {
+    lines.push(blank, [{ text: 'CANDIDATES', bold: true }]);
+    for (const c of flow.candidates) lines.push(...wrap('  ' + c, width, { color: 'gray' }, '    '));
+  }
+  if (flow.notice) lines.push(blank, ...wrap(flow.notice, width, { color: 'yellow' }));
+  lines.push(...hostLines(flow, width), ...planLines(flow, width));
+  if (flow.stage === 'running' && flow.rollback?.length) lines.push(...rollbackLines(flow.rollback, undefined, width));
+  lines.push(...resultLines(flow, width));
+  return lines;
+}
+
+/** Where the window starts when the operator has not scrolled: the top of a plan, the running step, the end of a result. */
+function autoOffset(flow: FlowView, lines: Line[], height: number): number {
+  const max = Math.max(0, lines.length - height);
+  if (flow.stage === 'done' || (flow.stage === 'running' && flow.rollback?.length)) return max;
+  if (flow.stage === 'running') {
+    // Keep the running step (its progress, retries, output) in view: the lines of the steps after it are what may go.
+    const running = flow.steps.findIndex((s) => s.state === 'running');
+    const marker = running < 0 ? -1 : lines.findIndex((l) => l[0]?.text.trimStart().startsWith(`▶ ${running + 1}.`));
+    return marker < 0 ? max : Math.min(max, Math.max(0, marker - Math.floor(height / 3)));
+  }
+  return 0;
+}
+
+function Prompt({ flow }: { flow: FlowView }) {
   if (flow.stage === 'preview' && flow.plan) {
-    return <Text color="cyan">{'\n'}{flow.plan.confirmPhrase ? 'enter: go on to confirm by typing the name' : `enter: run ${flow.plan.steps.length === 1 ? 'this step' : `these ${flow.plan.steps.length} steps`}`}, esc: cancel</Text>;
+    return <Text color="cyan">{flow.plan.confirmPhrase ? 'enter: go on to confirm by typing the name' : `enter: run ${flow.plan.steps.length === 1 ? 'this step' : `these ${flow.plan.steps.length} steps`}`}, esc: cancel</Text>;
   }
   if (flow.stage !== 'confirm' || !flow.plan?.confirmPhrase) return null;
   return (
     <Text>
-      {'\n'}
       <Text color="red" bold>
         Type {flow.kind === 'bootstrap-cluster' ? "the context's name" : "the member's name"} ({flow.plan.confirmPhrase}) to go ahead:{' '}
       </Text>
@@ -145,80 +200,22 @@ function Confirm({ flow }: { flow: FlowView }) {
   );
 }
 
-function Result({ flow }: { flow: FlowView }) {
-  const r = flow.result;
-  if (flow.stage !== 'done' || !r) return null;
-  return (
-    <Box flexDirection="column" marginTop={1}>
-      <Text>
-        <Text color={OUTCOME_COLOR[r.outcome]} bold>
-          {r.outcome.toUpperCase()}
-        </Text>
-        {r.durationMs > 0 ? ` in ${formatDuration(r.durationMs)}` : ''}
-        {r.error ? `: ${r.error}` : ''}
-      </Text>
-      {r.output.map((l, i) => (
-        <Text key={i}>{'  ' + l}</Text>
-      ))}
-      {r.auditPath ? (
-        <Text color="gray">{r.auditError ? `audit record NOT written to ${r.auditPath}: ${r.auditError}` : `audit record appended to ${r.auditPath}`}</Text>
-      ) : (
-        <Text color="gray">nothing was sent to the cluster, so nothing was recorded</Text>
-      )}
-      {r.rollback ? <RollbackLines lines={[...r.rollback.done.map((text) => ({ text, ok: true })), ...r.rollback.failed.map((text) => ({ text, ok: false }))]} failed={r.rollback.failed.length} /> : null}
-      {r.after ? <Text color="green">{r.after}</Text> : null}
-      {flow.envFile ? <Text color="green">env block written to {flow.envFile}</Text> : null}
-      {r.followUp ? (
-        <Text color="yellow" bold>
-          x: remove learner {r.followUp.label}
-        </Text>
-      ) : null}
-    </Box>
-  );
-}
-
-/** What a failed bootstrap undid (and what it could not: to do by hand). */
-function RollbackLines({ lines, failed }: { lines: Array<{ text: string; ok: boolean }>; failed?: number }) {
-  return (
-    <Box flexDirection="column" marginTop={1}>
-      <Text bold color="yellow">
-        ROLLBACK{failed === undefined ? ' (undoing, newest first)' : failed === 0 ? ': everything this run changed was undone' : `: ${failed} undo(s) FAILED, do them by hand`}
-      </Text>
-      {lines.map((l, i) => (
-        <Text key={i} color={l.ok ? undefined : 'red'} wrap="wrap">
-          {(l.ok ? '  ↺ ' : '  ✗ ') + l.text}
-        </Text>
-      ))}
-    </Box>
-  );
-}
-
-/** Bootstrap: each host's preflight state, and host keys known_hosts lacks (t trusts them). */
-function Hosts({ flow }: { flow: FlowView }) {
-  const states = flow.busy && flow.hostStates ? Object.entries(flow.hostStates) : [];
-  return (
-    <Box flexDirection="column">
-      {states.length > 0 ? <Text color="gray">{'  ' + states.map(([h, st]) => `${h}: ${st}`).join('   ')}</Text> : null}
-      {flow.unknownKeys?.length ? (
-        <Box flexDirection="column" marginTop={1}>
-          <Text bold color="yellow">
-            UNKNOWN HOST KEYS: check each fingerprint on its host (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)
-          </Text>
-          {flow.unknownKeys.map((k) => (
-            <Text key={k.host}>{`  ${k.host} (${k.address}): ${k.keyType} ${k.fingerprint}`}</Text>
-          ))}
-          <Text color="yellow">t: trust these keys (recorded in known_hosts) and run preflight again</Text>
-        </Box>
-      ) : null}
-    </Box>
-  );
-}
-
 export function FlowScreen() {
   const flow = useAppStore((s) => s.flow);
+  const memberCount = useAppStore((s) => s.view.members.length);
+  const { stdout } = useStdout();
   if (!flow) return null;
+  const width = Math.max(40, (stdout?.columns ?? 100) - 1);
   const title = flow.plan?.title ?? flow.title;
   const color = flow.stage === 'done' && flow.result ? OUTCOME_COLOR[flow.result.outcome] : flow.refusal ? 'red' : 'cyan';
+  const lines = bodyLines(flow, width);
+  // Rows left for the body: the terminal less the members table, the title, the prompt and the footer.
+  const rows = stdout?.rows;
+  const height = rows ? Math.max(6, rows - (memberCount + 4) - 7) : lines.length;
+  const max = Math.max(0, lines.length - height);
+  const scrolled = flow.scroll && flow.scroll.stage === flow.stage ? flow.scroll.delta : 0;
+  const offset = Math.min(max, Math.max(0, autoOffset(flow, lines, height) + scrolled));
+  const shown = lines.slice(offset, offset + height);
   return (
     <Box flexDirection="column">
       <Members />
@@ -231,37 +228,22 @@ export function FlowScreen() {
           </Text>
           <Text color="gray"> [{flow.stage}] </Text>
           <Text color={color}>{'─'.repeat(8)}</Text>
+          {max > 0 ? <Text color="gray">{` lines ${offset + 1}-${offset + shown.length} of ${lines.length} (↑/↓ PgUp/PgDn scroll)`}</Text> : null}
         </Text>
-        {flow.fields.length > 0 && (flow.stage === 'form' || flow.stage === 'preview' || flow.stage === 'confirm') ? <Form flow={flow} /> : null}
-        {flow.refusal ? (
-          <Text color="red" wrap="wrap">
-            {'\n'}REFUSED: {flow.refusal}
-            {'\n'}nothing was changed
-          </Text>
-        ) : null}
-        {flow.refusal && flow.candidates ? (
-          <Box flexDirection="column" marginTop={1}>
-            <Text bold>CANDIDATES</Text>
-            {flow.candidates.map((c, i) => (
-              <Text key={i} color="gray">
-                {'  ' + c}
+        {offset > 0 ? <Text color="gray">{`  ↑ ${offset} more line(s) above`}</Text> : null}
+        {shown.map((line, i) => (
+          <Text key={offset + i} wrap="truncate-end">
+            {line.map((seg, j) => (
+              <Text key={j} color={seg.color} bold={seg.bold} inverse={seg.inverse}>
+                {seg.text}
               </Text>
             ))}
-          </Box>
-        ) : null}
-        {flow.notice ? (
-          <Text color="yellow" wrap="wrap">
-            {'\n'}
-            {flow.notice}
           </Text>
-        ) : null}
-        <Hosts flow={flow} />
-        <PlanView flow={flow} />
+        ))}
+        {offset < max ? <Text color="gray">{`  ↓ ${max - offset} more line(s) below`}</Text> : null}
         {flow.busy ? <Text color="cyan">{flow.busy}…</Text> : null}
-        {flow.stage === 'running' && flow.rollback?.length ? <RollbackLines lines={flow.rollback} /> : null}
-        {flow.aborting ? <Text color="yellow">aborting: the run stops after the current call or inside the current wait</Text> : null}
-        <Confirm flow={flow} />
-        <Result flow={flow} />
+        {flow.aborting ? <Text color="yellow">aborting: the run stops after the current call or inside the current wait{flow.plan?.rollbackOnFailure ? ', then undoes what it did' : ''}</Text> : null}
+        <Prompt flow={flow} />
       </Box>
     </Box>
   );

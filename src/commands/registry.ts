@@ -30,6 +30,8 @@ export interface FlowActions {
   writeEnv(): void;
   /** Bootstrap: trust the host keys the preflight showed (recorded in known_hosts), then check again. */
   trustHostKeys(): void;
+  /** Scroll the dialog's body by this many lines (negative: up). */
+  scroll(lines: number): void;
 }
 
 /** What a command may do to the running console. */

@@ -341,6 +341,13 @@ export class FlowController implements FlowActions {
     );
   }
 
+  scroll(lines: number): void {
+    const f = this.flow;
+    if (!f) return;
+    const base = f.scroll && f.scroll.stage === f.stage ? f.scroll.delta : 0;
+    this.update(this.generation, { scroll: { stage: f.stage, delta: base + lines } });
+  }
+
   removeLeftoverLearner(): void {
     const followUp = this.flow?.result?.followUp;
     if (followUp) this.open('remove', followUp.member);

@@ -102,4 +102,6 @@ export interface FlowView {
   hostStates?: Record<string, string>;
   /** Rollback lines while a failed bootstrap undoes itself. */
   rollback?: Array<{ text: string; ok: boolean }>;
+  /** Lines the operator scrolled the dialog by, from where the stage shows it by itself. */
+  scroll?: { stage: FlowStage; delta: number };
 }
