@@ -47,6 +47,8 @@ export interface ContextConfig {
   inventory?: Inventory;
   /** True when endpoints were not written but derived from the hosts. */
   endpointsFromHosts?: boolean;
+  /** True when quotaBytes was not written but taken from etcd.quota. */
+  quotaFromHosts?: boolean;
   /** Reserved for later use; passed through unvalidated. */
   envFile?: unknown;
 }
@@ -225,6 +227,11 @@ function parseContext(raw: unknown, index: number, path: string): ContextConfig 
     ctx.quotaBytes = parseSize(String(raw.quota), `${where}: quota`);
   }
 
+  // The console measures DB size against the quota the hosts were given (etcd.quota) unless the context says otherwise.
+  if (ctx.quotaBytes === undefined && inventory && isRecord(raw.etcd) && raw.etcd.quota !== undefined && raw.etcd.quota !== null) {
+    ctx.quotaBytes = inventory.settings.quotaBackendBytes;
+    ctx.quotaFromHosts = true;
+  }
   if ('hosts' in raw) ctx.hosts = raw.hosts;
   if ('ssh' in raw) ctx.ssh = raw.ssh;
   if ('etcd' in raw) ctx.etcd = raw.etcd;
@@ -295,7 +302,7 @@ export function contextToYaml(ctx: ContextConfig): Record<string, unknown> {
   if (ctx.user !== undefined) out.user = ctx.user;
   if (ctx.readOnly !== undefined) out.readOnly = ctx.readOnly;
   if (ctx.refreshMs !== undefined) out.refresh = formatDuration(ctx.refreshMs);
-  if (ctx.quotaBytes !== undefined) out.quota = formatSize(ctx.quotaBytes);
+  if (ctx.quotaBytes !== undefined && !ctx.quotaFromHosts) out.quota = formatSize(ctx.quotaBytes);
   if (ctx.dialTimeoutMs !== undefined) out.dialTimeout = formatDuration(ctx.dialTimeoutMs);
   if (ctx.commandTimeoutMs !== undefined) out.commandTimeout = formatDuration(ctx.commandTimeoutMs);
   if (ctx.ssh !== undefined) out.ssh = ctx.ssh;

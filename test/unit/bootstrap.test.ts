@@ -306,3 +306,15 @@ test('executor: an abort while waiting for the new member undoes everything, the
   assert.equal(gateway.members.length, 3, 'the learner is gone');
   assert.ok(gateway.calls.some((c) => c.startsWith('memberRemove')));
 });
+
+test('contexts: hosts make endpoints optional; etcd.quota is the console quota; saving keeps both derived', async () => {
+  const { parseContextsFile, contextToYaml } = await import('../../src/cli/contexts.js');
+  const f = parseContextsFile('contexts:\n  - name: lab\n    etcd: { quota: 256MiB }\n    hosts:\n      - { name: a, address: 10.0.0.1 }\n      - { name: b, address: 10.0.0.2 }\n', '/tmp/c.yaml');
+  const c = f.contexts[0];
+  assert.deepEqual(c.endpoints, ['https://10.0.0.1:2379', 'https://10.0.0.2:2379']);
+  assert.equal(c.quotaBytes, 256 * 1024 * 1024);
+  const y = contextToYaml(c);
+  assert.equal(y.endpoints, undefined);
+  assert.equal(y.quota, undefined);
+  assert.deepEqual(y.etcd, { quota: '256MiB' });
+});
