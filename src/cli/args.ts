@@ -59,6 +59,8 @@ export interface CliFlags {
   caDir?: string;
   binary?: string;
   token?: string;
+  /** bootstrap render: the folder to write the rendered files to. */
+  out?: string;
 }
 
 export interface ParsedArgs {
@@ -110,6 +112,9 @@ Usage:
                                      context's hosts), then save the context and make it current
   etcd-tui bootstrap preflight [HOST...]
                                      the read-only checks alone (exit 0 all pass, 5 some fail)
+  etcd-tui bootstrap render [HOST...] --out DIR [--token T]
+                                     write each host's etcd.env, etcd.service and staggered defrag
+                                     service and timer to DIR/HOST/ (no SSH; nothing is overwritten)
 
 Connection:
   --endpoints URL[,URL...]    client URLs: http:// or https://, host, port (default below)
@@ -163,7 +168,8 @@ Commands:
                               from DIR (default: the context's etcd.caDir)
   --binary FILE               bootstrap: the etcd binary or release .tar.gz to upload where a host
                               lacks etcd at the wanted version (default: etcd.binarySource)
-  --token T                   bootstrap cluster: the initial-cluster token (default: a new one)
+  --token T                   bootstrap cluster, render: the initial-cluster token (default: a new one)
+  --out DIR                   bootstrap render: where to write the files
   -h, --help                  show this help
   --version                   print the version
 
@@ -237,7 +243,8 @@ type ValueFlag =
   | 'from'
   | 'ca-dir'
   | 'binary'
-  | 'token';
+  | 'token'
+  | 'out';
 type BoolFlag = 'read-only' | 'json' | 'dry-run' | 'yes' | 'help' | 'version' | 'no-move-leader' | 'all' | 'move-leader' | 'accept-new-host-key';
 
 const VALUE_FLAGS: ReadonlySet<string> = new Set<ValueFlag>([
@@ -270,6 +277,7 @@ const VALUE_FLAGS: ReadonlySet<string> = new Set<ValueFlag>([
   'ca-dir',
   'binary',
   'token',
+  'out',
 ]);
 const BOOL_FLAGS: ReadonlySet<string> = new Set<BoolFlag>(['read-only', 'json', 'dry-run', 'yes', 'help', 'version', 'no-move-leader', 'all', 'move-leader', 'accept-new-host-key']);
 
@@ -303,6 +311,7 @@ const VALUE_EXAMPLES: Record<ValueFlag, string> = {
   'ca-dir': '--ca-dir /srv/pki/prod',
   binary: '--binary /srv/etcd/etcd-v3.4.23-linux-amd64.tar.gz',
   token: '--token prod-etcd-2026',
+  out: '--out ./rendered',
 };
 
 /** Parse the command line (without the node and script paths). Throws ConfigError on a bad flag or value. */
@@ -477,6 +486,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         break;
       case 'binary':
         flags.binary = value;
+        break;
+      case 'out':
+        flags.out = value;
         break;
       case 'token':
         flags.token = value;

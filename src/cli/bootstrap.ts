@@ -33,6 +33,7 @@ import type { Plan, RunResult } from '../domain/plan.js';
 export const BOOTSTRAP_USAGE = `etcd-tui bootstrap join HOST [--ca-dir DIR] [--binary FILE] [--accept-new-host-key]
 etcd-tui bootstrap cluster [HOST...] [--token T] [--ca-dir DIR] [--binary FILE] [--accept-new-host-key]
 etcd-tui bootstrap preflight [HOST...]
+etcd-tui bootstrap render [HOST...] --out DIR [--token T]
   HOST: a host of the context's inventory (hosts: in the contexts file, see the README)
   every one also takes --dry-run (preflight and plan, change nothing), --yes, --audit-log FILE`;
 
@@ -153,7 +154,8 @@ export function newClusterSettings(loaded: LoadedInventory, flags: CliFlags): Co
 
 export async function runBootstrapCommand(sub: string | undefined, args: string[], flags: CliFlags, env: NodeJS.ProcessEnv, resolveSettings: () => Promise<ConnectionSettings>): Promise<number> {
   if (!sub) throw new ConfigError(`bootstrap: which command? (usage:\n${BOOTSTRAP_USAGE})`);
-  if (sub !== 'join' && sub !== 'cluster' && sub !== 'preflight') throw new ConfigError(`unknown bootstrap command "${sub}" (usage:\n${BOOTSTRAP_USAGE})`);
+  if (sub !== 'join' && sub !== 'cluster' && sub !== 'preflight' && sub !== 'render') throw new ConfigError(`unknown bootstrap command "${sub}" (usage:\n${BOOTSTRAP_USAGE})`);
+  if (sub === 'render') return renderCommand(args, flags, env);
   if (sub === 'join' && args.length !== 1) throw new ConfigError(`bootstrap join: give one host (usage:\n${BOOTSTRAP_USAGE})`);
   if (flags.readOnly) throw new ConfigError(`bootstrap ${sub}: not available in read-only mode`);
   const loaded = loadInventory(flags, env);
@@ -233,6 +235,42 @@ export async function runBootstrapCommand(sub: string | undefined, args: string[
   } finally {
     await pool.closeAll();
   }
+}
+
+/**
+ * `bootstrap render`: every file a new cluster of these hosts would get (env file, unit, the staggered
+ * defrag service and timer), written to DIR/HOST/ for review or configuration management. No SSH, no
+ * cluster: the templates and the inventory only.
+ */
+async function renderCommand(args: string[], flags: CliFlags, env: NodeJS.ProcessEnv): Promise<number> {
+  if (!flags.out) throw new ConfigError(`bootstrap render: give the folder to write to: --out DIR (usage:\n${BOOTSTRAP_USAGE})`);
+  const { inventory } = loadInventory(flags, env);
+  const hosts = args.length > 0 ? args.map((n) => inventory.hosts.find((h) => h.name === n) ?? unknownHost(n, inventory)) : inventory.hosts;
+  const { renderNodeFiles } = await import('../render/node-files.js');
+  const { newInitialCluster } = await import('../plans/bootstrap.js');
+  const { newToken } = await import('../run/bootstrap.js');
+  const { mkdirSync, writeFileSync, existsSync: exists } = await import('node:fs');
+  const token = flags.token ?? inventory.settings.token ?? newToken();
+  const initialCluster = newInitialCluster(hosts, inventory.settings);
+  const planned = hosts.map((host, i) => ({ host, files: renderNodeFiles({ host, settings: inventory.settings, initialCluster, state: 'new', token }, { overrideDir: inventory.settings.templatesDir, defrag: { nodeIndex: i, nodeCount: hosts.length } }) }));
+  for (const { host, files } of planned) {
+    const dir = join(flags.out, host.name);
+    for (const f of files) {
+      const path = join(dir, f.remotePath.split('/').pop() as string);
+      if (exists(path)) throw new ConfigError(`bootstrap render: ${path} exists; nothing is overwritten (choose another --out)`);
+    }
+  }
+  for (const { host, files } of planned) {
+    const dir = join(flags.out, host.name);
+    mkdirSync(dir, { recursive: true });
+    for (const f of files) {
+      const path = join(dir, f.remotePath.split('/').pop() as string);
+      writeFileSync(path, f.content, { mode: f.mode, flag: 'wx' });
+      process.stdout.write(`${path}  (for ${host.name}:${f.remotePath}, mode ${f.mode.toString(8)}, from ${f.template}${f.overridden ? ', override' : ''})\n`);
+    }
+  }
+  process.stdout.write(`rendered for a new cluster of ${hosts.map((h) => h.name).join(', ')} with token ${token}\n`);
+  return FLOW_EXIT.ok;
 }
 
 function unknownHost(name: string, inventory: Inventory): never {
