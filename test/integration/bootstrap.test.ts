@@ -66,6 +66,8 @@ describe('bootstrap over SSH (simulated hosts)', { skip: skip ? `skipped: ${skip
       etcd: { version: '3.4.23', binarySource: '/usr/bin/etcd', caDir: pki.dir, heartbeatInterval: 100, electionTimeout: 1000, quota: '256MiB' },
       hosts: sim.hosts.map((h) => ({ name: h.name, address: h.address })),
     };
+    // etcd-4 is reached through sudo -n (as root here: the same commands and uploads a sudo user gets).
+    (context.hosts[3] as Record<string, unknown>).sudo = true;
     // etcd-5's client URLs also listen on its SSH port (taken by sshd): its start fails after preflight passed.
     (context.hosts[4] as Record<string, unknown>).env = { ETCD_LISTEN_CLIENT_URLS: `https://${sim.hosts[4].address}:2379,https://${sim.hosts[4].address}:22` };
     writeFileSync(config, YAML.stringify({ current: 'sim', contexts: [context] }));
