@@ -5,7 +5,7 @@
  */
 import type { CliFlags } from './args.js';
 import type { BootstrapPort } from '../flows/bootstrap-port.js';
-import { loadInventory, newClusterSettings, saveNewContext, type LoadedInventory } from './bootstrap.js';
+import { loadInventory, newClusterSettings, saveNewContext, type LoadedInventory } from './bootstrap-context.js';
 import type { HostAccess } from '../run/remote-actions.js';
 
 export function consoleBootstrap(flags: CliFlags, env: NodeJS.ProcessEnv, currentContext: () => string): BootstrapPort {
