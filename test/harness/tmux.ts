@@ -221,40 +221,31 @@ export class TmuxSession implements Resource {
    * Polls the screen until it contains `text` (or matches the RegExp) and
    * returns the screen. On timeout throws with the last screen.
    */
-  async waitForText(text: string | RegExp, timeoutMs = 10_000): Promise<string> {
+  waitForText(text: string | RegExp, timeoutMs = 10_000): Promise<string> {
+    return this.waitForScreen(text, true, timeoutMs);
+  }
+
+  /** Polls until `text` is no longer on screen; returns the screen. */
+  waitForNoText(text: string | RegExp, timeoutMs = 10_000): Promise<string> {
+    return this.waitForScreen(text, false, timeoutMs);
+  }
+
+  private async waitForScreen(text: string | RegExp, present: boolean, timeoutMs: number): Promise<string> {
     const matches = (screen: string): boolean => (typeof text === 'string' ? screen.includes(text) : text.test(screen));
     let last = '';
     try {
       return await waitFor(
         () => {
           last = this.capture();
-          return matches(last) ? last : undefined;
+          return matches(last) === present ? last : undefined;
         },
-        { timeoutMs, intervalMs: 50, what: `screen text ${String(text)}` },
+        { timeoutMs, intervalMs: 50, what: `screen text ${String(text)}${present ? '' : ' to go away'}` },
       );
     } catch (err) {
       if (!(err instanceof WaitTimeoutError)) throw err;
       const info = this.exitInfo();
       const dead = info ? ` (program exited: ${info.signal ? `signal ${info.signal}` : `status ${info.status}`})` : '';
       throw new Error(`${err.message}${dead}; last screen:\n${last.replace(/\n+$/, '')}`, { cause: err });
-    }
-  }
-
-  /** Polls until `text` is no longer on screen; returns the screen. */
-  async waitForNoText(text: string | RegExp, timeoutMs = 10_000): Promise<string> {
-    const matches = (screen: string): boolean => (typeof text === 'string' ? screen.includes(text) : text.test(screen));
-    let last = '';
-    try {
-      return await waitFor(
-        () => {
-          last = this.capture();
-          return matches(last) ? undefined : last;
-        },
-        { timeoutMs, intervalMs: 50, what: `screen text ${String(text)} to go away` },
-      );
-    } catch (err) {
-      if (!(err instanceof WaitTimeoutError)) throw err;
-      throw new Error(`${err.message}; last screen:\n${last.replace(/\n+$/, '')}`, { cause: err });
     }
   }
 
