@@ -70,7 +70,8 @@ export interface HostFacts {
 
 /** What the bastion holds: the binary to upload and the CA dir. */
 export interface LocalFacts {
-  binarySource?: { path: string; kind: 'binary' | 'tarball'; ok: boolean; version?: string; member?: string; error?: string };
+  /** arch: Go's name (amd64, arm64, ...) from the ELF header or the tarball's name, when known. */
+  binarySource?: { path: string; kind: 'binary' | 'tarball'; ok: boolean; version?: string; member?: string; error?: string; arch?: string };
   caDir?: {
     path: string;
     ca?: CertInfo;
@@ -111,6 +112,13 @@ export interface HostUploads {
 }
 
 const DAY = 86_400_000;
+
+/** `uname -m` in Go's names, as etcd releases spell them. */
+export function goArch(unameMachine: string | undefined): string | undefined {
+  const m = (unameMachine ?? '').trim();
+  const map: Record<string, string> = { x86_64: 'amd64', amd64: 'amd64', aarch64: 'arm64', arm64: 'arm64', ppc64le: 'ppc64le', s390x: 's390x', i686: '386', i386: '386', armv7l: 'arm', riscv64: 'riscv64' };
+  return map[m];
+}
 
 function sanCovers(sans: string[] | undefined, address: string): boolean {
   if (!sans) return false;
@@ -217,6 +225,8 @@ export function evaluatePreflight(hosts: HostSpec[], settings: EtcdSettings, fac
       const src = local.binarySource;
       if (f.binary.present && (!want || have === want)) {
         add({ host: h, check: 'etcd binary', ok: true, detail: `${host.binaryPath} is etcd ${have ?? '(version unknown)'}` });
+      } else if (src?.ok && src.arch && goArch(f.arch) && src.arch !== goArch(f.arch)) {
+        add({ host: h, check: 'etcd binary', ok: false, detail: `${src.path} is built for ${src.arch}, but ${h} is ${f.arch} (${goArch(f.arch)})`, fix: `give the etcd release for linux-${goArch(f.arch)} (etcd.binarySource, --binary)` });
       } else if (src?.ok && (!want || src.version === want)) {
         up.binary = src.kind === 'tarball' ? { kind: 'tarball', path: src.path, member: src.member ?? 'etcd' } : { kind: 'local', path: src.path };
         add({ host: h, check: 'etcd binary', ok: true, detail: `${f.binary.present ? `${host.binaryPath} is etcd ${have ?? '?'}, not ${want}` : `${host.binaryPath} absent`}: will upload etcd ${src.version ?? ''} from ${src.path}`.replace('  ', ' ') });

@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { EtcdSettings, HostSpec } from '../domain/hosts.js';
 import { certPaths, unitPath } from '../domain/hosts.js';
@@ -79,13 +79,15 @@ export async function localFacts(settings: EtcdSettings, hosts: HostSpec[], now 
       const list = await run('tar', ['-tzf', src]);
       const member = list.stdout.split('\n').find((l) => /(^|\/)etcd$/.test(l.trim()));
       const version = /etcd-v(\d+\.\d+\.\d+)-/.exec(basename(src))?.[1] ?? /etcd-v(\d+\.\d+\.\d+)-/.exec(member ?? '')?.[1];
+      const arch = /-linux-([a-z0-9]+)(\.tar\.gz|\.tgz|\/|$)/.exec(basename(src))?.[1] ?? /-linux-([a-z0-9]+)\//.exec(member ?? '')?.[1];
       facts.binarySource = member
-        ? { path: src, kind: 'tarball', ok: true, member: member.trim(), version }
+        ? { path: src, kind: 'tarball', ok: true, member: member.trim(), version, ...(arch ? { arch } : {}) }
         : { path: src, kind: 'tarball', ok: false, error: list.code !== 0 ? `not a readable .tar.gz (${list.stderr.trim().split('\n')[0]})` : 'has no etcd binary in it' };
     } else {
       const r = await run(src, ['--version']);
       const version = etcdVersionOf(r.stdout);
-      facts.binarySource = r.code === 0 && version ? { path: src, kind: 'binary', ok: true, version } : { path: src, kind: 'binary', ok: false, error: `is not an etcd binary that runs here (${(r.stderr || r.stdout).trim().split('\n')[0] || `exit ${r.code}`})` };
+      const arch = elfArch(src);
+      facts.binarySource = r.code === 0 && version ? { path: src, kind: 'binary', ok: true, version, ...(arch ? { arch } : {}) } : { path: src, kind: 'binary', ok: false, error: `is not an etcd binary that runs here (${(r.stderr || r.stdout).trim().split('\n')[0] || `exit ${r.code}`})` };
     }
   }
   if (settings.caDir && settings.tls) {
@@ -113,6 +115,26 @@ export async function localFacts(settings: EtcdSettings, hosts: HostSpec[], now 
     facts.caDir = { path: dir, ca, hosts: perHost };
   }
   return facts;
+}
+
+/** The machine an ELF executable is built for, in Go's names (from e_machine), or undefined. */
+export function elfArch(file: string): string | undefined {
+  let head: Buffer;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      head = Buffer.alloc(20);
+      readSync(fd, head, 0, 20, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  if (head.readUInt32BE(0) !== 0x7f454c46) return undefined;
+  const machine = head[5] === 2 ? head.readUInt16BE(18) : head.readUInt16LE(18);
+  const names: Record<number, string> = { 0x3e: 'amd64', 0xb7: 'arm64', 0x28: 'arm', 0x03: '386', 0x15: 'ppc64le', 0x16: 's390x', 0xf3: 'riscv64' };
+  return names[machine];
 }
 
 /** The listeners of `ss -Htlnp` by port. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseInventory } from '../../src/cli/inventory.js';
 import { ConfigError } from '../../src/domain/errors.js';
 import { evaluatePreflight, planJoin, planNewCluster, preflightLines, sshLine, type HostFacts, type LocalFacts } from '../../src/plans/bootstrap.js';
-import { parseListeners } from '../../src/run/preflight.js';
+import { elfArch, parseListeners } from '../../src/run/preflight.js';
 import { runPlan } from '../../src/run/executor.js';
 import type { Plan, RunEvent } from '../../src/domain/plan.js';
 import type { Inventory } from '../../src/domain/hosts.js';
@@ -125,10 +125,20 @@ test('preflight: all good -> uploads planned; each failure says what to fix', ()
   delete noBinary.binarySource;
   failing({}, noBinary, 'etcd binary', /absent.*binarySource/);
   failing({ binary: { present: true, version: 'etcd Version: 3.5.16' } }, noBinary, 'etcd binary', /is etcd 3\.5\.16, not 3\.4\.23/);
+  // A binary for another machine is refused before anything is uploaded.
+  const arm = goodLocal(['etcd-1']);
+  arm.binarySource = { ...arm.binarySource!, arch: 'arm64' };
+  failing({}, arm, 'etcd binary', /built for arm64, but etcd-1 is x86_64 \(amd64\).*linux-amd64/);
   // The right binary on the host needs no upload.
   const present = evaluatePreflight(h, inv.settings, [goodFacts('etcd-1', { binary: { present: true, version: 'etcd Version: 3.4.23' } })], noBinary);
   assert.equal(present.ok, true);
   assert.equal(present.uploads['etcd-1'].binary, undefined);
+});
+
+test('elfArch reads the machine of an executable; not an ELF file is unknown', () => {
+  assert.equal(elfArch(process.execPath), process.arch === 'x64' ? 'amd64' : process.arch);
+  assert.equal(elfArch('/etc/hostname'), undefined);
+  assert.equal(elfArch('/nonexistent'), undefined);
 });
 
 test('parseListeners finds who holds a port', () => {
