@@ -184,6 +184,18 @@ function autoOffset(flow: FlowView, lines: Line[], height: number): number {
 }
 
 function Prompt({ flow }: { flow: FlowView }) {
+  if (flow.secretPrompt) {
+    return (
+      <Text>
+        <Text color="yellow" bold>
+          {flow.secretPrompt.question}:{' '}
+        </Text>
+        {'*'.repeat(flow.secretPrompt.length)}
+        <Text inverse> </Text>
+        <Text color="gray"> enter uses it, esc skips this key</Text>
+      </Text>
+    );
+  }
   if (flow.stage === 'preview' && flow.plan) {
     return <Text color="cyan">{flow.plan.confirmPhrase ? 'enter: go on to confirm by typing the name' : `enter: run ${flow.plan.steps.length === 1 ? 'this step' : `these ${flow.plan.steps.length} steps`}`}, esc: cancel</Text>;
   }

@@ -43,11 +43,11 @@ export function consoleBootstrap(flags: CliFlags, env: NodeJS.ProcessEnv, curren
 
   return {
     hosts: () => load()?.inventory.hosts.map((h) => h.name),
-    async prepare(kind, view, args, onHost) {
+    async prepare(kind, view, args, onHost, askSecret) {
       const loaded = load();
       if (!loaded) return { planned: { ok: false, refusal: `context "${currentContext()}" has no hosts in the contexts file` }, replan: () => ({ ok: false, refusal: 'no hosts' }), unknownKeys: [] };
       active = await portFor(loaded);
-      return active.prepare(kind, view, args, onHost);
+      return active.prepare(kind, view, args, onHost, askSecret);
     },
     async trust(hosts) {
       if (active) await active.trust(hosts);

@@ -21,7 +21,14 @@ export interface BootstrapPort {
   /** The host names of the context's inventory (undefined: the context has no hosts). */
   hosts(): string[] | undefined;
   /** Preflight the hosts (read-only) and plan; onHost reports each host's progress. */
-  prepare(kind: 'bootstrap-join' | 'bootstrap-cluster', view: ClusterView, args: string[], onHost: (host: string, state: string) => void): Promise<BootstrapPrepared>;
+  prepare(
+    kind: 'bootstrap-join' | 'bootstrap-cluster',
+    view: ClusterView,
+    args: string[],
+    onHost: (host: string, state: string) => void,
+    /** Asks the operator for a secret (an encrypted key's passphrase) in the dialog; undefined: skipped. */
+    askSecret?: (question: string) => Promise<string | undefined>,
+  ): Promise<BootstrapPrepared>;
   /** Record the unknown keys last seen for these hosts in known_hosts. */
   trust(hosts: string[]): Promise<void>;
   /** The executor's way to the hosts. */

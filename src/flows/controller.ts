@@ -120,6 +120,8 @@ export class FlowController implements FlowActions {
   private abortController?: AbortController;
   /** The bootstrap flow's preflight and files, for the check before running. */
   private prepared?: BootstrapPrepared;
+  /** A secret being typed: its characters live here only, never in the store. */
+  private secret?: { chars: string; resolve: (value: string | undefined) => void };
 
   constructor(
     private readonly store: AppStore,
@@ -225,8 +227,35 @@ export class FlowController implements FlowActions {
     this.plan();
   }
 
+  /** Ask for a secret in the dialog (masked); resolves with it on enter, undefined on esc or when the dialog closes. */
+  askSecret(question: string): Promise<string | undefined> {
+    this.endSecret(undefined);
+    return new Promise((resolve) => {
+      this.secret = { chars: '', resolve };
+      this.update(this.generation, { secretPrompt: { question, length: 0 } });
+    });
+  }
+
+  private endSecret(value: string | undefined): void {
+    const s = this.secret;
+    if (!s) return;
+    this.secret = undefined;
+    this.update(this.generation, { secretPrompt: undefined });
+    s.resolve(value);
+  }
+
   /** Typed text for the form fields and the confirmation; true when the key was taken. */
   handleText(name: string, raw: string): boolean {
+    if (this.secret) {
+      const s = this.secret;
+      if (name === 'enter') this.endSecret(s.chars);
+      else if (name === 'escape') this.endSecret(undefined);
+      else if (name === 'backspace') s.chars = s.chars.slice(0, -1);
+      else if (raw.length > 0 && [...raw].every((ch) => ch >= ' ' && ch !== '\x7f')) s.chars += raw;
+      else return true;
+      if (this.secret) this.update(this.generation, (f) => ({ secretPrompt: f.secretPrompt ? { ...f.secretPrompt, length: s.chars.length } : undefined }));
+      return true;
+    }
     const f = this.flow;
     if (!f || (f.stage !== 'form' && f.stage !== 'confirm')) return false;
     const g = this.generation;
@@ -275,6 +304,7 @@ export class FlowController implements FlowActions {
 
   close(): void {
     if (this.running) return this.say('the flow is running: press a to abort it first', 'warn');
+    this.endSecret(undefined);
     this.generation++;
     this.store.getState().setFlow(undefined);
   }
@@ -307,7 +337,7 @@ export class FlowController implements FlowActions {
     const onHost = (host: string, state: string) => this.update(g, (x) => ({ hostStates: { ...(x.hostStates ?? {}), [host]: state } }));
     let prepared: BootstrapPrepared;
     try {
-      prepared = await port.prepare(f.kind, this.store.getState().latest, (f.argument ?? '').split(/\s+/).filter(Boolean), onHost);
+      prepared = await port.prepare(f.kind, this.store.getState().latest, (f.argument ?? '').split(/\s+/).filter(Boolean), onHost, (q) => (g === this.generation ? this.askSecret(q) : Promise.resolve(undefined)));
     } catch (error) {
       this.update(g, { busy: undefined, refusal: `preflight could not run: ${errorText(error)}; nothing was changed` });
       return;

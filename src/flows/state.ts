@@ -102,6 +102,8 @@ export interface FlowView {
   hostStates?: Record<string, string>;
   /** Rollback lines while a failed bootstrap undoes itself. */
   rollback?: Array<{ text: string; ok: boolean }>;
+  /** A secret being typed (an SSH key's passphrase): the question and how many characters so far (the text itself stays out of the store). */
+  secretPrompt?: { question: string; length: number };
   /** Lines the operator scrolled the dialog by, from where the stage shows it by itself. */
   scroll?: { stage: FlowStage; delta: number };
 }

@@ -24,7 +24,17 @@ export interface ConsoleBootstrapOptions {
 
 export function consoleBootstrapPort(opts: ConsoleBootstrapOptions): BootstrapPort {
   const { inventory } = opts;
-  const pool = new HostPool(opts.gateway, inventory.hosts, { unknownHost: 'refuse' });
+  // Passphrases of encrypted key files, asked in the dialog once per file and kept in memory only.
+  const passphrases = new Map<string, string>();
+  let ask: ((question: string) => Promise<string | undefined>) | undefined;
+  const passphrase = async (file: string): Promise<string | undefined> => {
+    const known = passphrases.get(file);
+    if (known !== undefined || !ask) return known;
+    const typed = await ask(`Passphrase for ${file}`);
+    if (typed) passphrases.set(file, typed);
+    return typed || undefined;
+  };
+  const pool = new HostPool(opts.gateway, inventory.hosts, { unknownHost: 'refuse', passphrase });
   /** The keys seen and refused, by host: what `trust` records. */
   const seen = new Map<string, UnknownHostKey>();
   let lastToken: string | undefined;
@@ -38,7 +48,8 @@ export function consoleBootstrapPort(opts: ConsoleBootstrapOptions): BootstrapPo
 
   return {
     hosts: () => inventory.hosts.map((h) => h.name),
-    async prepare(kind, view, args, onHost): Promise<BootstrapPrepared> {
+    async prepare(kind, view, args, onHost, askSecret): Promise<BootstrapPrepared> {
+      ask = askSecret;
       if (kind === 'bootstrap-join') {
         const p = await prepareJoin(view, inventory, args[0] ?? '', pool, { onHost });
         if ('refusal' in p) return { planned: { ok: false, refusal: p.refusal }, replan: () => ({ ok: false, refusal: p.refusal }), unknownKeys: unknownKeys() };

@@ -480,3 +480,39 @@ test('bootstrap flows without hosts in the context: a clear refusal, nothing run
   assert.match(flat(f), /this context has no hosts: add a hosts list/);
   t.done();
 });
+
+test('an encrypted key asks for its passphrase in the dialog, masked; the passphrase never enters the store', async () => {
+  const fake = new FakeHost(HOST4.ssh);
+  const b = fakeBootstrap(fake);
+  const answers: Array<string | undefined> = [];
+  const port: BootstrapPort = {
+    ...b.port,
+    async prepare(kind, view, args, onHost, askSecret) {
+      const typed = await askSecret?.('Passphrase for /home/op/.ssh/id_ed25519');
+      answers.push(typed);
+      await b.port.trust(['etcd-4']);
+      return b.port.prepare(kind, view, args, onHost);
+    },
+  };
+  const t = await setup({ bootstrap: port });
+  await t.frame('dashboard', (x) => x.includes('MEMBERS (3)'));
+  await t.press('J');
+  await t.frame('passphrase prompt', (x) => x.includes('Passphrase for /home/op/.ssh/id_ed25519'));
+  await t.press('open sesame');
+  let f = await t.frame('masked', (x) => x.includes('*'.repeat(11)));
+  assert.doesNotMatch(f, /open sesame/);
+  assert.doesNotMatch(JSON.stringify(t.store.getState()), /open sesame/);
+  await t.press('\r');
+  f = await t.frame('plan', (x) => x.includes('[preview]') && x.includes('STEPS'));
+  assert.deepEqual(answers, ['open sesame']);
+  assert.doesNotMatch(f, /Passphrase for/);
+  // esc at the prompt skips the key (undefined), and the dialog stays.
+  await t.press('\u001b');
+  await t.frame('closed', (x) => !x.includes('[preview]'));
+  await t.press('J');
+  await t.frame('asked again', (x) => x.includes('Passphrase for'));
+  await t.press('\u001b');
+  await t.frame('plan after skip', (x) => x.includes('[preview]'));
+  assert.deepEqual(answers, ['open sesame', undefined]);
+  t.done();
+});
