@@ -263,6 +263,43 @@ export function evaluatePreflight(hosts: HostSpec[], settings: EtcdSettings, fac
   return { checks, ok: checks.every((c) => c.ok), uploads };
 }
 
+/** A running member's raft timing as its env file says it (read over SSH when it is a host of the inventory). */
+export interface MemberTiming {
+  host: string;
+  envFile: string;
+  /** The file's text, or why it could not be read. */
+  text?: string;
+  error?: string;
+}
+
+/**
+ * Heartbeat and election timeout must be the same on every member (ETCD-OPS): the joining node gets
+ * the inventory's, so they are compared with what the running members' env files say. A member whose
+ * file cannot be read is a warning (checked by hand), a different value is a failure.
+ */
+export function timingChecks(settings: EtcdSettings, members: MemberTiming[]): PreflightCheck[] {
+  const checks: PreflightCheck[] = [];
+  for (const m of members) {
+    if (m.text === undefined) {
+      checks.push({ host: m.host, check: 'raft timing', ok: true, warn: true, detail: `not compared: ${m.error ?? `${m.envFile} not found`} (check by hand that it runs with heartbeat ${settings.heartbeatIntervalMs} ms, election ${settings.electionTimeoutMs} ms)` });
+      continue;
+    }
+    const read = (k: string) => new RegExp(`^${k}=\\s*"?(\\d+)"?\\s*$`, 'm').exec(m.text ?? '')?.[1];
+    // etcd's defaults when the file does not set them.
+    const hb = Number(read('ETCD_HEARTBEAT_INTERVAL') ?? 100);
+    const el = Number(read('ETCD_ELECTION_TIMEOUT') ?? 1000);
+    const same = hb === settings.heartbeatIntervalMs && el === settings.electionTimeoutMs;
+    checks.push({
+      host: m.host,
+      check: 'raft timing',
+      ok: same,
+      detail: `${m.envFile}: heartbeat ${hb} ms, election ${el} ms${same ? ', as the inventory' : `; the inventory says ${settings.heartbeatIntervalMs} / ${settings.electionTimeoutMs}`}`,
+      fix: same ? undefined : `set etcd.heartbeatInterval: ${hb} and etcd.electionTimeout: ${el} in the context (every member must use the same values)`,
+    });
+  }
+  return checks;
+}
+
 /** Preflight as lines for the preview (and headless output). */
 export function preflightLines(checks: PreflightCheck[]): string[] {
   const lines: string[] = [];

@@ -14,6 +14,8 @@ import {
   newInitialCluster,
   planJoin,
   planNewCluster,
+  timingChecks,
+  type MemberTiming,
   type BootstrapTimeouts,
   type HostFacts,
   type LocalFacts,
@@ -87,6 +89,11 @@ export async function prepareJoin(view: ClusterView, inventory: Inventory, hostN
   if (!host) return { refusal: `${hostName} is not a host of this context (hosts: ${inventory.hosts.map((h) => h.name).join(', ')}); add it to the context's hosts list` };
   if (view.members.length === 0) return { refusal: `no member list: the cluster is not reachable (${view.membershipError?.error ?? "no answer"}); a host joins a running cluster` };
   const preflight = await runPreflight([host], inventory.settings, pool, { onHost: opts.onHost });
+  const timing = timingChecks(inventory.settings, await memberTimings(view, inventory, host, pool));
+  if (timing.length > 0) {
+    preflight.checks.push(...timing);
+    preflight.ok = preflight.ok && timing.every((c) => c.ok);
+  }
   let files: RenderedFile[] = [];
   try {
     files = rendered(renderNodeFiles({ host, settings: inventory.settings, initialCluster: joinInitialCluster(view, host, inventory.settings), state: 'existing', token: inventory.settings.token ?? 'etcd-tui' }, { overrideDir: inventory.settings.templatesDir }));
@@ -95,6 +102,22 @@ export async function prepareJoin(view: ClusterView, inventory: Inventory, hostN
   }
   const planned = planJoin(view, { host, settings: inventory.settings, preflight, files, timeouts: opts.timeouts });
   return { preflight, planned, host, files };
+}
+
+/** The env files of the running members that are hosts of the inventory (read-only, in parallel, only over trusted keys). */
+async function memberTimings(view: ClusterView, inventory: Inventory, joining: HostSpec, pool: HostPool): Promise<MemberTiming[]> {
+  const hosts = inventory.hosts.filter((h) => h.name !== joining.name && view.members.some((m) => m.name === h.name));
+  return Promise.all(
+    hosts.map(async (h): Promise<MemberTiming> => {
+      try {
+        const conn = await pool.connection(h.name);
+        const text = await conn.readFile(h.envFile, { maxBytes: 1 << 20 });
+        return { host: h.name, envFile: h.envFile, ...(text ? { text: text.toString('utf8') } : {}) };
+      } catch (error) {
+        return { host: h.name, envFile: h.envFile, error: msg(error) };
+      }
+    }),
+  );
 }
 
 export interface PreparedCluster {

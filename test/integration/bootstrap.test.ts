@@ -170,6 +170,7 @@ describe('bootstrap over SSH (simulated hosts)', { skip: skip ? `skipped: ${skip
     const r = await cli(['bootstrap', 'join', 'etcd-5', '--yes', '--accept-new-host-key', '--binary', tarball]);
     assert.equal(r.code, 6, showCli(r));
     assert.match(r.stdout, /will upload etcd 3\.4\.23 from .*etcd-v3\.4\.23-linux-amd64\.tar\.gz/);
+    assert.match(r.stdout, /✓ etcd-1: raft timing: \/etc\/etcd\/etcd\.env: heartbeat 100 ms, election 1000 ms, as the inventory/);
     assert.match(r.stdout, /ok: etcd binary: [\d.]+ MB to \/usr\/local\/bin\/etcd/);
     assert.match(r.stdout, /systemctl start etcd.service failed/);
     assert.match(r.stdout, /address already in use/);

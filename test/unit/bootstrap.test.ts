@@ -328,3 +328,21 @@ test('contexts: hosts make endpoints optional; etcd.quota is the console quota; 
   assert.equal(y.quota, undefined);
   assert.deepEqual(y.etcd, { quota: '256MiB' });
 });
+
+test('timingChecks: the running members must use the inventory heartbeat and election timeout', async () => {
+  const { timingChecks } = await import('../../src/plans/bootstrap.js');
+  const inv = inventory(); // heartbeat 100, election 1000
+  const [same, differs, defaults, unread] = timingChecks(inv.settings, [
+    { host: 'etcd-1', envFile: '/etc/etcd/etcd.env', text: 'ETCD_NAME=etcd-1\nETCD_HEARTBEAT_INTERVAL=100\nETCD_ELECTION_TIMEOUT=1000\n' },
+    { host: 'etcd-2', envFile: '/etc/etcd/etcd.env', text: 'ETCD_HEARTBEAT_INTERVAL="250"\nETCD_ELECTION_TIMEOUT=5000\n' },
+    { host: 'etcd-3', envFile: '/etc/etcd/etcd.env', text: 'ETCD_NAME=etcd-3\n' },
+    { host: 'etcd-4', envFile: '/etc/etcd/etcd.env', error: 'host key unknown' },
+  ]);
+  assert.equal(same.ok, true);
+  assert.equal(differs.ok, false);
+  assert.match(`${differs.detail} ${differs.fix}`, /heartbeat 250 ms, election 5000 ms; the inventory says 100 \/ 1000 .*heartbeatInterval: 250/);
+  assert.equal(defaults.ok, true, 'etcd defaults (100/1000) when the file does not set them');
+  assert.equal(unread.ok, true);
+  assert.equal(unread.warn, true);
+  assert.match(unread.detail, /not compared: host key unknown/);
+});
