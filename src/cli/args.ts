@@ -145,7 +145,8 @@ Commands:
                               else ~/.local/state/etcd-tui/audit.jsonl)
   --name, --peer-urls         member add-learner: the new member
   --env-out FILE              member add-learner: also write the env block to FILE
-  --wait DURATION             member promote/replace: bound for catch-up and promotion (default 5m)
+  --wait DURATION             member promote/replace, bootstrap: bound for catch-up and promotion,
+                              and for a new cluster to form (default 5m)
   --no-move-leader            member remove: do not move leadership away from a leader first
   --down-for DURATION         member replace: how long the member must be unreachable (default 30s)
   --new-name NAME             member replace: the replacement's name (default: the same)

@@ -18,7 +18,7 @@ import { SshGateway } from '../hosts/ssh-gateway.js';
 import { HostPool, type UnknownHostPolicy } from '../hosts/pool.js';
 import type { UnknownHostKey } from '../hosts/gateway.js';
 import { prepareJoin, prepareNewCluster, runPreflight, hostAccess } from '../run/bootstrap.js';
-import { preflightLines } from '../plans/bootstrap.js';
+import { DEFAULT_BOOTSTRAP_TIMEOUTS, preflightLines } from '../plans/bootstrap.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
 import { executeFlow, recordRefusal } from '../run/flow.js';
 import { FLOW_EXIT, presentPlan, printer } from './headless.js';
@@ -27,8 +27,8 @@ import { formatDuration } from '../format/units.js';
 import type { ClusterView } from '../health/view.js';
 import type { Plan, RunResult } from '../domain/plan.js';
 
-export const BOOTSTRAP_USAGE = `etcd-tui bootstrap join HOST [--ca-dir DIR] [--binary FILE] [--accept-new-host-key]
-etcd-tui bootstrap cluster [HOST...] [--token T] [--ca-dir DIR] [--binary FILE] [--accept-new-host-key]
+export const BOOTSTRAP_USAGE = `etcd-tui bootstrap join HOST [--ca-dir DIR] [--binary FILE] [--accept-new-host-key] [--wait 5m]
+etcd-tui bootstrap cluster [HOST...] [--token T] [--ca-dir DIR] [--binary FILE] [--accept-new-host-key] [--wait 5m]
 etcd-tui bootstrap preflight [HOST...]
 etcd-tui bootstrap render [HOST...] --out DIR [--token T]
   HOST: a host of the context's inventory (hosts: in the contexts file, see the README)
@@ -124,6 +124,8 @@ export async function runBootstrapCommand(sub: string | undefined, args: string[
     return p;
   };
   const pool = new HostPool(new SshGateway(), inventory.hosts, { unknownHost: hostKeyPolicy(flags, process.stderr), passphrase });
+  // --wait bounds the waits (a new member answering, catching up, a new cluster forming).
+  const timeouts = { ...DEFAULT_BOOTSTRAP_TIMEOUTS, ...(flags.waitMs ? { waitMs: flags.waitMs } : {}) };
   const onHost = (name: string, state: string) => {
     if (state === 'connecting') process.stderr.write(`preflight: ${name} ...\n`);
   };
@@ -143,7 +145,7 @@ export async function runBootstrapCommand(sub: string | undefined, args: string[
       const observe = (o?: { alarms?: boolean }) => collectStatus(gateway, health, Date.now, o);
       try {
         const view = await observe();
-        const prepared = await prepareJoin(view, inventory, args[0], pool, { onHost });
+        const prepared = await prepareJoin(view, inventory, args[0], pool, { onHost, timeouts });
         const planned = 'refusal' in prepared ? { ok: false as const, refusal: prepared.refusal } : prepared.planned;
         if (!planned.ok && pool.unknownKeys.size > 0) planned.refusal += `\n${unknownKeyHint(pool).join('\n')}`;
         const gate = await presentPlan(planned, { out, flags, audit, context: settings.contextName, command: 'bootstrap-join', args: { host: args[0] }, view });
@@ -158,7 +160,7 @@ export async function runBootstrapCommand(sub: string | undefined, args: string[
 
     // cluster
     const settings = newClusterSettings(loaded, flags);
-    const prepared = await prepareNewCluster(inventory, args, pool, { context: loaded.context.name, token: flags.token, onHost });
+    const prepared = await prepareNewCluster(inventory, args, pool, { context: loaded.context.name, token: flags.token, onHost, timeouts });
     const planned = 'refusal' in prepared ? { ok: false as const, refusal: prepared.refusal } : prepared.planned;
     if (!planned.ok && pool.unknownKeys.size > 0) planned.refusal += `\n${unknownKeyHint(pool).join('\n')}`;
     const hosts = 'refusal' in prepared ? [] : prepared.hosts;

@@ -47,6 +47,9 @@ export interface RemoteDeps {
 
 export class RemoteStepFailure extends Error {}
 
+/** Journal lines worth showing for a failed start (etcd's own reason, not systemd's summary). */
+const ERROR_LINE = /"level":"(error|fatal|panic)"|\b(error|fatal|panic)\b|bind|refus|denied|no such|permission/i;
+
 function stamp(now: number): string {
   return new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
@@ -213,7 +216,7 @@ export async function runRemoteAction(action: RemoteAction, index: number, deps:
         const why = firstLine(r.stderr) || firstLine(r.stdout) || `exit ${r.code}`;
         const journal = action.verb === 'start' && action.unit ? await journalTail(conn, action.unit) : [];
         if (journal.length > 0) deps.onEvent({ type: 'output', index, lines: journal });
-        const etcdSays = journal.filter((l) => /error|fatal|panic|bind|refus|denied|no such/i.test(l)).slice(-2);
+        const etcdSays = journal.filter((l) => ERROR_LINE.test(l)).slice(-2);
         throw new RemoteStepFailure(`${action.host}: ${argv.join(' ')} failed: ${why}${etcdSays.length > 0 ? ` | journal: ${etcdSays.map((l) => l.trim()).join(' | ')}` : ''}`);
       }
       return `${argv.join(' ')} (${formatDuration(now() - t0)})`;
@@ -223,6 +226,20 @@ export async function runRemoteAction(action: RemoteAction, index: number, deps:
       const urls = action.hosts.map((n) => ({ name: n, url: clientURL(hosts.spec(n), hosts.settings) }));
       const deadline = now() + action.timeoutMs;
       let summary = '';
+      let lastServiceCheck = now();
+      /** A host's service state and the last journal lines, for messages. */
+      const serviceOf = async (name: string): Promise<{ state: string; detail: string }> => {
+        try {
+          const conn = await hosts.connection(name);
+          const state = (await conn.run(['systemctl', 'is-active', `${hosts.spec(name).unitName}.service`], { timeoutMs: 15_000 })).stdout.trim() || 'unknown';
+          const lines = await journalTail(conn, hosts.spec(name).unitName, 20);
+          const says = lines.filter((l) => ERROR_LINE.test(l));
+          const tail = (says.length > 0 ? says : lines).slice(-2).map((l) => l.trim());
+          return { state, detail: `${name}: service ${state}${tail.length ? `, journal: ${tail.join(' | ')}` : ''}` };
+        } catch (error) {
+          return { state: 'unknown', detail: `${name}: ${error instanceof Error ? error.message : String(error)}` };
+        }
+      };
       for (;;) {
         const answers = await Promise.all(urls.map(async (u) => ({ ...u, status: await deps.gateway.status(u.url).catch((e: unknown) => (e instanceof Error ? e.message : String(e))) })));
         const ok = answers.filter((a) => typeof a.status !== 'string');
@@ -238,19 +255,17 @@ export async function runRemoteAction(action: RemoteAction, index: number, deps:
           }
           summary += list ? `, member list has ${list.members.length} of ${action.members}` : ', member list not readable yet';
         }
+        const down = answers.filter((a) => typeof a.status === 'string');
+        // A member whose service has stopped (failed at start: a port taken, a bad certificate) will not
+        // come: say so now rather than at the deadline.
+        if (down.length > 0 && now() - lastServiceCheck >= 3000) {
+          lastServiceCheck = now();
+          const states = await Promise.all(down.map((d) => serviceOf(d.name)));
+          const dead = states.filter((x) => x.state === 'failed' || x.state === 'inactive');
+          if (dead.length > 0) throw new RemoteStepFailure(`the cluster cannot form: ${dead.map((x) => x.detail).join('; ')}`);
+        }
         if (now() >= deadline) {
-          const down = answers.filter((a) => typeof a.status === 'string');
-          const detail: string[] = [];
-          for (const d of down.slice(0, 3)) {
-            try {
-              const conn = await hosts.connection(d.name);
-              const state = (await conn.run(['systemctl', 'is-active', `${hosts.spec(d.name).unitName}.service`], { timeoutMs: 15_000 })).stdout.trim();
-              const tail = (await journalTail(conn, hosts.spec(d.name).unitName, 5)).slice(-2).map((l) => l.trim());
-              detail.push(`${d.name}: service ${state || 'unknown'}${tail.length ? `, journal: ${tail.join(' | ')}` : ''}`);
-            } catch (error) {
-              detail.push(`${d.name}: ${error instanceof Error ? error.message : String(error)}`);
-            }
-          }
+          const detail = await Promise.all(down.slice(0, 3).map(async (d) => (await serviceOf(d.name)).detail));
           throw new RemoteStepFailure(`the cluster did not form within ${formatDuration(action.timeoutMs)}: ${summary}${detail.length ? `; ${detail.join('; ')}` : ''}`);
         }
         await new Promise<void>((resolve, reject) => {

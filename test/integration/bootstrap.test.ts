@@ -263,3 +263,54 @@ describe('bootstrap over SSH with etcd 3.5 (simulated hosts)', { skip: skip35 ? 
     assert.equal((versions.match(new RegExp(`"${bin35!.version.replace(/\./g, '\\.')}"`, 'g')) ?? []).length >= 3, true, versions);
   });
 });
+
+describe('a new cluster whose member cannot start is rolled back on every host (simulated hosts)', { skip: skip ? `skipped: ${skip}` : false }, () => {
+  let sim: SimHosts;
+  let dir: string;
+  let config: string;
+
+  before(async () => {
+    sim = await startSimHosts(3, { names: ['r1', 'r2', 'r3'], standinSettleMs: 1000 });
+    dir = mkdtempSync(join(tmpdir(), 'etcd-tui-bootstrap-rb-'));
+    const pki = makeClusterPki(join(dir, 'pki'), sim.hosts.map((h) => ({ name: h.name, ip: h.address })));
+    writeFileSync(join(dir, 'known_hosts'), sim.hosts.map((h) => h.knownHostsLine()).join('\n') + '\n', { mode: 0o600 });
+    config = join(dir, 'contexts.yaml');
+    const hosts: Array<Record<string, unknown>> = sim.hosts.map((h) => ({ name: h.name, address: h.address }));
+    // r3 also listens for clients on its SSH port, which sshd holds: its etcd exits at once.
+    hosts[2].env = { ETCD_LISTEN_CLIENT_URLS: `https://${sim.hosts[2].address}:2379,https://${sim.hosts[2].address}:22` };
+    const context = {
+      name: 'rb',
+      ssh: { identityFile: sim.clientKey, knownHosts: join(dir, 'known_hosts'), agent: false },
+      etcd: { version: '3.4.23', binarySource: '/usr/bin/etcd', caDir: pki.dir, heartbeatInterval: 100, electionTimeout: 1000, quota: '256MiB' },
+      hosts,
+    };
+    writeFileSync(config, YAML.stringify({ current: 'rb', contexts: [context] }));
+  });
+
+  after(async () => {
+    await sim?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('r3 fails: the run stops early with its journal, every host is put back, the context is not saved', async () => {
+    const before = readFileSync(config, 'utf8');
+    const r = await runCli(['--config', config, '--audit-log', join(dir, 'audit.jsonl'), 'bootstrap', 'cluster', '--yes', '--wait', '2m'], { timeoutMs: 180_000 });
+    assert.equal(r.code, 6, showCli(r));
+    assert.match(r.stdout, /the cluster cannot form: r3: service failed, journal: .*address already in use/);
+    assert.ok(r.ms < 60_000, `a dead member is seen long before the 2 min wait ends (took ${r.ms} ms)`);
+    assert.match(r.stdout, /everything this run changed was undone/);
+    for (const h of sim.hosts) {
+      assert.match(r.stdout, new RegExp(`undone: ${h.name}: stopped etcd\\.service`));
+      assert.match(r.stdout, new RegExp(`undone: ${h.name}: disabled etcd\\.service`));
+      assert.equal(await h.readFile('/etc/etcd/etcd.env'), undefined, `${h.name}: env file removed`);
+      assert.equal(await h.readFile('/etc/systemd/system/etcd.service'), undefined, `${h.name}: unit removed`);
+      assert.notEqual((await h.exec(['systemctl', 'is-active', 'etcd.service'])).stdout.trim(), 'active');
+      assert.equal((await h.exec(['pgrep', '-x', 'etcd'])).stdout.trim(), '', `${h.name}: no etcd runs`);
+      assert.equal((await h.exec(['test', '-e', '/var/lib/etcd'])).code, 1, `${h.name}: the data dir is not in its place`);
+    }
+    // r1 and r2 had formed a quorum and written data: it is kept aside, not deleted.
+    const aside = await sim.hosts[0].exec(['sh', '-c', 'ls -d /var/lib/etcd.etcd-tui-failed-*/member']);
+    assert.equal(aside.code, 0, aside.stderr);
+    assert.equal(readFileSync(config, 'utf8'), before, 'the context is saved only after a success');
+  });
+});
