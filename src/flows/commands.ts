@@ -243,6 +243,7 @@ export const FLOW_COMMANDS: Command[] = [
     keys: ['w'],
     disabledReason: (s) => {
       const f = flow(s);
+      if (f?.kind === 'bootstrap-join') return 'the bootstrap put the env file on the host already';
       return f?.stage === 'done' && f.result?.output.some((l) => l.startsWith('ETCD_NAME=')) ? undefined : 'no env block to write (only after a member was added)';
     },
     run: (ctx) => ctx.flows?.writeEnv(),
