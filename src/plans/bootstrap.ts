@@ -10,7 +10,7 @@
  */
 import type { ClusterView } from '../health/view.js';
 import type { Plan, PlanResult, PlanStep, UploadSource } from '../domain/plan.js';
-import { certPaths, clientURL, peerURL, unitPath, type EtcdSettings, type HostSpec, type InitialMember } from '../domain/hosts.js';
+import { certPaths, clientURL, peerURL, type EtcdSettings, type HostSpec, type InitialMember } from '../domain/hosts.js';
 import { shellCommand, sudoArgv } from '../hosts/quote.js';
 import { checkAdd, hasQuorum, quorumPreview } from './membership.js';
 import { quorumOf } from '../health/quorum.js';
@@ -556,5 +556,3 @@ export function planNewCluster(input: NewClusterInput): PlanResult {
   };
   return { ok: true, plan };
 }
-
-export { unitPath };
