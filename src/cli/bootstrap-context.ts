@@ -10,7 +10,7 @@ import type { CliFlags } from './args.js';
 import type { ConnectionSettings } from '../domain/config.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_REFRESH_MS } from '../domain/config.js';
 import { ConfigError } from '../domain/errors.js';
-import type { HostSpec, Inventory } from '../domain/hosts.js';
+import { clientURL, type HostSpec, type Inventory } from '../domain/hosts.js';
 import { defaultContextsPath, findContext, knownNames, parseContextsFile, saveContext, type ContextConfig } from './contexts.js';
 
 export interface LoadedInventory {
@@ -36,7 +36,7 @@ export function loadInventory(flags: CliFlags, env: NodeJS.ProcessEnv): LoadedIn
 }
 
 /** Connection settings for the new cluster: the hosts' client URLs, the CA dir's CA, a client cert. */
-export function newClusterSettings(loaded: LoadedInventory, flags: CliFlags): ConnectionSettings {
+export function newClusterSettings(loaded: LoadedInventory, flags: CliFlags, hosts: HostSpec[] = loaded.inventory.hosts): ConnectionSettings {
   const { context, inventory } = loaded;
   const s = inventory.settings;
   const caDir = s.caDir;
@@ -52,7 +52,7 @@ export function newClusterSettings(loaded: LoadedInventory, flags: CliFlags): Co
   }
   return {
     contextName: context.name,
-    endpoints: inventory.hosts.map((h) => `${s.tls ? 'https' : 'http'}://${h.etcdAddress}:${h.clientPort}`),
+    endpoints: hosts.map((h) => clientURL(h, s)),
     tls: s.tls ? { cacert, cert, key } : {},
     dialTimeoutMs: flags.dialTimeoutMs ?? context.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
     commandTimeoutMs: flags.commandTimeoutMs ?? context.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
@@ -68,7 +68,7 @@ export async function saveNewContext(loaded: LoadedInventory, settings: Connecti
   etcd.token = token;
   const updated: ContextConfig = {
     ...ctx,
-    endpoints: settings.endpoints.filter((u) => hosts.some((h) => u.includes(`//${h.etcdAddress}:${h.clientPort}`))),
+    endpoints: hosts.map((h) => clientURL(h, loaded.inventory.settings)),
     endpointsFromHosts: false,
     etcd,
     ...(settings.tls.cacert ? { cacert: settings.tls.cacert } : {}),

@@ -163,8 +163,9 @@ export async function runBootstrapCommand(sub: string | undefined, args: string[
     const prepared = await prepareNewCluster(inventory, args, pool, { context: loaded.context.name, token: flags.token, onHost, timeouts });
     const planned = 'refusal' in prepared ? { ok: false as const, refusal: prepared.refusal } : prepared.planned;
     if (!planned.ok && pool.unknownKeys.size > 0) planned.refusal += `\n${unknownKeyHint(pool).join('\n')}`;
-    const hosts = 'refusal' in prepared ? [] : prepared.hosts;
-    const gateway = new EtcdGateway({ ...settings, endpoints: hosts.length ? settings.endpoints.filter((_, i) => hosts.includes(inventory.hosts[i])) : settings.endpoints }, deadlinesFor(settings));
+    // The new cluster's members only (the bastion's TLS files were checked above, before any SSH).
+    const clusterSettings = 'refusal' in prepared ? settings : newClusterSettings(loaded, flags, prepared.hosts);
+    const gateway = new EtcdGateway(clusterSettings, deadlinesFor(clusterSettings));
     const observe = (o?: { alarms?: boolean }) => collectStatus(gateway, DEFAULT_HEALTH_OPTIONS, Date.now, o);
     try {
       const gate = await presentPlan(planned, { out, flags, audit, context: settings.contextName, command: 'bootstrap-cluster', args: { hosts: args } });
@@ -172,7 +173,7 @@ export async function runBootstrapCommand(sub: string | undefined, args: string[
       const before = await observe({ alarms: false });
       const result = await runPlanHeadless(gate.plan, before, { gateway, settings, pool, inventory, audit, out, observe });
       if (result.outcome === 'succeeded' && !('refusal' in prepared)) {
-        await saveNewContext(loaded, settings, prepared.hosts, prepared.token);
+        await saveNewContext(loaded, clusterSettings, prepared.hosts, prepared.token);
         out.write(`context "${loaded.context.name}" saved in ${loaded.path} and made current: etcd-tui opens on it\n`);
       }
       reportResult(out, result, audit);
