@@ -21,9 +21,8 @@ import { prepareJoin, prepareNewCluster, runPreflight, hostAccess } from '../run
 import { DEFAULT_BOOTSTRAP_TIMEOUTS, preflightLines } from '../plans/bootstrap.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
 import { executeFlow, recordRefusal } from '../run/flow.js';
-import { FLOW_EXIT, presentPlan, printer } from './headless.js';
+import { FLOW_EXIT, abortOnSignal, flowExitCode, outcomeLine, presentPlan, printer } from './headless.js';
 import { promptPassword } from './prompt.js';
-import { formatDuration } from '../format/units.js';
 import type { ClusterView } from '../health/view.js';
 import type { Plan, RunResult } from '../domain/plan.js';
 
@@ -67,38 +66,26 @@ function reportResult(out: NodeJS.WritableStream, result: RunResult, audit: Audi
     for (const l of result.rollback.failed) out.write(`  NOT UNDONE: ${l}\n`);
     if (result.rollback.failed.length === 0) out.write('  everything this run changed was undone\n');
   }
-  out.write(`${result.outcome.toUpperCase()} in ${formatDuration(result.durationMs)}${result.error ? `: ${result.error}` : ''}\n`);
+  out.write(outcomeLine(result));
   out.write(`audit record appended to ${audit.path}\n`);
 }
 
-function exitFor(result: RunResult): number {
-  return result.outcome === 'succeeded' ? FLOW_EXIT.ok : result.outcome === 'aborted' ? FLOW_EXIT.aborted : FLOW_EXIT.failed;
-}
-
 async function runPlanHeadless(plan: Plan, before: ClusterView, deps: { gateway: EtcdGateway; settings: ConnectionSettings; pool: HostPool; inventory: Inventory; audit: AuditLog; out: NodeJS.WritableStream; observe: (o?: { alarms?: boolean }) => Promise<ClusterView> }): Promise<RunResult> {
-  const controller = new AbortController();
-  const onSigint = () => {
-    deps.out.write('aborting: the current step stops, then everything done so far is undone ...\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
   const print = printer(plan, deps.out);
-  try {
-    return await executeFlow(plan, before, {
+  return abortOnSignal(deps.out, 'aborting: the current step stops, then everything done so far is undone ...\n', (signal) =>
+    executeFlow(plan, before, {
       gateway: deps.gateway,
       observe: deps.observe,
       onEvent: (e) => {
         if (e.type === 'rollback') deps.out.write(`  rollback: ${e.ok ? '' : 'FAILED: '}${e.text}\n`);
         else print(e);
       },
-      signal: controller.signal,
+      signal,
       audit: deps.audit,
       context: deps.settings.contextName,
       hosts: hostAccess(deps.pool, deps.inventory.settings),
-    });
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+    }),
+  );
 }
 
 export async function runBootstrapCommand(sub: string | undefined, args: string[], flags: CliFlags, env: NodeJS.ProcessEnv, resolveSettings: () => Promise<ConnectionSettings>): Promise<number> {
@@ -152,7 +139,7 @@ export async function runBootstrapCommand(sub: string | undefined, args: string[
         if (!gate.ok) return gate.exit;
         const result = await runPlanHeadless(gate.plan, view, { gateway, settings, pool, inventory, audit, out, observe });
         reportResult(out, result, audit);
-        return exitFor(result);
+        return flowExitCode(result);
       } finally {
         gateway.close();
       }
@@ -177,7 +164,7 @@ export async function runBootstrapCommand(sub: string | undefined, args: string[
         out.write(`context "${loaded.context.name}" saved in ${loaded.path} and made current: etcd-tui opens on it\n`);
       }
       reportResult(out, result, audit);
-      return exitFor(result);
+      return flowExitCode(result);
     } finally {
       gateway.close();
     }

@@ -4,7 +4,7 @@
  */
 import { createInterface } from 'node:readline/promises';
 import type { CliFlags } from './args.js';
-import type { Plan, PlanResult, RunEvent } from '../domain/plan.js';
+import type { Plan, PlanResult, RunEvent, RunResult } from '../domain/plan.js';
 import type { ClusterView } from '../health/view.js';
 import type { AuditLog } from '../run/audit.js';
 import { recordRefusal } from '../run/flow.js';
@@ -114,4 +114,33 @@ export async function presentPlan(planned: PlanResult, ctx: GateContext): Promis
     return { ok: false, exit: FLOW_EXIT.aborted };
   }
   return { ok: true, plan };
+}
+
+/**
+ * Run with an abort signal wired to the process's signals: the first signal (or every one, unless
+ * `once`) prints `message` and aborts; the listeners are removed afterwards, also on failure.
+ */
+export async function abortOnSignal<T>(out: NodeJS.WritableStream, message: string, run: (signal: AbortSignal) => Promise<T>, opts: { signals?: NodeJS.Signals[]; once?: boolean } = {}): Promise<T> {
+  const controller = new AbortController();
+  const signals = opts.signals ?? ['SIGINT'];
+  const onSignal = () => {
+    if (!opts.once || !controller.signal.aborted) out.write(message);
+    controller.abort();
+  };
+  for (const s of signals) process.on(s, onSignal);
+  try {
+    return await run(controller.signal);
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+  }
+}
+
+/** The run's last line: outcome, duration, error. */
+export function outcomeLine(result: RunResult): string {
+  return `${result.outcome.toUpperCase()} in ${formatDuration(result.durationMs)}${result.error ? `: ${result.error}` : ''}\n`;
+}
+
+/** The exit code of a run's outcome (see FLOW_EXIT). */
+export function flowExitCode(result: RunResult): number {
+  return result.outcome === 'succeeded' ? FLOW_EXIT.ok : result.outcome === 'aborted' ? FLOW_EXIT.aborted : FLOW_EXIT.failed;
 }

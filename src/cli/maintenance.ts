@@ -6,19 +6,19 @@
  */
 import type { CliFlags } from './args.js';
 import type { ConnectionSettings } from '../domain/config.js';
-import type { Plan, PlanResult, RunEvent, RunResult, StepState } from '../domain/plan.js';
+import type { Plan, PlanResult, RunEvent, StepState } from '../domain/plan.js';
 import { ConfigError } from '../domain/errors.js';
 import { DEFAULT_HEALTH_OPTIONS, type AlarmType } from '../domain/types.js';
 import { EtcdGateway } from '../cluster/etcd-gateway.js';
 import { deadlinesFor } from './deadlines.js';
 import { collectStatus } from './status.js';
-import { FLOW_EXIT, presentPlan, printer } from './headless.js';
+import { abortOnSignal, flowExitCode, outcomeLine, presentPlan, printer } from './headless.js';
 import { planCompact, planDefrag, planRecoverNospace } from '../plans/maintenance.js';
 import { FLOW_DEFAULTS } from '../plans/defaults.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
 import { executeFlow } from '../run/flow.js';
 import type { ClusterView } from '../health/view.js';
-import { formatBytes, formatDuration } from '../format/units.js';
+import { formatBytes } from '../format/units.js';
 import { hexId, memberLabel } from '../format/ids.js';
 import { textTable } from '../format/text-table.js';
 
@@ -222,15 +222,6 @@ export async function runMaintenanceCommand(command: string, args: string[], fla
     const gate = await presentPlan(planned, { out, flags, audit, context: settings.contextName, command: sub, args: recorded, view });
     if (!gate.ok) return gate.exit;
     const plan = gate.plan;
-    const controller = new AbortController();
-    // SIGINT (Ctrl-C, or systemd's KillSignal in the defrag unit) and SIGTERM stop the run between
-    // members: the member being defragmented is finished and verified first.
-    const onSignal = () => {
-      if (!controller.signal.aborted) out.write('aborting: the current member is finished and verified first, no further member is started ...\n');
-      controller.abort();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
     const states: StepState[] = plan.steps.map(() => 'pending');
     const errors: Record<number, string> = {};
     const details: Record<number, string | undefined> = {};
@@ -247,17 +238,18 @@ export async function runMaintenanceCommand(command: string, args: string[], fla
       }
       print(e);
     };
-    let result: RunResult;
-    try {
-      result = await executeFlow(plan, view, { gateway, observe, onEvent, signal: controller.signal, audit, context: settings.contextName });
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
-    out.write(`${result.outcome.toUpperCase()} in ${formatDuration(result.durationMs)}${result.error ? `: ${result.error}` : ''}\n`);
+    // SIGINT (Ctrl-C, or systemd's KillSignal in the defrag unit) and SIGTERM stop the run between
+    // members: the member being defragmented is finished and verified first.
+    const result = await abortOnSignal(
+      out,
+      'aborting: the current member is finished and verified first, no further member is started ...\n',
+      (signal) => executeFlow(plan, view, { gateway, observe, onEvent, signal, audit, context: settings.contextName }),
+      { signals: ['SIGINT', 'SIGTERM'], once: true },
+    );
+    out.write(outcomeLine(result));
     out.write(`SUMMARY: ${runSummary(plan, states, errors, details)}\n`);
     out.write(`audit record appended to ${audit.path}\n`);
-    return result.outcome === 'succeeded' ? FLOW_EXIT.ok : result.outcome === 'aborted' ? FLOW_EXIT.aborted : FLOW_EXIT.failed;
+    return flowExitCode(result);
   } finally {
     gateway.close();
   }

@@ -15,9 +15,8 @@ import { collectStatus } from './status.js';
 import { planAddLearner, planMoveLeader, planPromote, planRemove, planReplace } from '../plans/membership.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
 import { executeFlow } from '../run/flow.js';
-import { FLOW_EXIT, presentPlan, printer } from './headless.js';
+import { abortOnSignal, flowExitCode, outcomeLine, presentPlan, printer } from './headless.js';
 import type { ClusterView } from '../health/view.js';
-import { formatDuration } from '../format/units.js';
 import { FLOW_DEFAULTS } from '../plans/defaults.js';
 
 export { FLOW_EXIT, confirm, planText, printer } from './headless.js';
@@ -75,24 +74,16 @@ export async function runMemberCommand(sub: string | undefined, args: string[], 
     const gate = await presentPlan(planned, { out, flags, audit, context: settings.contextName, command: sub, args: { args, name: flags.name, peerURLs: flags.peerURLs }, view });
     if (!gate.ok) return gate.exit;
     const plan = gate.plan;
-    const controller = new AbortController();
-    const onSigint = () => {
-      out.write('aborting after the current wait ...\n');
-      controller.abort();
-    };
-    process.on('SIGINT', onSigint);
-    try {
-      const result = await executeFlow(plan, view, { gateway, observe, onEvent: printer(plan, out), signal: controller.signal, audit, context: settings.contextName });
-      if (flags.envOut && result.output.length) {
-        writeFileSync(flags.envOut, result.output.filter((l) => !l.startsWith('#')).join('\n') + '\n', { mode: 0o600 });
-        out.write(`env block written to ${flags.envOut}\n`);
-      }
-      out.write(`${result.outcome.toUpperCase()} in ${formatDuration(result.durationMs)}${result.error ? `: ${result.error}` : ''}\n`);
-      out.write(`audit record appended to ${audit.path}\n`);
-      return result.outcome === 'succeeded' ? FLOW_EXIT.ok : result.outcome === 'aborted' ? FLOW_EXIT.aborted : FLOW_EXIT.failed;
-    } finally {
-      process.off('SIGINT', onSigint);
+    const result = await abortOnSignal(out, 'aborting after the current wait ...\n', (signal) =>
+      executeFlow(plan, view, { gateway, observe, onEvent: printer(plan, out), signal, audit, context: settings.contextName }),
+    );
+    if (flags.envOut && result.output.length) {
+      writeFileSync(flags.envOut, result.output.filter((l) => !l.startsWith('#')).join('\n') + '\n', { mode: 0o600 });
+      out.write(`env block written to ${flags.envOut}\n`);
     }
+    out.write(outcomeLine(result));
+    out.write(`audit record appended to ${audit.path}\n`);
+    return flowExitCode(result);
   } finally {
     gateway.close();
   }

@@ -16,12 +16,11 @@ import { DEFAULT_HEALTH_OPTIONS } from '../domain/types.js';
 import { EtcdGateway } from '../cluster/etcd-gateway.js';
 import { deadlinesFor } from './deadlines.js';
 import { collectStatus } from './status.js';
-import { FLOW_EXIT, planText, printer } from './headless.js';
+import { FLOW_EXIT, abortOnSignal, flowExitCode, outcomeLine, planText, printer } from './headless.js';
 import { planSnapshotSave } from '../plans/snapshot.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
 import { executeFlow, recordRefusal } from '../run/flow.js';
 import { existingSnapshotFiles, snapshotPaths } from '../run/snapshot-save.js';
-import { formatDuration } from '../format/units.js';
 import { formatSha256, formatStatusJson, formatStatusTable, snapshotStatus, type SnapshotStatus } from '../snapshot/status.js';
 import { SnapshotError } from '../snapshot/errors.js';
 
@@ -101,25 +100,18 @@ async function save(args: string[], flags: CliFlags, settings: ConnectionSetting
       out.write('dry run: nothing was saved\n');
       return FLOW_EXIT.ok;
     }
-    const controller = new AbortController();
-    const onSigint = () => {
-      out.write('aborting: the partial file is removed ...\n');
-      controller.abort();
-    };
-    process.on('SIGINT', onSigint);
-    process.on('SIGTERM', onSigint);
-    try {
-      const result = await executeFlow(plan, view, { gateway, observe, onEvent: printer(plan, out, { delayFirstProgress: true }), signal: controller.signal, audit, context: settings.contextName });
-      out.write(`${result.outcome.toUpperCase()} in ${formatDuration(result.durationMs)}${result.error ? `: ${result.error}` : ''}\n`);
-      out.write(`audit record appended to ${audit.path}\n`);
-      if (result.outcome === 'succeeded' && flags.json) {
-        process.stdout.write(readFileSync(snapshotPaths(file).sidecar, 'utf8'));
-      }
-      return result.outcome === 'succeeded' ? FLOW_EXIT.ok : result.outcome === 'aborted' ? FLOW_EXIT.aborted : FLOW_EXIT.failed;
-    } finally {
-      process.off('SIGINT', onSigint);
-      process.off('SIGTERM', onSigint);
+    const result = await abortOnSignal(
+      out,
+      'aborting: the partial file is removed ...\n',
+      (signal) => executeFlow(plan, view, { gateway, observe, onEvent: printer(plan, out, { delayFirstProgress: true }), signal, audit, context: settings.contextName }),
+      { signals: ['SIGINT', 'SIGTERM'] },
+    );
+    out.write(outcomeLine(result));
+    out.write(`audit record appended to ${audit.path}\n`);
+    if (result.outcome === 'succeeded' && flags.json) {
+      process.stdout.write(readFileSync(snapshotPaths(file).sidecar, 'utf8'));
     }
+    return flowExitCode(result);
   } finally {
     gateway.close();
   }
