@@ -10,6 +10,8 @@ import type { AuditLog } from '../run/audit.js';
 import { recordRefusal } from '../run/flow.js';
 import { formatDuration } from '../format/units.js';
 
+export { abortOnSignal } from './signals.js';
+
 /** Exit codes of the flows (0 success, 4 usage as elsewhere). */
 export const FLOW_EXIT = { ok: 0, usage: 4, refused: 5, failed: 6, aborted: 7 } as const;
 
@@ -114,25 +116,6 @@ export async function presentPlan(planned: PlanResult, ctx: GateContext): Promis
     return { ok: false, exit: FLOW_EXIT.aborted };
   }
   return { ok: true, plan };
-}
-
-/**
- * Run with an abort signal wired to the process's signals: the first signal (or every one, unless
- * `once`) prints `message` and aborts; the listeners are removed afterwards, also on failure.
- */
-export async function abortOnSignal<T>(out: NodeJS.WritableStream, message: string, run: (signal: AbortSignal) => Promise<T>, opts: { signals?: NodeJS.Signals[]; once?: boolean } = {}): Promise<T> {
-  const controller = new AbortController();
-  const signals = opts.signals ?? ['SIGINT'];
-  const onSignal = () => {
-    if (!opts.once || !controller.signal.aborted) out.write(message);
-    controller.abort();
-  };
-  for (const s of signals) process.on(s, onSignal);
-  try {
-    return await run(controller.signal);
-  } finally {
-    for (const s of signals) process.off(s, onSignal);
-  }
 }
 
 /** The run's last line: outcome, duration, error. */

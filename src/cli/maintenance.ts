@@ -238,13 +238,13 @@ export async function runMaintenanceCommand(command: string, args: string[], fla
       }
       print(e);
     };
-    // SIGINT (Ctrl-C, or systemd's KillSignal in the defrag unit) and SIGTERM stop the run between
+    // SIGINT (Ctrl-C, or systemd's KillSignal in the defrag unit), SIGTERM and SIGHUP stop the run between
     // members: the member being defragmented is finished and verified first.
     const result = await abortOnSignal(
       out,
       'aborting: the current member is finished and verified first, no further member is started ...\n',
       (signal) => executeFlow(plan, view, { gateway, observe, onEvent, signal, audit, context: settings.contextName }),
-      { signals: ['SIGINT', 'SIGTERM'], once: true },
+      { once: true },
     );
     out.write(outcomeLine(result));
     out.write(`SUMMARY: ${runSummary(plan, states, errors, details)}\n`);

@@ -104,7 +104,6 @@ async function save(args: string[], flags: CliFlags, settings: ConnectionSetting
       out,
       'aborting: the partial file is removed ...\n',
       (signal) => executeFlow(plan, view, { gateway, observe, onEvent: printer(plan, out, { delayFirstProgress: true }), signal, audit, context: settings.contextName }),
-      { signals: ['SIGINT', 'SIGTERM'] },
     );
     out.write(outcomeLine(result));
     out.write(`audit record appended to ${audit.path}\n`);

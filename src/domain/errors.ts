@@ -49,3 +49,32 @@ export class HostError extends Error {
     super(message);
   }
 }
+
+/** One function turns anything thrown into the one line an operator reads (never a stack trace). */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A plan step failed; the message is the sentence the operator reads. The executor stops the run there. */
+export class StepError extends Error {
+  override name = 'StepError';
+}
+
+/** The run (or a wait inside it) was aborted by the operator or a signal. */
+export class AbortedError extends Error {
+  override name = 'AbortedError';
+  constructor(message = 'aborted') {
+    super(message);
+  }
+}
+
+/** An error that ends a command with a given exit code (the message is printed as one line). */
+export class ExitError extends Error {
+  override name = 'ExitError';
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}

@@ -17,6 +17,7 @@ import type { Member } from '../domain/types.js';
 import type { FlowField, FlowFollowUp, FlowStepView, FlowView } from './state.js';
 import { leaderCandidates, planAddLearner, planMoveLeader, planPromote, planRemove, planReplace, resolveMember } from '../plans/membership.js';
 import { executeFlow, recordRefusal } from '../run/flow.js';
+import { errorMessage } from '../domain/errors.js';
 import type { AuditLog } from '../run/audit.js';
 import { hexId, memberLabel } from '../format/ids.js';
 import { formatDuration } from '../format/units.js';
@@ -104,9 +105,7 @@ function planKey(plan: Plan): string {
   return JSON.stringify(plan.steps.map((s) => [s.title, s.command]));
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+const errorText = errorMessage;
 
 /** The peer URLs of the member a plan adds, if it adds one. */
 function addedPeerURLs(plan: Plan): string[] | undefined {

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { ClusterView } from '../health/view.js';
 import type { PlanResult } from '../domain/plan.js';
 import type { EtcdSettings, HostSpec, Inventory } from '../domain/hosts.js';
-import { HostError } from '../domain/errors.js';
+import { HostError, errorMessage } from '../domain/errors.js';
 import type { HostPool } from '../hosts/pool.js';
 import {
   evaluatePreflight,
@@ -35,9 +35,7 @@ export interface PreflightResult {
   local: LocalFacts;
 }
 
-function msg(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+const msg = errorMessage;
 
 /** Read-only checks on every host (in parallel) and on the bastion. */
 export async function runPreflight(hosts: HostSpec[], settings: EtcdSettings, pool: HostPool, opts: { now?: () => number; onHost?: (name: string, state: string) => void } = {}): Promise<PreflightResult> {

@@ -7,7 +7,8 @@ import type { Action, Plan, RunEvent, RunResult } from '../domain/plan.js';
 import type { Member, MemberId } from '../domain/types.js';
 import type { ClusterGateway } from '../cluster/gateway.js';
 import type { ClusterView } from '../health/view.js';
-import { ClusterError } from '../domain/errors.js';
+import { AbortedError, ClusterError, StepError, errorMessage } from '../domain/errors.js';
+import { pollUntil, sleep } from './wait.js';
 import { leaderAgreement, leaderIndex, catchUpRatio } from '../health/verdict.js';
 import { envBlock } from '../plans/membership.js';
 import { formatDuration, formatPercent } from '../format/units.js';
@@ -35,8 +36,6 @@ export interface ExecutorDeps {
   hosts?: HostAccess;
 }
 
-class StepFailure extends Error {}
-class Aborted extends Error {}
 
 interface RunContext {
   /** Members added during this run, by name. */
@@ -44,25 +43,6 @@ interface RunContext {
   output: string[];
   /** With plan.rollbackOnFailure: how to undo what the run did so far, oldest first. */
   undo?: UndoEntry[];
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new Aborted('aborted'));
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new Aborted('aborted'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Run every step of the plan in order. */
@@ -81,11 +61,11 @@ export async function runPlan(plan: Plan, deps: ExecutorDeps): Promise<RunResult
       const detail = await runAction(plan.steps[index].action, index, deps, ctx);
       deps.onEvent({ type: 'step-done', index, at: now(), detail });
     } catch (error) {
-      if (error instanceof Aborted || deps.signal.aborted) {
+      if (error instanceof AbortedError || deps.signal.aborted) {
         deps.onEvent({ type: 'step-failed', index, at: now(), error: 'aborted' });
         return end({ outcome: 'aborted', failedStep: index, error: `aborted during step ${index + 1}: ${plan.steps[index].title}` });
       }
-      const text = message(error);
+      const text = errorMessage(error);
       deps.onEvent({ type: 'step-failed', index, at: now(), error: text });
       return end({ outcome: 'failed', failedStep: index, error: text });
     }
@@ -106,7 +86,7 @@ async function rollBack(undo: UndoEntry[], deps: ExecutorDeps): Promise<{ done: 
       done.push(text);
       deps.onEvent({ type: 'rollback', text, ok: true });
     } catch (error) {
-      const text = `could not ${u.title}: ${message(error)}`;
+      const text = `could not ${u.title}: ${errorMessage(error)}`;
       failed.push(text);
       deps.onEvent({ type: 'rollback', text, ok: false });
     }
@@ -116,14 +96,7 @@ async function rollBack(undo: UndoEntry[], deps: ExecutorDeps): Promise<{ done: 
 
 /** Poll `check` until it returns a value, or fail with `what` after timeoutMs. */
 async function until<T>(deps: ExecutorDeps, timeoutMs: number, what: () => string, check: () => Promise<T | undefined>): Promise<T> {
-  const now = deps.now ?? Date.now;
-  const deadline = now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (now() >= deadline) throw new StepFailure(what());
-    await sleep(deps.pollMs ?? 250, deps.signal);
-  }
+  return pollUntil(check, { timeoutMs, intervalMs: deps.pollMs ?? 250, signal: deps.signal, now: deps.now, what });
 }
 
 /**
@@ -223,7 +196,7 @@ async function runAction(action: Action, index: number, deps: ExecutorDeps, ctx:
         async () => {
           const v = await deps.observe({ alarms: false });
           const m = findMember(v, action, ctx);
-          if (!m) throw new StepFailure(`${action.name} is no longer in the member list`);
+          if (!m) throw new StepError(`${action.name} is no longer in the member list`);
           const p = v.probes[m.id];
           if (!p?.ok) {
             deps.onEvent({ type: 'progress', index, text: `${m.name || action.name} does not answer yet${p && !p.ok ? `: ${p.error}` : ' (not started)'}` });
@@ -255,8 +228,8 @@ async function runAction(action: Action, index: number, deps: ExecutorDeps, ctx:
     case 'member-promote': {
       const v = await deps.observe({ alarms: false });
       const m = findMember(v, action, ctx);
-      if (!m) throw new StepFailure(`${action.name} is not in the member list`);
-      if (!m.isLearner) throw new StepFailure(`${action.name} is already a voting member`);
+      if (!m) throw new StepError(`${action.name} is not in the member list`);
+      if (!m.isLearner) throw new StepError(`${action.name} is already a voting member`);
       const deadline = now() + action.waitMs;
       let cur = v;
       for (let attempt = 1; ; attempt++) {
@@ -269,7 +242,7 @@ async function runAction(action: Action, index: number, deps: ExecutorDeps, ctx:
         } catch (error) {
           if (!(error instanceof ClusterError) || error.kind !== 'not-in-sync') throw error;
           const wait = Math.min(5000, 500 * 2 ** (attempt - 1));
-          if (now() + wait > deadline) throw new StepFailure(`${error.message} (gave up after ${attempt} tries in ${formatDuration(action.waitMs)})`);
+          if (now() + wait > deadline) throw new StepError(`${error.message} (gave up after ${attempt} tries in ${formatDuration(action.waitMs)})`);
           deps.onEvent({ type: 'retry', index, attempt, error: error.message, nextInMs: wait });
           await sleep(wait, deps.signal);
         }
@@ -298,7 +271,7 @@ async function runAction(action: Action, index: number, deps: ExecutorDeps, ctx:
       const leaderId = leaderAgreement(v.members, v.probes).leaderId;
       const leader = v.members.find((m) => m.id === leaderId);
       if (leaderId === action.toId) return `${action.toName} already leads`;
-      if (!leader?.clientURLs[0]) throw new StepFailure('no reachable leader to send the request to');
+      if (!leader?.clientURLs[0]) throw new StepError('no reachable leader to send the request to');
       const t0 = now();
       await deps.gateway.moveLeader(leader.clientURLs[0], action.toId);
       await until(deps, action.timeoutMs, () => `${action.toName} did not become leader within ${formatDuration(action.timeoutMs)}`, async () => {
@@ -310,16 +283,16 @@ async function runAction(action: Action, index: number, deps: ExecutorDeps, ctx:
     case 'confirm-down': {
       const v = await deps.observe({ alarms: false });
       const m = v.members.find((x) => x.id === action.memberId);
-      if (!m) throw new StepFailure(`${action.name} is not in the member list any more`);
+      if (!m) throw new StepError(`${action.name} is not in the member list any more`);
       const url = m.clientURLs[0];
       const t0 = now();
       for (;;) {
         if (url) {
           try {
             await deps.gateway.status(url);
-            throw new StepFailure(`${action.name} answered at ${url}: it is not down, so it is not replaced (nothing was changed)`);
+            throw new StepError(`${action.name} answered at ${url}: it is not down, so it is not replaced (nothing was changed)`);
           } catch (error) {
-            if (error instanceof StepFailure) throw error;
+            if (error instanceof StepError) throw error;
           }
         }
         const elapsed = now() - t0;

@@ -7,33 +7,14 @@ import type { MaintenanceAction } from '../domain/plan.js';
 import type { AlarmType, MemberStatus } from '../domain/types.js';
 import type { ClusterView } from '../health/view.js';
 import type { ExecutorDeps } from './executor.js';
-import { ClusterError } from '../domain/errors.js';
+import { ClusterError, errorMessage as message } from '../domain/errors.js';
+import { sleep } from './wait.js';
 import { leaderAgreement, leaderIndex } from '../health/verdict.js';
 import { currentRevision, maintenanceBlocker, quorumWithoutBlocker, MAINTENANCE_DEFAULTS } from '../plans/maintenance.js';
 import { formatBytes, formatDuration, formatPercent } from '../format/units.js';
 import { memberLabel } from '../format/ids.js';
 
 type DefragAction = Extract<MaintenanceAction, { kind: 'defrag-member' }>;
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Sleep; with a signal, an abort ends it early with an error (the executor reports the run aborted). */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new Error('aborted'));
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new Error('aborted'));
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 function nameOf(view: ClusterView, id: string): string {
   return memberLabel(view.members.find((m) => m.id === id), id);

@@ -17,6 +17,8 @@ import type { HostSpec } from '../domain/hosts.js';
 import type { HostConnection } from '../hosts/gateway.js';
 import type { ClusterGateway } from '../cluster/gateway.js';
 import { clientURL } from '../domain/hosts.js';
+import { errorMessage } from '../domain/errors.js';
+import { sleep } from './wait.js';
 import { formatBytes, formatDuration } from '../format/units.js';
 import type { EtcdSettings } from '../domain/hosts.js';
 import type { RunEvent } from '../domain/plan.js';
@@ -237,11 +239,11 @@ export async function runRemoteAction(action: RemoteAction, index: number, deps:
           const tail = (says.length > 0 ? says : lines).slice(-2).map((l) => l.trim());
           return { state, detail: `${name}: service ${state}${tail.length ? `, journal: ${tail.join(' | ')}` : ''}` };
         } catch (error) {
-          return { state: 'unknown', detail: `${name}: ${error instanceof Error ? error.message : String(error)}` };
+          return { state: 'unknown', detail: `${name}: ${errorMessage(error)}` };
         }
       };
       for (;;) {
-        const answers = await Promise.all(urls.map(async (u) => ({ ...u, status: await deps.gateway.status(u.url).catch((e: unknown) => (e instanceof Error ? e.message : String(e))) })));
+        const answers = await Promise.all(urls.map(async (u) => ({ ...u, status: await deps.gateway.status(u.url).catch((e: unknown) => errorMessage(e)) })));
         const ok = answers.filter((a) => typeof a.status !== 'string');
         const clusterIds = new Set(ok.map((a) => (typeof a.status === 'string' ? '' : a.status.clusterId)));
         const leaders = new Set(ok.map((a) => (typeof a.status === 'string' ? '' : a.status.leader)).filter((l) => l !== '0'));
@@ -268,11 +270,7 @@ export async function runRemoteAction(action: RemoteAction, index: number, deps:
           const detail = await Promise.all(down.slice(0, 3).map(async (d) => (await serviceOf(d.name)).detail));
           throw new RemoteStepFailure(`the cluster did not form within ${formatDuration(action.timeoutMs)}: ${summary}${detail.length ? `; ${detail.join('; ')}` : ''}`);
         }
-        await new Promise<void>((resolve, reject) => {
-          if (deps.signal.aborted) return reject(new Error('aborted'));
-          const t = setTimeout(resolve, deps.pollMs ?? 500);
-          deps.signal.addEventListener('abort', () => (clearTimeout(t), reject(new Error('aborted'))), { once: true });
-        });
+        await sleep(deps.pollMs ?? 500, deps.signal);
       }
     }
   }

@@ -8,6 +8,7 @@
  * by this run (O_EXCL), holds no data that exists nowhere else, and a full disk must not stay full.
  */
 import crypto from 'node:crypto';
+import { errorMessage } from '../domain/errors.js';
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -423,6 +424,6 @@ function classify(error: unknown, ctx: { stalled?: SnapshotSaveError; aborted: b
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code) && code !== 'ECONNRESET' && code !== 'ECONNREFUSED') {
     return new SnapshotSaveError('io', `writing ${ctx.part} failed after ${formatBytes(ctx.received)}: ${ioMessage(error)}; the partial file was removed`, { cause: error });
   }
-  const text = error instanceof Error ? error.message : String(error);
+  const text = errorMessage(error);
   return new SnapshotSaveError('stream', `the snapshot stream broke after ${formatBytes(ctx.received)}: ${text}; the partial file was removed`, { cause: error });
 }
