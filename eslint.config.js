@@ -21,6 +21,21 @@ export default tseslint.config(
     },
   },
   {
+    // Executors: plans, gateways (by their interfaces), hosts; never the UI, the store, the CLI or the poller.
+    files: ['src/run/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['ink', 'react', '**/screens/**', '**/store/**', '**/cli/**', '**/monitor/**', '**/commands/**', '**/cluster/etcd*', '**/hosts/ssh*'] }],
+    },
+  },
+  {
+    // Flows: definitions and the controller speak to the cluster and hosts through ports, never to etcd3,
+    // ssh2, the UI or the CLI.
+    files: ['src/flows/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['etcd3', 'ssh2', 'ink', 'react', '**/screens/**', '**/cli/**', '**/monitor/**', '**/cluster/etcd*', '**/hosts/ssh*'] }],
+    },
+  },
+  {
     // Screens never reach the etcd or ssh layers.
     files: ['screens/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['etcd3', 'ssh2', '**/cluster/etcd*', '**/monitor/**'] }] },

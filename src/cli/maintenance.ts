@@ -6,7 +6,7 @@
  */
 import type { CliFlags } from './args.js';
 import type { ConnectionSettings } from '../domain/config.js';
-import type { Plan, PlanResult, RunEvent, StepState } from '../domain/plan.js';
+import type { Plan, PlanResult, RunEvent, StepData, StepState } from '../domain/plan.js';
 import { ConfigError } from '../domain/errors.js';
 import { DEFAULT_HEALTH_OPTIONS, type AlarmType } from '../domain/types.js';
 import { EtcdGateway } from '../cluster/etcd-gateway.js';
@@ -108,9 +108,9 @@ function stepLabel(plan: Plan, index: number): string {
 /**
  * The state of the run in one line, from the step states and errors the executor reported:
  * "m1 done, m2 failed: <error>, m3 and m4 not started", then the other steps, the members skipped,
- * and the bytes reclaimed.
+ * and the bytes reclaimed (from the defrag steps' typed data).
  */
-export function runSummary(plan: Plan, states: StepState[], errors: Record<number, string>, details: Record<number, string | undefined> = {}): string {
+export function runSummary(plan: Plan, states: StepState[], errors: Record<number, string>, data: Record<number, StepData | undefined> = {}): string {
   const phrase = (state: StepState, label: string, i: number) =>
     state === 'done' ? `${label} done` : state === 'failed' ? (errors[i] === 'aborted' ? `${label} stopped by the abort` : `${label} failed: ${errors[i] ?? 'unknown error'}`) : state === 'running' ? `${label} interrupted` : `${label} not started`;
   // Segments in step order; consecutive members in the same state (done, not started) share one.
@@ -149,10 +149,9 @@ export function runSummary(plan: Plan, states: StepState[], errors: Record<numbe
   if (corrupt.length) parts.push(`CORRUPT left armed on ${names(corrupt)}: replace the member (etcd-tui member replace ${corrupt[0]})`);
   let reclaimed = 0;
   let counted = 0;
-  for (const d of Object.values(details)) {
-    const m = d ? /\((\d+) bytes\)/.exec(d) : null;
-    if (m) {
-      reclaimed += Number(m[1]);
+  for (const d of Object.values(data)) {
+    if (d?.kind === 'defragmented') {
+      reclaimed += d.reclaimedBytes;
       counted++;
     }
   }
@@ -224,13 +223,13 @@ export async function runMaintenanceCommand(command: string, args: string[], fla
     const plan = gate.plan;
     const states: StepState[] = plan.steps.map(() => 'pending');
     const errors: Record<number, string> = {};
-    const details: Record<number, string | undefined> = {};
+    const data: Record<number, StepData | undefined> = {};
     const print = printer(plan, out);
     const onEvent = (e: RunEvent) => {
       if (e.type === 'step-start') states[e.index] = 'running';
       if (e.type === 'step-done') {
         states[e.index] = 'done';
-        details[e.index] = e.detail;
+        data[e.index] = e.data;
       }
       if (e.type === 'step-failed') {
         states[e.index] = 'failed';
@@ -247,7 +246,7 @@ export async function runMaintenanceCommand(command: string, args: string[], fla
       { once: true },
     );
     out.write(outcomeLine(result));
-    out.write(`SUMMARY: ${runSummary(plan, states, errors, details)}\n`);
+    out.write(`SUMMARY: ${runSummary(plan, states, errors, data)}\n`);
     out.write(`audit record appended to ${audit.path}\n`);
     return flowExitCode(result);
   } finally {

@@ -12,7 +12,7 @@ import { DEFAULT_HEALTH_OPTIONS } from '../domain/types.js';
 import { EtcdGateway } from '../cluster/etcd-gateway.js';
 import { deadlinesFor } from './deadlines.js';
 import { collectStatus } from './status.js';
-import { planAddLearner, planMoveLeader, planPromote, planRemove, planReplace } from '../plans/membership.js';
+import { envLines, planAddLearner, planMoveLeader, planPromote, planRemove, planReplace } from '../plans/membership.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
 import { executeFlow } from '../run/flow.js';
 import { abortOnSignal, flowExitCode, outcomeLine, presentPlan, printer } from './headless.js';
@@ -77,8 +77,9 @@ export async function runMemberCommand(sub: string | undefined, args: string[], 
     const result = await abortOnSignal(out, 'aborting after the current wait ...\n', (signal) =>
       executeFlow(plan, view, { gateway, observe, onEvent: printer(plan, out), signal, audit, context: settings.contextName }),
     );
-    if (flags.envOut && result.output.length) {
-      writeFileSync(flags.envOut, result.output.filter((l) => !l.startsWith('#')).join('\n') + '\n', { mode: 0o600 });
+    const added = Object.values(result.data ?? {}).find((d) => d.kind === 'member-added');
+    if (flags.envOut && added?.kind === 'member-added') {
+      writeFileSync(flags.envOut, envLines(added.env).join('\n') + '\n', { mode: 0o600 });
       out.write(`env block written to ${flags.envOut}\n`);
     }
     out.write(outcomeLine(result));

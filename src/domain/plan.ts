@@ -98,13 +98,25 @@ export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
 /** What the executor reports while it runs. */
 export type RunEvent =
   | { type: 'step-start'; index: number; at: number }
-  | { type: 'step-done'; index: number; at: number; detail?: string }
+  | { type: 'step-done'; index: number; at: number; detail?: string; data?: StepData }
   | { type: 'step-failed'; index: number; at: number; error: string }
   | { type: 'progress'; index: number; ratio?: number; text: string }
   | { type: 'output'; index: number; lines: string[] }
   | { type: 'retry'; index: number; attempt: number; error: string; nextInMs: number }
   /** One undo of a rollback: what was undone, or why it could not be. */
   | { type: 'rollback'; text: string; ok: boolean };
+
+/**
+ * Typed data a step produced, beside its one-line detail: what a flow shows when done, what the
+ * headless summary adds up, what the console writes to a file. Never parsed back out of messages.
+ */
+export type StepData =
+  /** A member was added: its ID and the env block it must start with (name, initial cluster, peer URLs, state). */
+  | { kind: 'member-added'; memberId: MemberId; name: string; peerURLs: string[]; isLearner: boolean; initialCluster: string; env: Array<{ key: string; value: string }> }
+  /** A member was defragmented: its DB size before and after. */
+  | { kind: 'defragmented'; memberId: MemberId; name: string; beforeBytes: number; afterBytes: number; reclaimedBytes: number }
+  /** A snapshot was saved and verified. */
+  | { kind: 'snapshot-saved'; file: string; sidecarFile?: string; size: number; revision: number; totalKey: number; hash: number };
 
 export type Outcome = 'succeeded' | 'failed' | 'aborted' | 'refused';
 
@@ -118,6 +130,8 @@ export interface RunResult {
   durationMs: number;
   /** After a failure with rollbackOnFailure: what was undone, and what could not be (do it by hand). */
   rollback?: { done: string[]; failed: string[] };
+  /** The typed data of the steps that produced some, by step index. */
+  data?: Record<number, StepData>;
 }
 
 /** Membership and leader as recorded in the audit log. */

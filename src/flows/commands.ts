@@ -4,11 +4,12 @@
  * All are `dangerous`: read-only mode drops them, so no flow can be opened there. Pure: they only
  * read the store and call the FlowActions of the command context.
  */
-import type { Command, CommandContext } from '../commands/registry.js';
+import type { Command, CommandContext } from '../commands/types.js';
 import type { AppState } from '../store/store.js';
 import type { FlowId } from '../domain/plan.js';
 import type { Member } from '../domain/types.js';
 import { memberLabel } from '../format/ids.js';
+import { addedMember } from './state.js';
 
 const MEMBER_SCREENS: Command['screens'] = ['dashboard', 'detail'];
 
@@ -244,7 +245,7 @@ export const FLOW_COMMANDS: Command[] = [
     disabledReason: (s) => {
       const f = flow(s);
       if (f?.kind === 'bootstrap-join') return 'the bootstrap put the env file on the host already';
-      return f?.stage === 'done' && f.result?.output.some((l) => l.startsWith('ETCD_NAME=')) ? undefined : 'no env block to write (only after a member was added)';
+      return f?.stage === 'done' && addedMember(f.result) ? undefined : 'no env block to write (only after a member was added)';
     },
     run: (ctx) => ctx.flows?.writeEnv(),
   },

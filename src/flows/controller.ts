@@ -9,13 +9,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppStore } from '../store/store.js';
-import type { FlowActions } from '../commands/registry.js';
+import type { FlowActions } from '../commands/types.js';
 import type { ClusterGateway } from '../cluster/gateway.js';
 import type { ClusterView } from '../health/view.js';
 import type { AuditRecord, FlowId, Plan, PlanResult, RunEvent, RunResult } from '../domain/plan.js';
 import type { Member } from '../domain/types.js';
-import type { FlowField, FlowFollowUp, FlowStepView, FlowView } from './state.js';
-import { leaderCandidates, planAddLearner, planMoveLeader, planPromote, planRemove, planReplace, resolveMember } from '../plans/membership.js';
+import { addedMember, type FlowField, type FlowFollowUp, type FlowStepView, type FlowView } from './state.js';
+import { envLines, leaderCandidates, planAddLearner, planMoveLeader, planPromote, planRemove, planReplace, resolveMember } from '../plans/membership.js';
 import { executeFlow, recordRefusal } from '../run/flow.js';
 import { errorMessage } from '../domain/errors.js';
 import type { AuditLog } from '../run/audit.js';
@@ -384,12 +384,11 @@ export class FlowController implements FlowActions {
 
   writeEnv(): void {
     const f = this.flow;
-    const lines = f?.result?.output.filter((l) => /^ETCD_[A-Z_]+=/.test(l)) ?? [];
-    if (!f || lines.length === 0) return;
-    const name = /^ETCD_NAME="?([^"]*)"?$/.exec(lines[0])?.[1] || 'member';
-    const path = join(this.deps.envDir ?? process.cwd(), `etcd-${name}.env`);
+    const added = addedMember(f?.result);
+    if (!f || !added) return;
+    const path = join(this.deps.envDir ?? process.cwd(), `etcd-${added.name || 'member'}.env`);
     try {
-      writeFileSync(path, lines.join('\n') + '\n', { mode: 0o600 });
+      writeFileSync(path, envLines(added.env).join('\n') + '\n', { mode: 0o600 });
       this.update(this.generation, { envFile: path });
     } catch (error) {
       this.say(`cannot write ${path}: ${errorText(error)}`, 'error');
@@ -639,6 +638,7 @@ export class FlowController implements FlowActions {
         followUp,
         ...(result.rollback ? { rollback: result.rollback } : {}),
         ...(after ? { after } : {}),
+        ...(result.data ? { data: result.data } : {}),
       },
     }));
   }

@@ -2,7 +2,7 @@
  * The flow slice of the store: what the flow dialog shows, as plain data. The FlowController
  * (src/flows/controller.ts) writes it; screens/flow/FlowScreen.tsx only reads it. Pure types.
  */
-import type { FlowId, Outcome, Plan, StepState } from '../domain/plan.js';
+import type { FlowId, Outcome, Plan, StepData, StepState } from '../domain/plan.js';
 
 /** form -> preview -> confirm -> running -> done; refusals stay in form/preview with nothing run. */
 export type FlowStage = 'form' | 'preview' | 'confirm' | 'running' | 'done';
@@ -55,6 +55,14 @@ export interface FlowResultView {
   rollback?: { done: string[]; failed: string[] };
   /** A message from after the run (bootstrap cluster: the context was saved). */
   after?: string;
+  /** The steps' typed data (the new member's env block, bytes reclaimed, the snapshot saved), by step index. */
+  data?: Record<number, StepData>;
+}
+
+/** The member a run added (its env block), from the run's typed data. */
+export function addedMember(result: FlowResultView | undefined): Extract<StepData, { kind: 'member-added' }> | undefined {
+  for (const d of Object.values(result?.data ?? {})) if (d.kind === 'member-added') return d;
+  return undefined;
 }
 
 /** A host key that known_hosts lacks, shown with its fingerprint so the operator can trust it (t). */

@@ -10,7 +10,7 @@
  */
 import type { ClusterView } from '../health/view.js';
 import type { Plan, PlanResult, PlanStep, UploadSource } from '../domain/plan.js';
-import { certPaths, clientURL, peerURL, type EtcdSettings, type HostSpec, type InitialMember } from '../domain/hosts.js';
+import { certPaths, clientURL, initialClusterString, peerURL, type EtcdSettings, type HostSpec, type InitialMember } from '../domain/hosts.js';
 import { shellCommand, sudoArgv } from '../hosts/quote.js';
 import { checkAdd, hasQuorum, quorumPreview } from './membership.js';
 import { quorumOf } from '../health/quorum.js';
@@ -536,7 +536,7 @@ export function planNewCluster(input: NewClusterInput): PlanResult {
     title: `New cluster on ${hosts.map((h) => h.name).join(', ')}`,
     preview: [
       `a new cluster: ${hosts.length} voters, quorum ${q}, tolerates ${hosts.length - q} failure(s)`,
-      `initial cluster: ${newInitialCluster(hosts, settings).map((m) => `${m.name}=${m.peerURL}`).join(',')}`,
+      `initial cluster: ${initialClusterString(newInitialCluster(hosts, settings))}`,
       `token ${input.token} (new), initial-cluster-state new on every host`,
       'preflight:',
       ...preflightLines(input.preflight.checks).map((l) => `  ${l}`),

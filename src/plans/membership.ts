@@ -4,6 +4,7 @@
  * refusal that says why and what to do (ETCD-OPS.md, "Membership").
  */
 import type { Action, Plan, PlanResult, PlanStep } from '../domain/plan.js';
+import { initialClusterString as joinInitialCluster } from '../domain/hosts.js';
 import type { Member, MemberId } from '../domain/types.js';
 import type { ClusterView } from '../health/view.js';
 import { leaderAgreement, leaderIndex } from '../health/verdict.js';
@@ -59,19 +60,26 @@ export function validatePeerURLs(text: string, members: Member[]): { ok: true; u
 
 /** The ETCD_INITIAL_CLUSTER string: every member by name (the new one by the typed name), as etcdctl prints it. */
 export function initialClusterString(members: Member[], newName: string, newPeerURLs: string[]): string {
-  const entries: string[] = [];
-  for (const m of members) for (const u of m.peerURLs) entries.push(`${m.name}=${u}`);
-  for (const u of newPeerURLs) entries.push(`${newName}=${u}`);
-  return entries.join(',');
+  return joinInitialCluster([...members.flatMap((m) => m.peerURLs.map((peerURL) => ({ name: m.name, peerURL }))), ...newPeerURLs.map((peerURL) => ({ name: newName, peerURL }))]);
 }
 
 /** The env block the new node must start with, in the form `etcdctl member add` prints (seed 004). */
 export function envBlock(members: Member[], newName: string, newPeerURLs: string[]): string[] {
+  return envLines(envEntries(members, newName, newPeerURLs));
+}
+
+/** Env entries as the lines of an env file: KEY="value". */
+export function envLines(entries: ReadonlyArray<{ key: string; value: string }>): string[] {
+  return entries.map((e) => `${e.key}="${e.value}"`);
+}
+
+/** The env block as data: the variables the new node must start with, in order. */
+export function envEntries(members: Member[], newName: string, newPeerURLs: string[]): Array<{ key: string; value: string }> {
   return [
-    `ETCD_NAME="${newName}"`,
-    `ETCD_INITIAL_CLUSTER="${initialClusterString(members, newName, newPeerURLs)}"`,
-    `ETCD_INITIAL_ADVERTISE_PEER_URLS="${newPeerURLs.join(',')}"`,
-    `ETCD_INITIAL_CLUSTER_STATE="existing"`,
+    { key: 'ETCD_NAME', value: newName },
+    { key: 'ETCD_INITIAL_CLUSTER', value: initialClusterString(members, newName, newPeerURLs) },
+    { key: 'ETCD_INITIAL_ADVERTISE_PEER_URLS', value: newPeerURLs.join(',') },
+    { key: 'ETCD_INITIAL_CLUSTER_STATE', value: 'existing' },
   ];
 }
 

@@ -6,7 +6,7 @@
 import type { MaintenanceAction } from '../domain/plan.js';
 import type { AlarmType, MemberStatus } from '../domain/types.js';
 import type { ClusterView } from '../health/view.js';
-import type { ExecutorDeps } from './executor.js';
+import type { ActionHandlers, ExecutorDeps, StepResult } from './types.js';
 import { ClusterError, errorMessage as message } from '../domain/errors.js';
 import { sleep } from './wait.js';
 import { leaderAgreement, leaderIndex } from '../health/verdict.js';
@@ -20,18 +20,12 @@ function nameOf(view: ClusterView, id: string): string {
   return memberLabel(view.members.find((m) => m.id === id), id);
 }
 
-export async function runMaintenanceAction(action: MaintenanceAction, index: number, deps: ExecutorDeps): Promise<string | undefined> {
-  switch (action.kind) {
-    case 'defrag-member':
-      return defragMember(action, index, deps);
-    case 'compact':
-      return compact(action, deps);
-    case 'check-quota':
-      return checkQuota(action, deps);
-    case 'disarm-nospace':
-      return disarmNospace(index, deps);
-  }
-}
+export const MAINTENANCE_HANDLERS: ActionHandlers<MaintenanceAction['kind']> = {
+  'defrag-member': (action, index, deps) => defragMember(action, index, deps),
+  compact: (action, _index, deps) => compact(action, deps),
+  'check-quota': (action, _index, deps) => checkQuota(action, deps),
+  'disarm-nospace': (_action, index, deps) => disarmNospace(index, deps),
+};
 
 /**
  * The gate before a member: the cluster is healthy apart from the expected alarms, the member answers,
@@ -103,7 +97,7 @@ async function gateAfter(action: DefragAction, index: number, deps: ExecutorDeps
   }
 }
 
-async function defragMember(action: DefragAction, index: number, deps: ExecutorDeps): Promise<string> {
+async function defragMember(action: DefragAction, index: number, deps: ExecutorDeps): Promise<StepResult> {
   const now = deps.now ?? Date.now;
   const { status: before, url } = await gateBefore(action, index, deps);
   deps.onEvent({ type: 'progress', index, text: `${action.name}: defragmenting ${formatBytes(before.dbSize)} (${formatBytes(before.dbSizeInUse)} in use), timeout ${formatDuration(action.timeoutMs)}` });
@@ -134,14 +128,15 @@ async function defragMember(action: DefragAction, index: number, deps: ExecutorD
   const after = await gateAfter(action, index, deps, Math.max(action.timeoutMs, 60_000));
   const reclaimed = before.dbSize - after.dbSize;
   const sizes = `${formatBytes(before.dbSize)} -> ${formatBytes(after.dbSize)}, reclaimed ${formatBytes(Math.max(0, reclaimed))} (${Math.max(0, reclaimed)} bytes)`;
+  const data = { kind: 'defragmented' as const, memberId: action.memberId, name: action.name, beforeBytes: before.dbSize, afterBytes: after.dbSize, reclaimedBytes: Math.max(0, reclaimed) };
   if (timedOut) {
     // Only a defrag shrinks the DB file: a smaller file means etcd finished it.
-    if (reclaimed > 0) return `${action.name}: the defragment call timed out after ${formatDuration(action.timeoutMs)} but etcd finished it: ${sizes}`;
+    if (reclaimed > 0) return { detail: `${action.name}: the defragment call timed out after ${formatDuration(action.timeoutMs)} but etcd finished it: ${sizes}`, data };
     throw new Error(
       `the defragment call to ${action.name} timed out after ${formatDuration(action.timeoutMs)} and its DB has not shrunk (${formatBytes(after.dbSize)}): etcd may still be defragmenting it; ${action.name} answers again, the run stops so that no second member is blocked at the same time (check etcdctl endpoint status, then run again)`,
     );
   }
-  return `${action.name}: ${sizes} in ${formatDuration(defragMs)}`;
+  return { detail: `${action.name}: ${sizes} in ${formatDuration(defragMs)}`, data };
 }
 
 const COMPACTED = /required revision has been compacted/i;

@@ -13,30 +13,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RemoteAction, UploadSource } from '../domain/plan.js';
-import type { HostSpec } from '../domain/hosts.js';
+import type { ActionHandlers, HostAccess, UndoEntry } from './types.js';
+
+export type { HostAccess, UndoEntry } from './types.js';
 import type { HostConnection } from '../hosts/gateway.js';
 import type { ClusterGateway } from '../cluster/gateway.js';
 import { clientURL } from '../domain/hosts.js';
 import { errorMessage } from '../domain/errors.js';
 import { sleep } from './wait.js';
 import { formatBytes, formatDuration } from '../format/units.js';
-import type { EtcdSettings } from '../domain/hosts.js';
 import type { RunEvent } from '../domain/plan.js';
-
-/** How the executor reaches the hosts of a plan. */
-export interface HostAccess {
-  spec(name: string): HostSpec;
-  settings: EtcdSettings;
-  /** An open (cached) connection to the host; throws HostError. */
-  connection(name: string): Promise<HostConnection>;
-}
-
-export interface UndoEntry {
-  /** What will be undone ("stop etcd.service on h4"). */
-  title: string;
-  /** Undo it; resolves with what was done, throws when it could not be. */
-  run(): Promise<string>;
-}
 
 export interface RemoteDeps {
   hosts?: HostAccess;
@@ -124,7 +110,15 @@ async function uploadSource(conn: HostConnection, source: UploadSource, remotePa
   }
 }
 
-export async function runRemoteAction(action: RemoteAction, index: number, deps: RemoteDeps, undo: UndoEntry[]): Promise<string | undefined> {
+/** The executor's remote handlers: each records its undo through the run's recordUndo. */
+export const REMOTE_HANDLERS: ActionHandlers<RemoteAction['kind']> = {
+  'remote-mkdir': (action, index, deps, run) => runRemoteAction(action, index, deps, run.recordUndo),
+  'remote-upload': (action, index, deps, run) => runRemoteAction(action, index, deps, run.recordUndo),
+  'remote-systemctl': (action, index, deps, run) => runRemoteAction(action, index, deps, run.recordUndo),
+  'wait-cluster-formed': (action, index, deps, run) => runRemoteAction(action, index, deps, run.recordUndo),
+};
+
+export async function runRemoteAction(action: RemoteAction, index: number, deps: RemoteDeps, recordUndo: (entry: UndoEntry) => void): Promise<string | undefined> {
   const now = deps.now ?? Date.now;
   switch (action.kind) {
     case 'remote-mkdir': {
@@ -133,7 +127,7 @@ export async function runRemoteAction(action: RemoteAction, index: number, deps:
       const mode = action.mode.toString(8).padStart(4, '0');
       if (action.dataDir) {
         // Whatever etcd writes here from now on is moved aside on rollback (never deleted).
-        undo.push({
+        recordUndo({
           title: `move ${action.path} aside on ${action.host}`,
           run: async () => {
             if (!(await exists(conn, action.path, '-d'))) return `${action.host}: ${action.path} is not there`;
@@ -152,7 +146,7 @@ export async function runRemoteAction(action: RemoteAction, index: number, deps:
       if (existed) return `${action.path} exists`;
       await must(conn, action.host, ['mkdir', '-p', '-m', mode, '--', action.path]);
       if (!action.dataDir) {
-        undo.push({
+        recordUndo({
           title: `remove the empty directory ${action.path} on ${action.host}`,
           run: async () => {
             const r = await conn.run(['rmdir', '--', action.path], { timeoutMs: 30_000 });
@@ -181,7 +175,7 @@ export async function runRemoteAction(action: RemoteAction, index: number, deps:
         deps.signal,
       );
       const reload = action.unit ? async () => (await conn.run(['systemctl', 'daemon-reload'], { timeoutMs: 60_000 })).code === 0 : async () => true;
-      undo.push({
+      recordUndo({
         title: result.backup ? `restore ${action.remotePath} on ${action.host}` : `remove ${action.remotePath} from ${action.host}`,
         run: async () => {
           if (result.backup) {
@@ -200,11 +194,11 @@ export async function runRemoteAction(action: RemoteAction, index: number, deps:
       const conn = await access(deps).connection(action.host);
       const unit = action.unit ? `${action.unit}.service` : undefined;
       if (action.verb === 'enable' && unit) {
-        undo.push({ title: `disable ${unit} on ${action.host}`, run: async () => (await must(conn, action.host, ['systemctl', 'disable', unit]), `${action.host}: disabled ${unit}`) });
+        recordUndo({ title: `disable ${unit} on ${action.host}`, run: async () => (await must(conn, action.host, ['systemctl', 'disable', unit]), `${action.host}: disabled ${unit}`) });
       }
       if (action.verb === 'start' && unit) {
         // Recorded before the start: a failed start may still leave a process (or a restart loop).
-        undo.push({ title: `stop ${unit} on ${action.host}`, run: async () => (await must(conn, action.host, ['systemctl', 'stop', unit], 120_000), `${action.host}: stopped ${unit}`) });
+        recordUndo({ title: `stop ${unit} on ${action.host}`, run: async () => (await must(conn, action.host, ['systemctl', 'stop', unit], 120_000), `${action.host}: stopped ${unit}`) });
       }
       const argv = ['systemctl', action.verb, ...(action.noBlock ? ['--no-block'] : []), ...(unit ? [unit] : [])];
       const t0 = now();

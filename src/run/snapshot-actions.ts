@@ -1,6 +1,6 @@
 /** The executor's snapshot action: a verified snapshot save from one member (src/run/snapshot-save.ts). */
 import type { SnapshotAction } from '../domain/plan.js';
-import type { ExecutorDeps } from './executor.js';
+import type { ActionHandlers, ExecutorDeps, StepResult } from './types.js';
 import { formatBytes, formatDuration, formatPercent } from '../format/units.js';
 import { hexId } from '../format/ids.js';
 import { saveSnapshot, SnapshotSaveError } from './snapshot-save.js';
@@ -13,7 +13,7 @@ export function formatRate(bytesPerSecond: number): string {
   return `${formatBytes(bytesPerSecond)}/s`;
 }
 
-export async function runSnapshotAction(action: SnapshotAction, index: number, deps: ExecutorDeps): Promise<string | undefined> {
+export async function runSnapshotAction(action: SnapshotAction, index: number, deps: ExecutorDeps): Promise<StepResult> {
   // A fresh look: the member must still answer at its URL, as itself, without a CORRUPT alarm. No
   // alarm list: on etcd 3.4/3.5 an alarm GET is a raft entry (Status errors carry the alarms).
   const view = await deps.observe({ alarms: false });
@@ -51,5 +51,13 @@ export async function runSnapshotAction(action: SnapshotAction, index: number, d
   const lines = [`snapshot: ${saved.file}`, ...(saved.sidecarFile ? [`sidecar:  ${saved.sidecarFile}`] : [])];
   deps.onEvent({ type: 'output', index, lines });
   const streamRate = (saved.size * 1000) / Math.max(1, saved.streamMs);
-  return `${formatBytes(saved.size)} in ${formatDuration(saved.durationMs)} (${formatRate(saved.bytesPerSecond)}; stream ${formatDuration(saved.streamMs)} at ${formatRate(streamRate)}, read-back ${formatDuration(saved.verifyMs)}), sha256 ok, revision ${saved.status.revision}, ${saved.status.totalKey} keys, hash ${saved.status.hash.toString(16)}`;
+  const detail = `${formatBytes(saved.size)} in ${formatDuration(saved.durationMs)} (${formatRate(saved.bytesPerSecond)}; stream ${formatDuration(saved.streamMs)} at ${formatRate(streamRate)}, read-back ${formatDuration(saved.verifyMs)}), sha256 ok, revision ${saved.status.revision}, ${saved.status.totalKey} keys, hash ${saved.status.hash.toString(16)}`;
+  return {
+    detail,
+    data: { kind: 'snapshot-saved', file: saved.file, ...(saved.sidecarFile ? { sidecarFile: saved.sidecarFile } : {}), size: saved.size, revision: saved.status.revision, totalKey: saved.status.totalKey, hash: saved.status.hash },
+  };
 }
+
+export const SNAPSHOT_HANDLERS: ActionHandlers<'snapshot-save'> = {
+  'snapshot-save': (action, index, deps) => runSnapshotAction(action, index, deps),
+};

@@ -3,6 +3,7 @@
  * temporary directory. Every member it starts is stopped by pid when it stops (also on exit).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { initialClusterString } from '../domain/hosts.js';
 import { accessSync, constants, existsSync, mkdtempSync, openSync, closeSync, rmSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -78,7 +79,7 @@ export class Sandbox {
       clientURL: `http://127.0.0.1:${ports[i * 2]}`,
       peerURL: `http://127.0.0.1:${ports[i * 2 + 1]}`,
     }));
-    const initialCluster = planned.map((m) => `${m.name}=${m.peerURL}`).join(',');
+    const initialCluster = initialClusterString(planned);
     for (const m of planned) sandbox.spawnMember(m.name, m.clientURL, m.peerURL, initialCluster, 'new');
     return sandbox;
   }

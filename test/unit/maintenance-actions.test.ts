@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runPlan } from '../../src/run/executor.js';
-import type { Plan, RunEvent, StepState } from '../../src/domain/plan.js';
+import type { Plan, RunEvent, StepData, StepState } from '../../src/domain/plan.js';
 import { applyRefreshes, emptyView, type Refresh } from '../../src/health/view.js';
 import { DEFAULT_HEALTH_OPTIONS, type Alarm, type AlarmType, type Member, type MemberStatus } from '../../src/domain/types.js';
 import { ClusterError } from '../../src/domain/errors.js';
@@ -94,14 +94,15 @@ function run(g: Scripted, plan: Plan, signal = new AbortController().signal) {
   const states: StepState[] = plan.steps.map(() => 'pending');
   const errors: Record<number, string> = {};
   const details: Record<number, string | undefined> = {};
+  const data: Record<number, StepData | undefined> = {};
   const onEvent = (e: RunEvent) => {
     events.push(e);
     if (e.type === 'step-start') states[e.index] = 'running';
-    if (e.type === 'step-done') [states[e.index], details[e.index]] = ['done', e.detail];
+    if (e.type === 'step-done') [states[e.index], details[e.index], data[e.index]] = ['done', e.detail, e.data];
     if (e.type === 'step-failed') [states[e.index], errors[e.index]] = ['failed', e.error];
   };
   const result = runPlan(plan, { gateway: g, observe: (o) => observe(g, o?.alarms ?? true), onEvent, signal, pollMs: 5 });
-  return result.then((r) => ({ result: r, events, states, errors, details, summary: runSummary(plan, states, errors, details) }));
+  return result.then((r) => ({ result: r, events, states, errors, details, summary: runSummary(plan, states, errors, data) }));
 }
 
 const defaults = { moveLeader: false, quotaBytes: 2 * 2 ** 30, gapThreshold: 50, timeouts: { commandMs: 5000, moveLeaderMs: 1000, gateMs: 100 } };

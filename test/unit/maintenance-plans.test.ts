@@ -316,8 +316,9 @@ describe('the headless summary', () => {
   });
 
   test('all done, with the bytes reclaimed; an abort; the other steps apart', () => {
-    const details = { 0: 'm2: 381 MB -> 95 MB, reclaimed 286 MB (300000000 bytes) in 1.0s', 1: 'x (300000000 bytes)', 2: 'x (300000000 bytes)', 3: 'x (300000000 bytes)' };
-    assert.equal(runSummary(p, ['done', 'done', 'done', 'done'], {}, details), 'm2, m3, m4 and m1 done; reclaimed 1.1 GB in total');
+    const defragmented = (name: string) => ({ kind: 'defragmented' as const, memberId: IDS.m1, name, beforeBytes: 381_000_000, afterBytes: 81_000_000, reclaimedBytes: 300_000_000 });
+    const data = { 0: defragmented('m2'), 1: defragmented('m3'), 2: defragmented('m4'), 3: defragmented('m1') };
+    assert.equal(runSummary(p, ['done', 'done', 'done', 'done'], {}, data), 'm2, m3, m4 and m1 done; reclaimed 1.1 GB in total');
     assert.equal(runSummary(p, ['done', 'failed', 'pending', 'pending'], { 1: 'aborted' }), 'm2 done, m3 stopped by the abort, m4 and m1 not started');
     const moved = planOf(planDefrag(fragmented, { ...base, all: true, moveLeader: true, compactRetain: 10 }));
     assert.equal(runSummary(moved, ['done', 'done', 'done', 'failed', 'pending'], { 3: 'm2 did not become leader' }), 'compaction done; m2 and m3 done; leadership move to m2 failed: m2 did not become leader; m1 not started');

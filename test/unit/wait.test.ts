@@ -65,7 +65,7 @@ test('a long new-cluster wait polls without MaxListenersExceededWarning (no list
   const counting = { ...gateway, status: async () => (polls++, gateway.status('')) } as unknown as ClusterGateway;
   const warnings = await warningsDuring(async () => {
     await assert.rejects(
-      runRemoteAction({ kind: 'wait-cluster-formed', hosts: ['h1'], members: 1, timeoutMs: 400 }, 0, { gateway: counting, hosts, onEvent: () => undefined, signal: controller.signal, pollMs: 2 }, []),
+      runRemoteAction({ kind: 'wait-cluster-formed', hosts: ['h1'], members: 1, timeoutMs: 400 }, 0, { gateway: counting, hosts, onEvent: () => undefined, signal: controller.signal, pollMs: 2 }, () => undefined),
       /did not form within/,
     );
   });

@@ -1,0 +1,68 @@
+/**
+ * The executor's types, apart from the executor itself so that the modules that own actions
+ * (membership-actions, maintenance-actions, snapshot-actions, remote-actions) import only types and
+ * the executor imports them: no import cycle. Types only.
+ */
+import type { Action, RunEvent, StepData } from '../domain/plan.js';
+import type { Member } from '../domain/types.js';
+import type { EtcdSettings, HostSpec } from '../domain/hosts.js';
+import type { ClusterGateway } from '../cluster/gateway.js';
+import type { HostConnection } from '../hosts/gateway.js';
+import type { ClusterView } from '../health/view.js';
+
+/** How the executor reaches the hosts of a plan. */
+export interface HostAccess {
+  spec(name: string): HostSpec;
+  settings: EtcdSettings;
+  /** An open (cached) connection to the host; throws HostError. */
+  connection(name: string): Promise<HostConnection>;
+}
+
+/** How to undo one thing a step did (a plan with rollbackOnFailure runs them newest first). */
+export interface UndoEntry {
+  /** What will be undone ("stop etcd.service on h4"). */
+  title: string;
+  /** Undo it; resolves with what was done, throws when it could not be. */
+  run(): Promise<string>;
+}
+
+/** Everything the executor and its action handlers depend on: the one place to add a dependency. */
+export interface ExecutorDeps {
+  gateway: ClusterGateway;
+  /**
+   * A fresh look at the cluster: member list and every status; the alarms too when asked (an alarm
+   * GET is a raft request, so the frequent gates of a wait leave it out).
+   */
+  observe(opts?: { alarms?: boolean }): Promise<ClusterView>;
+  onEvent(event: RunEvent): void;
+  signal: AbortSignal;
+  /** Poll interval of waits (default 250 ms). */
+  pollMs?: number;
+  now?: () => number;
+  /** Sandbox only: start the new member's etcd locally with its env block. */
+  startMember?(name: string, peerURLs: string[], initialCluster: string): Promise<void>;
+  /** SSH access to the inventory's hosts (flows that need hosts). */
+  hosts?: HostAccess;
+}
+
+/** What one run has done so far, shared by its steps. */
+export interface RunContext {
+  /** Members added during this run, by name. */
+  added: Map<string, Member>;
+  /** Lines the operator needs afterwards (the env block of a new member). */
+  output: string[];
+  /** Record how to undo what a step just did (see recordUndo in executor.ts: the one place undo entries are kept). */
+  recordUndo(entry: UndoEntry): void;
+}
+
+/** What a handler returns: the step's one-line detail, or the detail with typed data. */
+export type StepResult = string | undefined | { detail?: string; data?: StepData };
+
+export type ActionKind = Action['kind'];
+export type ActionOf<K extends ActionKind> = Extract<Action, { kind: K }>;
+
+/** Carries out one action; throws (StepError or any Error) with the operator's sentence when it fails. */
+export type ActionHandler<K extends ActionKind> = (action: ActionOf<K>, index: number, deps: ExecutorDeps, run: RunContext) => Promise<StepResult>;
+
+/** The handlers a module registers, by action kind. */
+export type ActionHandlers<K extends ActionKind = ActionKind> = { [P in K]: ActionHandler<P> };
