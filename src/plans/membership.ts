@@ -141,7 +141,32 @@ export function checkAdd(view: ClusterView, name: string, peerURLs: string, opts
   if (learner) {
     return { ok: false, refusal: `too many learners: etcd allows at most one learner (3.6: --max-learners) and ${memberLabel(learner)} is one; promote or remove it first` };
   }
+  const down = disconnectedVoters(view, opts.ignore);
+  if (down.length > 0) return { ok: false, refusal: addBlockedRefusal(view, down, opts.ignore) };
   return urls;
+}
+
+/**
+ * Voters (other than `ignore`) that do not answer. etcd 3.4/3.5 refuse every member add, a learner
+ * too, with "the cluster is unhealthy" while any voter is not connected to the member handling it
+ * (`mayAddMember` -> `isConnectedFullySince` over the voting members; ETCD-OPS.md "Membership").
+ */
+export function disconnectedVoters(view: ClusterView, ignore?: MemberId): Member[] {
+  return view.members.filter((m) => !m.isLearner && m.id !== ignore && m.clientURLs.length > 0 && view.probes[m.id]?.ok !== true);
+}
+
+/** Why an add cannot succeed with these voters down, and what the operator can do first. */
+function addBlockedRefusal(view: ClusterView, down: Member[], ignore?: MemberId): string {
+  const one = down.length === 1;
+  const names = down.map((m) => `${memberLabel(m)} (${hexId(m.id)})`).join(', ');
+  const voters = view.members.filter((m) => !m.isLearner);
+  const healthy = healthyVoters(view).length;
+  const left = voters.length - down.length - (ignore ? 1 : 0);
+  const removeHint =
+    left >= 2 && healthy >= quorumOf(left)
+      ? `remove ${one ? 'it' : 'them'} first (${down.map((m) => `:remove ${m.name || hexId(m.id)}`).join(', ')}), then add`
+      : `removing ${one ? 'it' : 'them'} would leave ${left} voter(s) without a safe quorum: bring ${one ? 'it' : 'them'} back first`;
+  return `etcd refuses any member add (a learner too) while a voter is disconnected, and ${names} ${one ? 'does' : 'do'} not answer: bring ${one ? 'it' : 'them'} back, or ${removeHint}${ignore ? '; nothing has been changed' : ''}`;
 }
 
 export function planAddLearner(view: ClusterView, input: AddLearnerInput): PlanResult {
@@ -381,6 +406,10 @@ export function planReplace(view: ClusterView, input: ReplaceInput): PlanResult 
   if (!checked.ok) return checked;
   const urls = checked.urls;
   const remaining = view.members.filter((m) => m.id !== target.id);
+  const warnings: string[] = [];
+  if (probe && !probe.ok && probe.kind === 'timeout') {
+    warnings.push(`${label} does not answer within the deadline but may still be running (hung, e.g. stopped by SIGSTOP): while its process holds ${urls.join(',')}, a replacement on the same host cannot bind; stop that process first`);
+  }
   const confirmDown = Math.max(0, input.downForMs - (input.downSinceMs ?? 0));
   const steps: PlanStep[] = [
     step('confirm-down', `Confirm ${label} is down: unreachable for ${formatDuration(input.downForMs)}, not just slow`, `etcdctl endpoint status --endpoints=${target.clientURLs[0] ?? '?'}   # keeps failing`, {
@@ -405,7 +434,7 @@ export function planReplace(view: ClusterView, input: ReplaceInput): PlanResult 
       'the new node must start with an empty data dir and this env block:',
       ...envBlock(remaining, name, urls).map((l) => `  ${l}`),
     ],
-    warnings: [],
+    warnings,
     steps,
     confirmPhrase: target.name || hexId(target.id),
     args: { member: label, id: target.id, newName: name, peerURLs: urls },

@@ -34,12 +34,14 @@ async function reconfigure<T>(deps: ExecutorDeps, index: number, change: () => P
     } catch (error) {
       // A retry that finds the change already made (an earlier try went through although its answer
       // was a refusal or was lost): the wanted state holds.
+      // "member not found" on a retry is etcd's own applied membership saying the member is gone (IDs
+      // are never reused); the member list read afterwards may still come from a stale member, so the
+      // step's own verification (not this check) decides whether the removal shows everywhere.
       if (attempt > 1 && alreadyDone && error instanceof ClusterError && error.kind === 'not-found') {
-        if (await alreadyDone().catch(() => false)) {
-          deps.onEvent({ type: 'retry', index, attempt, error: `${error.message}: an earlier try went through`, nextInMs: 0 });
-          // alreadyDone is given only for changes without a result (remove).
-          return undefined as T;
-        }
+        const seen = await alreadyDone().catch(() => false);
+        deps.onEvent({ type: 'retry', index, attempt, error: `${error.message}: an earlier try went through${seen ? '' : ' (verifying through the member list)'}`, nextInMs: 0 });
+        // alreadyDone is given only for changes without a result (remove).
+        return undefined as T;
       }
       const wait = 1000;
       if (!(error instanceof ClusterError) || !error.message.startsWith(UNHEALTHY_CLUSTER) || now() + wait > deadline) throw error;

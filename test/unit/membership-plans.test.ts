@@ -138,3 +138,37 @@ test('replace: only a member that is down; confirm down, remove, add, start, cat
   const upMember = planReplace(oneDown, { member: 'm2', downForMs: 1, waitMs: 1 });
   assert.ok(!upMember.ok && /answers \(it is up\)/.test(upMember.refusal));
 });
+
+test('add-learner and replace refuse while another voter is down: etcd refuses every add then, and nothing is changed first', () => {
+  // add-learner with one voter down: refused before anything changes, with what to do.
+  const add = planAddLearner(oneDown, { name: 'm4', peerURLs: 'http://127.0.0.1:2420' });
+  assert.ok(!add.ok, 'an add with a voter down is refused');
+  assert.match(add.refusal, /refuses any member add \(a learner too\) while a voter is disconnected/);
+  assert.match(add.refusal, /m3 \([0-9a-f]+\) does not answer/);
+  assert.match(add.refusal, /:remove m3/, 'quorum allows removing it: the refusal says so');
+  // A down learner does not block an add (etcd checks the voters only) - the one-learner rule does.
+  const five = ['m1', 'm2', 'm3', 'm4', 'm5'].map((n, i) => member(n, { id: String(1001 + i) }));
+  const ids = five.map((m) => m.id);
+  const twoDown = viewOf(five, { [ids[0]]: up({ leader: ids[0] }), [ids[1]]: up({ leader: ids[0] }), [ids[2]]: up({ leader: ids[0] }), [ids[3]]: down(), [ids[4]]: down() });
+  // The replace of m5 with m4 also down: it would remove m5 and then fail the add, leaving 4 voters that tolerate 0 failures.
+  const r = planReplace(twoDown, { member: 'm5', downForMs: 1, waitMs: 1 });
+  assert.ok(!r.ok, 'replace with a second voter down is refused before the removal');
+  assert.match(r.refusal, /m4 \([0-9a-f]+\) does not answer/);
+  assert.match(r.refusal, /\(:remove m4\), then add/);
+  assert.match(r.refusal, /nothing has been changed/);
+  // Both dead in a 3-member cluster is no quorum: the quorum refusal comes first.
+  const threeTwoDown = viewOf(three, { [IDS.m1]: up(), [IDS.m2]: down(), [IDS.m3]: down() });
+  const r3 = planReplace(threeTwoDown, { member: 'm3', downForMs: 1, waitMs: 1 });
+  assert.ok(!r3.ok && /below quorum|no quorum/.test(r3.refusal), JSON.stringify(r3));
+  // With only the target down, replace still plans.
+  assert.ok(planReplace(oneDown, { member: 'm3', downForMs: 1, waitMs: 1 }).ok);
+});
+
+test('replace warns that a hung member (deadline, not refused) may still hold its port', () => {
+  const hung = viewOf(three, { [IDS.m1]: up(), [IDS.m2]: up(), [IDS.m3]: { ok: false, error: 'no answer within the deadline', kind: 'timeout', latencyMs: 2000, at: 1000 } });
+  const r = planReplace(hung, { member: 'm3', downForMs: 1, waitMs: 1 });
+  assert.ok(r.ok);
+  assert.ok(r.plan.warnings.some((w) => /may still be running/.test(w) && /cannot bind/.test(w)), JSON.stringify(r.plan.warnings));
+  const refused = planReplace(oneDown, { member: 'm3', downForMs: 1, waitMs: 1 });
+  assert.ok(refused.ok && refused.plan.warnings.length === 0, 'a member whose port refuses connections gets no such warning');
+});

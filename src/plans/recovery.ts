@@ -1,0 +1,220 @@
+/**
+ * Disaster recovery, the pure part (ETCD-OPS.md "Snapshots and restore"; seeds 001 §4.2/§7.3, 004):
+ * where each host's restored data goes and with which command, what must be true before a restore
+ * may start (no old member left alive outside the restored set), and which survivor a quorum-loss
+ * recovery starts from. Imports only domain, health and format: the flows that run these live in run/.
+ */
+import { initialClusterString, peerURL, type EtcdSettings, type HostSpec } from '../domain/hosts.js';
+import type { Member, MemberId } from '../domain/types.js';
+import type { ClusterView } from '../health/view.js';
+import { quorumOf } from '../health/quorum.js';
+import { hexId, memberLabel } from '../format/ids.js';
+import { parseEtcdVersion } from './upgrade-path.js';
+
+/** The tool that restores a snapshot on a host of this etcd version: etcdutl from 3.5 on, etcdctl on 3.4. */
+export function restoreTool(version: string): 'etcdutl' | 'etcdctl' | undefined {
+  const v = parseEtcdVersion(version);
+  if (!v) return undefined;
+  return v.major > 3 || (v.major === 3 && v.minor >= 5) ? 'etcdutl' : 'etcdctl';
+}
+
+/** Whether that host's restore tool has `--bump-revision` / `--mark-compacted` (etcdutl 3.5.?+; not etcdctl 3.4). */
+export function supportsBumpRevision(version: string): boolean {
+  return restoreTool(version) === 'etcdutl';
+}
+
+/** `DIR.etcd-tui-before-restore-<stamp>`: where the old data dir is moved (never deleted). */
+export function asideDir(dir: string, stamp: string): string {
+  return `${dir.replace(/\/+$/, '')}.etcd-tui-before-restore-${stamp}`;
+}
+
+/** A UTC stamp safe in file names: 20261203T131500Z. */
+export function restoreStamp(at: Date): string {
+  return at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+function dirname(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+export interface RestoreOptions {
+  /** The new cluster's --initial-cluster-token (a fresh one per restore). */
+  token: string;
+  /** Stamp shared by every host's aside and restore dirs. */
+  stamp: string;
+  /** Where the snapshot is on each host after the upload. */
+  remoteSnapshot: string;
+  /** Each host's etcd version (from preflight), by host name. */
+  versions: Record<string, string>;
+  /** Kubernetes: raise every revision by this much and mark the old ones compacted (etcdutl only). */
+  bumpRevision?: number;
+  /** A `db` copied out of a data dir has no sha256 trailer: restore it without the check. */
+  skipHashCheck?: boolean;
+}
+
+/** One host of a restore: its identity in the new cluster, the dirs, and the restore command. */
+export interface RestoreHost {
+  host: string;
+  peerURL: string;
+  tool: 'etcdutl' | 'etcdctl';
+  /** The live data dir (and WAL dir, when separate). */
+  dataDir: string;
+  walDir?: string;
+  /** The fresh dirs the restore writes into, next to the live ones. */
+  restoreDir: string;
+  restoreWalDir?: string;
+  /** Where the live dirs go before the restored ones take their place. */
+  asideDir: string;
+  asideWalDir?: string;
+  /** The restore command, argv. */
+  argv: string[];
+}
+
+export type RestoreLayout = { ok: true; hosts: RestoreHost[]; initialCluster: string; notes: string[] } | { ok: false; refusal: string };
+
+/**
+ * Every host's restore: the same snapshot, the same --initial-cluster (exactly these hosts) and a new
+ * token, each host its own --name and peer URL, into a new dir next to the live one.
+ */
+export function restoreLayout(hosts: HostSpec[], settings: Pick<EtcdSettings, 'tls'>, opts: RestoreOptions): RestoreLayout {
+  if (hosts.length === 0) return { ok: false, refusal: 'no hosts to restore: name the hosts of the context, or give the context a hosts: list' };
+  const names = new Set<string>();
+  for (const h of hosts) {
+    if (names.has(h.name)) return { ok: false, refusal: `host ${h.name} is named twice` };
+    names.add(h.name);
+  }
+  if (!/^[A-Za-z0-9._-]{1,128}$/.test(opts.token)) return { ok: false, refusal: `initial cluster token "${opts.token}" must be letters, digits, dot, dash, underscore` };
+  const initialCluster = initialClusterString(hosts.map((h) => ({ name: h.name, peerURL: peerURL(h, settings) })));
+  const notes: string[] = [];
+  const out: RestoreHost[] = [];
+  for (const h of hosts) {
+    const version = opts.versions[h.name];
+    const tool = version ? restoreTool(version) : undefined;
+    if (!tool) return { ok: false, refusal: `${h.name}: unknown etcd version${version ? ` "${version}"` : ''}: preflight must read it before a restore is planned` };
+    if (opts.bumpRevision !== undefined && !supportsBumpRevision(version)) {
+      return { ok: false, refusal: `${h.name} runs etcd ${version}: its etcdctl cannot --bump-revision / --mark-compacted (etcdutl 3.5+ can); restore without it (Kubernetes watchers must then relist), or upgrade the restore tool` };
+    }
+    const restoreDir = `${h.dataDir.replace(/\/+$/, '')}.etcd-tui-restore-${opts.stamp}`;
+    const restoreWalDir = h.walDir ? `${h.walDir.replace(/\/+$/, '')}.etcd-tui-restore-${opts.stamp}` : undefined;
+    const binary = `${dirname(h.binaryPath)}/${tool}`;
+    const argv = [
+      binary,
+      'snapshot',
+      'restore',
+      opts.remoteSnapshot,
+      '--name',
+      h.name,
+      '--initial-cluster',
+      initialCluster,
+      '--initial-cluster-token',
+      opts.token,
+      '--initial-advertise-peer-urls',
+      peerURL(h, settings),
+      '--data-dir',
+      restoreDir,
+      ...(restoreWalDir ? ['--wal-dir', restoreWalDir] : []),
+      ...(opts.skipHashCheck ? ['--skip-hash-check'] : []),
+      ...(opts.bumpRevision !== undefined ? ['--bump-revision', String(opts.bumpRevision), '--mark-compacted'] : []),
+    ];
+    out.push({
+      host: h.name,
+      peerURL: peerURL(h, settings),
+      tool,
+      dataDir: h.dataDir,
+      walDir: h.walDir,
+      restoreDir,
+      restoreWalDir,
+      asideDir: asideDir(h.dataDir, opts.stamp),
+      asideWalDir: h.walDir ? asideDir(h.walDir, opts.stamp) : undefined,
+      argv,
+    });
+  }
+  if (out.some((h) => h.tool === 'etcdctl')) notes.push('etcd 3.4 hosts restore with `etcdctl snapshot restore` (3.4 has no etcdutl)');
+  if (opts.skipHashCheck) notes.push('--skip-hash-check: the file has no sha256 trailer (a db copied out of a data dir); its integrity rests on the bbolt check alone');
+  if (opts.bumpRevision !== undefined) {
+    notes.push(`--bump-revision ${opts.bumpRevision} --mark-compacted: every revision moves past any a client has seen, and watchers get "compacted" and relist instead of missing changes`);
+  }
+  return { ok: true, hosts: out, initialCluster, notes };
+}
+
+/**
+ * Why a restore onto `restoring` (peer URLs of the hosts restored) must not start now: a member of the
+ * current membership outside that set still answers (two clusters would result). Empty when none.
+ */
+export function restoreBlockers(view: ClusterView | undefined, restoringPeerURLs: string[]): string[] {
+  if (!view) return [];
+  const restoring = new Set(restoringPeerURLs);
+  return view.members
+    .filter((m) => !m.peerURLs.some((u) => restoring.has(u)) && view.probes[m.id]?.ok === true)
+    .map((m) => `${memberLabel(m)} (${hexId(m.id)}, ${m.peerURLs.join(',')}) is not restored and still answers: a restore that leaves it alive ends in two clusters; stop it (or include its host) first`);
+}
+
+/** What the console (or a status read now) knows of one survivor for a quorum-loss recovery. */
+export interface SurvivorCandidate {
+  name: string;
+  memberId?: MemberId;
+  /** The raft index it reports now (undefined when it does not answer now). */
+  indexNow?: number;
+  /** The highest raft index the console saw from it before quorum was lost. */
+  indexLastSeen?: number;
+  /** True when its host is in the inventory (so it can be stopped and restarted over SSH). */
+  isHost: boolean;
+}
+
+export type SurvivorChoice =
+  | { ok: true; survivor: SurvivorCandidate; index: number; lossLines: string[]; others: SurvivorCandidate[] }
+  | { ok: false; refusal: string };
+
+function bestIndex(c: SurvivorCandidate): number | undefined {
+  if (c.indexNow === undefined && c.indexLastSeen === undefined) return undefined;
+  return Math.max(c.indexNow ?? 0, c.indexLastSeen ?? 0);
+}
+
+/**
+ * The survivor a `--force-new-cluster` recovery starts from: the one with the highest raft index
+ * (now, or when last seen), unless the operator names another explicitly. The loss lines say how
+ * many entries each other member was ahead of it when last seen.
+ */
+export function chooseSurvivor(candidates: SurvivorCandidate[], opts: { named?: string } = {}): SurvivorChoice {
+  const answering = candidates.filter((c) => c.indexNow !== undefined);
+  if (answering.length === 0) return { ok: false, refusal: 'no member answers: there is no survivor to recover from; restore from a snapshot instead (:restore)' };
+  const ranked = [...answering].sort((a, b) => (bestIndex(b) ?? 0) - (bestIndex(a) ?? 0) || a.name.localeCompare(b.name));
+  const best = ranked[0];
+  let chosen = best;
+  if (opts.named !== undefined) {
+    const named = candidates.find((c) => c.name === opts.named);
+    if (!named) return { ok: false, refusal: `unknown survivor "${opts.named}"; answering members: ${answering.map((c) => c.name).join(', ')}` };
+    if (named.indexNow === undefined) return { ok: false, refusal: `${named.name} does not answer now: it cannot be the survivor` };
+    chosen = named;
+  }
+  if (!chosen.isHost) return { ok: false, refusal: `${chosen.name} is not a host of this context: the recovery restarts it over SSH, so add it to the context's hosts first` };
+  const index = bestIndex(chosen) ?? 0;
+  const lossLines: string[] = [];
+  for (const c of candidates) {
+    if (c === chosen) continue;
+    const their = bestIndex(c);
+    if (their === undefined) lossLines.push(`${c.name}: never seen, how far it got is unknown`);
+    else if (their > index) lossLines.push(`${c.name} was ${their - index} entries ahead when last seen: those entries may be lost`);
+    else lossLines.push(`${c.name}: ${index - their} entries behind ${chosen.name}, nothing lost from it`);
+  }
+  if (chosen !== best && (bestIndex(best) ?? 0) > index) {
+    lossLines.unshift(`${chosen.name} was named explicitly although ${best.name} is ${(bestIndex(best) ?? 0) - index} entries further ahead`);
+  }
+  return { ok: true, survivor: chosen, index, lossLines, others: candidates.filter((c) => c !== chosen) };
+}
+
+/**
+ * Why a quorum-loss recovery is refused now (undefined when quorum is really gone): with quorum
+ * present, the members are to be fixed with the membership flows, never by forcing a new cluster.
+ */
+export function quorumPresentRefusal(view: ClusterView): string | undefined {
+  const voters = view.members.filter((m: Member) => !m.isLearner);
+  const healthy = voters.filter((m) => view.probes[m.id]?.ok === true);
+  if (voters.length === 0) return undefined;
+  const q = quorumOf(voters.length);
+  if (healthy.length >= q) {
+    return `quorum is present (${healthy.length} of ${voters.length} voters answer, quorum ${q}): a forced new cluster would throw away the others' work; replace the failed members instead (R)`;
+  }
+  return undefined;
+}
