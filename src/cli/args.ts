@@ -119,6 +119,10 @@ Usage:
                                      the CA and the client certificate: days left, SAN coverage;
                                      exit 0 fine, 1 expires within 30 days, 2 within 7 days, expired
                                      or a SAN gap, 3 nothing answered, 4 usage
+  etcd-tui check consistency [--json] [--wait 2m]
+                                     HashKV on every member at the leader's revision, side by side;
+                                     exit 0 all agree, 1 a member did not answer, 2 a member's data
+                                     differs (replace it), 3 nothing answered, 4 usage
 
 Connection:
   --endpoints URL[,URL...]    client URLs: http:// or https://, host, port (default below)

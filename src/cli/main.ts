@@ -154,6 +154,11 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     const { runMemberCommand } = await import('./member.js');
     return runMemberCommand(rest[0], rest.slice(1), args.flags, await resolve(args.flags, env));
   }
+  if (command === 'check') {
+    if (rest.length > 1) throw new ConfigError(`check: unexpected argument "${rest[1]}" (see etcd-tui --help)`);
+    const { runCheckCommand } = await import('./check.js');
+    return runCheckCommand(rest[0], await resolve(args.flags, env), { json: args.flags.json, waitMs: args.flags.waitMs }, process);
+  }
   if (command === 'certs') {
     if (rest.length > 0) throw new ConfigError(`certs: unexpected argument "${rest[0]}" (see etcd-tui --help)`);
     const { runCertsCommand } = await import('./certs.js');

@@ -307,8 +307,15 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
   }
 
   async hashKV(clientURL: string, revision: number, timeoutMs: number): Promise<HashKVResult> {
+    // etcd3's maintenance.hashKV() calls "hashKV", but the loaded proto names the method "hashKv"
+    // (camel case of HashKV): call the generated client through the pool, as for snapshots.
     return this.call(clientURL, async (c) => {
-      const res = await c.maintenance.hashKV({ revision }, { deadline: Date.now() + timeoutMs });
+      const pool = (c.maintenance as unknown as { client: UnaryPool }).client;
+      const res = await pool.withConnection('Maintenance', ({ client, metadata }) =>
+        new Promise<{ header?: { member_id?: string; revision?: string }; hash: string; compact_revision?: string }>((resolve, reject) =>
+          client.HashKV({ revision }, metadata, { deadline: Date.now() + timeoutMs }, (error, value) => (error ? reject(error) : resolve(value as never))),
+        ),
+      );
       return { memberId: String(res.header?.member_id ?? ''), hash: String(res.hash), compactRevision: Number(res.compact_revision ?? 0), headerRevision: Number(res.header?.revision ?? 0) };
     });
   }
@@ -353,6 +360,11 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
     this.clients.clear();
     this.plainClients.clear();
   }
+}
+
+/** The part of etcd3's connection pool a unary call through the generated client uses. */
+interface UnaryPool {
+  withConnection<T>(service: 'Maintenance', fn: (args: { client: { HashKV(req: object, metadata: unknown, options: object, callback: (error: Error | null, value: unknown) => void): void }; metadata: unknown }) => Promise<T>): Promise<T>;
 }
 
 /** The part of etcd3's connection pool the snapshot call uses. */
