@@ -115,6 +115,14 @@ Usage:
   etcd-tui bootstrap render [HOST...] --out DIR [--token T]
                                      write each host's etcd.env, etcd.service and staggered defrag
                                      service and timer to DIR/HOST/ (no SSH; nothing is overwritten)
+  etcd-tui certs [--json]            every member's server certificate (read in the TLS handshake),
+                                     the CA and the client certificate: days left, SAN coverage;
+                                     exit 0 fine, 1 expires within 30 days, 2 within 7 days, expired
+                                     or a SAN gap, 3 nothing answered, 4 usage
+  etcd-tui check consistency [--json] [--wait 2m]
+                                     HashKV on every member at the leader's revision, side by side;
+                                     exit 0 all agree, 1 a member did not answer, 2 a member's data
+                                     differs (replace it), 3 nothing answered, 4 usage
 
 Connection:
   --endpoints URL[,URL...]    client URLs: http:// or https://, host, port (default below)

@@ -154,6 +154,16 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     const { runMemberCommand } = await import('./member.js');
     return runMemberCommand(rest[0], rest.slice(1), args.flags, await resolve(args.flags, env));
   }
+  if (command === 'check') {
+    if (rest.length > 1) throw new ConfigError(`check: unexpected argument "${rest[1]}" (see etcd-tui --help)`);
+    const { runCheckCommand } = await import('./check.js');
+    return runCheckCommand(rest[0], await resolve(args.flags, env), { json: args.flags.json, waitMs: args.flags.waitMs }, process);
+  }
+  if (command === 'certs') {
+    if (rest.length > 0) throw new ConfigError(`certs: unexpected argument "${rest[0]}" (see etcd-tui --help)`);
+    const { runCertsCommand } = await import('./certs.js');
+    return runCertsCommand(await resolve(args.flags, env), { json: args.flags.json }, process);
+  }
   if (rest.length > 0) throw new ConfigError(`${command}: unexpected argument "${rest[0]}" (see etcd-tui --help)`);
   switch (command) {
     case undefined:
@@ -168,7 +178,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       process.stdout.write(HELP_TEXT + '\n');
       return 0;
     default:
-      throw new ConfigError(`unknown command "${command}" (commands: status, sandbox, member, bootstrap, defrag, compact, alarm, snapshot; see etcd-tui --help)`);
+      throw new ConfigError(`unknown command "${command}" (commands: status, sandbox, member, bootstrap, defrag, compact, alarm, snapshot, certs, check, keyspace; see etcd-tui --help)`);
   }
 }
 

@@ -10,7 +10,8 @@ import { PassThrough, type Readable } from 'node:stream';
 import type { Alarm, AlarmType, Member, MemberId, MemberStatus } from '../domain/types.js';
 import type { ConnectionSettings } from '../domain/config.js';
 import { ClusterError, ConfigError } from '../domain/errors.js';
-import type { ClusterGateway, MemberListResult } from './gateway.js';
+import type { ClusterGateway, HashKVResult, InspectGateway, MemberListResult, RangePage } from './gateway.js';
+import { fetchText } from './http-fetch.js';
 import { classifyError } from './classify.js';
 
 export interface Deadlines {
@@ -47,7 +48,7 @@ function readTls(settings: ConnectionSettings): Credentials | undefined {
   };
 }
 
-export class EtcdGateway implements ClusterGateway {
+export class EtcdGateway implements ClusterGateway, InspectGateway {
   private readonly clients = new Map<string, Etcd3>();
   /**
    * Clients without credentials, for the status of learners when etcd auth is on: a learner refuses
@@ -305,6 +306,42 @@ export class EtcdGateway implements ClusterGateway {
     });
   }
 
+  async hashKV(clientURL: string, revision: number, timeoutMs: number): Promise<HashKVResult> {
+    // etcd3's maintenance.hashKV() calls "hashKV", but the loaded proto names the method "hashKv"
+    // (camel case of HashKV): call the generated client through the pool, as for snapshots.
+    return this.call(clientURL, async (c) => {
+      const pool = (c.maintenance as unknown as { client: UnaryPool }).client;
+      const res = await pool.withConnection('Maintenance', ({ client, metadata }) =>
+        new Promise<{ header?: { member_id?: string; revision?: string }; hash: string; compact_revision?: string }>((resolve, reject) =>
+          client.HashKV({ revision }, metadata, { deadline: Date.now() + timeoutMs }, (error, value) => (error ? reject(error) : resolve(value as never))),
+        ),
+      );
+      return { memberId: String(res.header?.member_id ?? ''), hash: String(res.hash), compactRevision: Number(res.compact_revision ?? 0), headerRevision: Number(res.header?.revision ?? 0) };
+    });
+  }
+
+  async rangePage(clientURL: string, start: Buffer, end: Buffer, limit: number, revision: number, timeoutMs: number): Promise<RangePage> {
+    return this.call(clientURL, async (c) => {
+      const res = await c.kv.range({ key: start, range_end: end, limit, revision, serializable: true }, { deadline: Date.now() + timeoutMs });
+      return {
+        kvs: (res.kvs ?? []).map((kv) => ({ key: kv.key, keySize: kv.key.length, valueSize: kv.value?.length ?? 0 })),
+        more: Boolean(res.more),
+        count: Number(res.count ?? 0),
+        revision: Number(res.header?.revision ?? 0),
+      };
+    });
+  }
+
+  async metrics(url: string, timeoutMs: number): Promise<string> {
+    const target = /^https?:\/\/[^/]+\/?$/.test(url) ? `${url.replace(/\/$/, '')}/metrics` : url;
+    try {
+      return await fetchText(target, this.credentials, timeoutMs);
+    } catch (error) {
+      const c = classifyError(error, url);
+      throw new ClusterError(c.message, c.kind);
+    }
+  }
+
   syncEndpoints(clientURLs: string[]): void {
     const keep = new Set([...this.seeds, ...clientURLs]);
     for (const url of clientURLs) this.client(url);
@@ -323,6 +360,11 @@ export class EtcdGateway implements ClusterGateway {
     this.clients.clear();
     this.plainClients.clear();
   }
+}
+
+/** The part of etcd3's connection pool a unary call through the generated client uses. */
+interface UnaryPool {
+  withConnection<T>(service: 'Maintenance', fn: (args: { client: { HashKV(req: object, metadata: unknown, options: object, callback: (error: Error | null, value: unknown) => void): void }; metadata: unknown }) => Promise<T>): Promise<T>;
 }
 
 /** The part of etcd3's connection pool the snapshot call uses. */

@@ -43,3 +43,42 @@ export interface ClusterGateway {
   /** Close every client. */
   close(): void;
 }
+
+/** HashKV of one member: the hash of its MVCC keys up to a revision. */
+export interface HashKVResult {
+  /** The member that answered (decimal uint64 string). */
+  memberId: string;
+  /** uint32 as a decimal string. */
+  hash: string;
+  /** The member's compacted revision when hashing began. */
+  compactRevision: number;
+  /** The member's current revision (response header). */
+  headerRevision: number;
+}
+
+/** One page of a serializable range read on one member. */
+export interface RangePage {
+  kvs: Array<{ key: Buffer; keySize: number; valueSize: number }>;
+  /** More keys follow the last one in the range. */
+  more: boolean;
+  /** Keys in the whole range (etcd counts them for the request). */
+  count: number;
+  /** The revision the member read at. */
+  revision: number;
+}
+
+/**
+ * Read-only inspection calls used by the visibility checks (consistency, keyspace, metrics), kept
+ * apart from ClusterGateway so existing gateways and fakes need not implement them.
+ */
+export interface InspectGateway {
+  /** HashKV on the member behind one client URL at `revision` (0: its current revision). Reads the whole DB. */
+  hashKV(clientURL: string, revision: number, timeoutMs: number): Promise<HashKVResult>;
+  /**
+   * A serializable (local, never forwarded to the leader) range read of [start, end) on one member,
+   * at most `limit` keys, at `revision` (0: current). Values are read to measure them, not kept.
+   */
+  rangePage(clientURL: string, start: Buffer, end: Buffer, limit: number, revision: number, timeoutMs: number): Promise<RangePage>;
+  /** The Prometheus text exposition of `metricsURL` (default: the client URL's /metrics) with the client TLS settings. */
+  metrics(url: string, timeoutMs: number): Promise<string>;
+}

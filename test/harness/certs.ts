@@ -171,3 +171,23 @@ export function addNode(pki: ClusterPki, name: string, sans: string[]): void {
   fs.chmodSync(path.join(pki.dir, `member-${name}-key.pem`), 0o600);
   fs.rmSync(path.join(pki.dir, `member-${name}.ext`), { force: true });
 }
+
+/**
+ * Signs a server + peer certificate (serverAuth and clientAuth) with the CA of `paths`, valid for
+ * `days` from now, with these SANs ("IP:127.0.0.1", "DNS:localhost"); for certificates that expire
+ * soon or miss a SAN. Written as NAME.crt / NAME.key in the same dir.
+ */
+export function signServerCert(paths: CertPaths, name: string, days: number, sans: string[], keyType: KeyType = 'ec'): { cert: string; key: string } {
+  const leaf = makeLeaf(
+    paths.dir,
+    name,
+    `etcd-tui test ${name}`,
+    { cert: paths.caCert, key: paths.caKey },
+    ['basicConstraints=critical,CA:FALSE', leafKeyUsage(keyType), 'extendedKeyUsage=serverAuth,clientAuth', `subjectAltName=${sans.join(',')}`],
+    keyType,
+    days,
+  );
+  fs.chmodSync(leaf.key, 0o600);
+  fs.rmSync(path.join(paths.dir, `${name}.ext`), { force: true });
+  return leaf;
+}
