@@ -61,6 +61,10 @@ export interface CliFlags {
   token?: string;
   /** bootstrap render: the folder to write the rendered files to. */
   out?: string;
+  /** snapshot restore: restore a file without etcd's sha256 trailer (a db copied out of a data dir). */
+  skipHashCheck?: boolean;
+  /** snapshot restore: raise every revision by N and mark the old ones compacted (Kubernetes). */
+  bumpRevision?: number;
 }
 
 export interface ParsedArgs {
@@ -102,6 +106,12 @@ Usage:
   etcd-tui snapshot status FILE [--json]
                                      hash, revision, total keys, total size as etcdutl prints them,
                                      plus the sha256 trailer check; needs no cluster
+  etcd-tui snapshot restore FILE [HOST...] [--skip-hash-check] [--bump-revision N] [--token T]
+                                     over SSH: restore FILE onto every host of the context (or the
+                                     ones named) as a new cluster of exactly these hosts: stop etcd
+                                     (and the hosts' stopServices), restore into a fresh dir, old
+                                     data moved aside, start, verify one leader, a new cluster ID
+                                     and one HashKV; a failure before the start puts it all back
   etcd-tui bootstrap join HOST [--ca-dir DIR] [--binary FILE] [--accept-new-host-key]
                                      over SSH: preflight HOST (a host of the context's inventory),
                                      add it as a learner, put certs, env file and unit in place,
@@ -177,8 +187,13 @@ Commands:
                               from DIR (default: the context's etcd.caDir)
   --binary FILE               bootstrap: the etcd binary or release .tar.gz to upload where a host
                               lacks etcd at the wanted version (default: etcd.binarySource)
-  --token T                   bootstrap cluster, render: the initial-cluster token (default: a new one)
+  --token T                   bootstrap cluster, render, snapshot restore: the initial-cluster
+                              token (default: a new one)
   --out DIR                   bootstrap render: where to write the files
+  --skip-hash-check           snapshot restore: restore a file without etcd's sha256 trailer (a db
+                              copied out of a data dir), on the bbolt check alone
+  --bump-revision N           snapshot restore: raise every revision by N and mark the old ones
+                              compacted, so Kubernetes watchers relist (etcdutl 3.5+ only)
   -h, --help                  show this help
   --version                   print the version
 
@@ -253,8 +268,9 @@ type ValueFlag =
   | 'ca-dir'
   | 'binary'
   | 'token'
-  | 'out';
-type BoolFlag = 'read-only' | 'json' | 'dry-run' | 'yes' | 'help' | 'version' | 'no-move-leader' | 'all' | 'move-leader' | 'accept-new-host-key';
+  | 'out'
+  | 'bump-revision';
+type BoolFlag = 'read-only' | 'json' | 'dry-run' | 'yes' | 'help' | 'version' | 'no-move-leader' | 'all' | 'move-leader' | 'accept-new-host-key' | 'skip-hash-check';
 
 const VALUE_FLAGS: ReadonlySet<string> = new Set<ValueFlag>([
   'endpoints',
@@ -287,8 +303,9 @@ const VALUE_FLAGS: ReadonlySet<string> = new Set<ValueFlag>([
   'binary',
   'token',
   'out',
+  'bump-revision',
 ]);
-const BOOL_FLAGS: ReadonlySet<string> = new Set<BoolFlag>(['read-only', 'json', 'dry-run', 'yes', 'help', 'version', 'no-move-leader', 'all', 'move-leader', 'accept-new-host-key']);
+const BOOL_FLAGS: ReadonlySet<string> = new Set<BoolFlag>(['read-only', 'json', 'dry-run', 'yes', 'help', 'version', 'no-move-leader', 'all', 'move-leader', 'accept-new-host-key', 'skip-hash-check']);
 
 const VALUE_EXAMPLES: Record<ValueFlag, string> = {
   endpoints: '--endpoints https://10.0.0.1:2379',
@@ -321,6 +338,7 @@ const VALUE_EXAMPLES: Record<ValueFlag, string> = {
   binary: '--binary /srv/etcd/etcd-v3.4.23-linux-amd64.tar.gz',
   token: '--token prod-etcd-2026',
   out: '--out ./rendered',
+  'bump-revision': '--bump-revision 1000000000',
 };
 
 /** Parse the command line (without the node and script paths). Throws ConfigError on a bad flag or value. */
@@ -385,6 +403,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
           break;
         case 'accept-new-host-key':
           flags.acceptNewHostKey = value;
+          break;
+        case 'skip-hash-check':
+          flags.skipHashCheck = value;
           break;
       }
       continue;
@@ -499,6 +520,12 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       case 'out':
         flags.out = value;
         break;
+      case 'bump-revision': {
+        const n = Number(value);
+        if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new ConfigError(`--bump-revision: "${value}" is not a positive whole number (example: --bump-revision 1000000000)`);
+        flags.bumpRevision = n;
+        break;
+      }
       case 'token':
         flags.token = value;
         if (/\s/.test(value)) throw new ConfigError(`${flag}: must be one word without spaces`);

@@ -34,7 +34,7 @@ etcd-tui bootstrap render [HOST...] --out DIR [--token T]
   every one also takes --dry-run (preflight and plan, change nothing), --yes, --audit-log FILE`;
 
 /** How unknown host keys are handled: --accept-new-host-key, a question on the terminal, or refuse. */
-function hostKeyPolicy(flags: CliFlags, err: NodeJS.WritableStream): UnknownHostPolicy {
+export function hostKeyPolicy(flags: CliFlags, err: NodeJS.WritableStream): UnknownHostPolicy {
   if (flags.acceptNewHostKey) {
     return async (key: UnknownHostKey, host: HostSpec) => {
       err.write(`trusting the new host key of ${host.name} (${key.host}:${key.port}): ${key.keyType} ${key.fingerprint}, recorded in ${host.ssh.knownHosts}\n`);
@@ -52,6 +52,20 @@ function hostKeyPolicy(flags: CliFlags, err: NodeJS.WritableStream): UnknownHost
     } finally {
       rl.close();
     }
+  };
+}
+
+/** An encrypted key file asks for its passphrase on the terminal (once per file); without one it is skipped. */
+export function passphrasePrompt(): (file: string) => Promise<string | undefined> {
+  const passphrases = new Map<string, Promise<string | undefined>>();
+  return (file: string) => {
+    if (!process.stdin.isTTY) return Promise.resolve(undefined);
+    let p = passphrases.get(file);
+    if (!p) {
+      p = promptPassword(`Passphrase for ${file}: `, { input: process.stdin, output: process.stderr }).catch(() => undefined);
+      passphrases.set(file, p);
+    }
+    return p;
   };
 }
 
@@ -99,18 +113,7 @@ export async function runBootstrapCommand(sub: string | undefined, args: string[
   const { inventory } = loaded;
   const out = process.stdout;
   const audit = new AuditLog(flags.auditLog ?? defaultAuditPath());
-  // An encrypted key file asks for its passphrase on the terminal (once per file); without one it is skipped.
-  const passphrases = new Map<string, Promise<string | undefined>>();
-  const passphrase = (file: string) => {
-    if (!process.stdin.isTTY) return Promise.resolve(undefined);
-    let p = passphrases.get(file);
-    if (!p) {
-      p = promptPassword(`Passphrase for ${file}: `, { input: process.stdin, output: process.stderr }).catch(() => undefined);
-      passphrases.set(file, p);
-    }
-    return p;
-  };
-  const pool = new HostPool(new SshGateway(), inventory.hosts, { unknownHost: hostKeyPolicy(flags, process.stderr), passphrase });
+  const pool = new HostPool(new SshGateway(), inventory.hosts, { unknownHost: hostKeyPolicy(flags, process.stderr), passphrase: passphrasePrompt() });
   // --wait bounds the waits (a new member answering, catching up, a new cluster forming).
   const timeouts = { ...DEFAULT_BOOTSTRAP_TIMEOUTS, ...(flags.waitMs ? { waitMs: flags.waitMs } : {}) };
   const onHost = (name: string, state: string) => {

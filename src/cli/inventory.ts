@@ -45,11 +45,11 @@ import { parseDuration, parseSize } from './args.js';
 export type { Inventory } from '../domain/hosts.js';
 
 const SSH_KEYS = ['user', 'port', 'identityFile', 'agent', 'knownHosts', 'sudo', 'connectTimeout'] as const;
-const NODE_KEYS = ['dataDir', 'walDir', 'certDir', 'binaryPath', 'envFile', 'unitName', 'unitDir', 'clientPort', 'peerPort'] as const;
+const NODE_KEYS = ['dataDir', 'walDir', 'certDir', 'binaryPath', 'envFile', 'unitName', 'unitDir', 'clientPort', 'peerPort', 'stopServices'] as const;
 const CLUSTER_KEYS = [
   'tls', 'token', 'heartbeatInterval', 'electionTimeout', 'snapshotCount', 'autoCompactionMode', 'autoCompactionRetention',
   'quota', 'maxRequestBytes', 'metrics', 'listenMetricsUrls', 'listenLocalhost', 'enableV2', 'proxyOff', 'version',
-  'binarySource', 'caDir', 'minCertValidityDays', 'templatesDir',
+  'binarySource', 'caDir', 'minCertValidityDays', 'templatesDir', 'kubernetes',
 ] as const;
 const HOST_KEYS = new Set<string>(['name', 'address', 'etcdAddress', 'env', ...SSH_KEYS, ...NODE_KEYS]);
 const ETCD_KEYS = new Set<string>([...CLUSTER_KEYS, ...NODE_KEYS]);
@@ -96,6 +96,17 @@ function remotePath(v: unknown, where: string): string | undefined {
   const s = str(v, where, 'an absolute path on the host');
   if (s !== undefined && !s.startsWith('/')) throw new ConfigError(`${where}: must be an absolute path on the host, not "${s}"`);
   return s?.replace(/(.)\/+$/, '$1');
+}
+
+/** A list of systemd unit names (without .service): the services a restore stops first and starts last. */
+function unitNames(v: unknown, where: string): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) throw new ConfigError(`${where}: must be a list of unit names, e.g. [kube-apiserver]`);
+  return v.map((x, i) => {
+    const name = str(x, `${where}[${i}]`, 'a unit name');
+    if (!name || !/^[A-Za-z0-9@._:-]+$/.test(name) || name.endsWith('.service')) throw new ConfigError(`${where}[${i}]: "${String(x)}" is not a plain unit name (without .service)`);
+    return name;
+  });
 }
 
 function localPath(v: unknown, where: string, env: InventoryEnv): string | undefined {
@@ -189,6 +200,7 @@ export function parseInventory(raw: { ssh?: unknown; etcd?: unknown; hosts?: unk
       envFile: pick('envFile', remotePath, '/etc/etcd/etcd.env'),
       unitName,
       unitDir: pick('unitDir', remotePath, '/etc/systemd/system'),
+      stopServices: pick('stopServices', unitNames, [] as string[]),
       envOverrides,
     });
   });
@@ -252,6 +264,8 @@ function parseSettings(etcd: Record<string, unknown>, where: string, env: Invent
   const tpl = localPath(etcd.templatesDir, w('templatesDir'), env);
   if (tpl !== undefined) s.templatesDir = tpl;
   s.minCertValidityDays = int(etcd.minCertValidityDays, w('minCertValidityDays'), 0, 3650) ?? s.minCertValidityDays;
+  const k8s = bool(etcd.kubernetes, w('kubernetes'));
+  if (k8s !== undefined) s.kubernetes = k8s;
   return s;
 }
 

@@ -25,7 +25,8 @@ import { formatSha256, formatStatusJson, formatStatusTable, snapshotStatus, type
 import { SnapshotError } from '../snapshot/errors.js';
 
 export const SNAPSHOT_USAGE = `etcd-tui snapshot save FILE [--from ID|NAME] [--dry-run] [--json] [--audit-log FILE]
-etcd-tui snapshot status FILE [--json]`;
+etcd-tui snapshot status FILE [--json]
+etcd-tui snapshot restore FILE [HOST...] [--skip-hash-check] [--bump-revision N] [--token T]`;
 
 /** Exit codes of `snapshot status`. */
 export const STATUS_EXIT = { ok: 0, noTrailer: 1, shaMismatch: 2, invalid: 3, usage: 4 } as const;
@@ -36,6 +37,10 @@ export async function runSnapshotCommand(sub: string | undefined, args: string[]
       return status(args, flags);
     case 'save':
       return save(args, flags, await settings());
+    case 'restore': {
+      const { runRestoreCommand } = await import('./restore.js');
+      return runRestoreCommand(args, flags, process.env);
+    }
     case undefined:
       throw new ConfigError(`snapshot: which command? (usage:\n${SNAPSHOT_USAGE})`);
     default:

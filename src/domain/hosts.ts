@@ -49,6 +49,8 @@ export interface HostSpec {
   unitDir: string;
   /** Extra or replaced ETCD_* / ETCDCTL_* lines for this node only, rendered last. */
   envOverrides: Record<string, string>;
+  /** Services that use this etcd (e.g. kube-apiserver): a restore stops them first and starts them last. */
+  stopServices?: string[];
 }
 
 /** Cluster-wide etcd settings (every member must agree on them), with seed 000's values as defaults. */
@@ -88,6 +90,8 @@ export interface EtcdSettings {
   minCertValidityDays: number;
   /** Template override directory: a file here replaces the shipped template of the same name. */
   templatesDir?: string;
+  /** The cluster backs a Kubernetes control plane (a restore then offers --bump-revision, and says why). */
+  kubernetes?: boolean;
 }
 
 export const DEFAULT_ETCD_SETTINGS: EtcdSettings = {

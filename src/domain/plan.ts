@@ -4,7 +4,7 @@
  */
 import type { AlarmType, MemberId } from './types.js';
 
-export type FlowId = 'add-learner' | 'promote' | 'remove' | 'replace' | 'move-leader' | 'defrag' | 'compact' | 'recover-nospace' | 'snapshot-save' | 'bootstrap-join' | 'bootstrap-cluster';
+export type FlowId = 'add-learner' | 'promote' | 'remove' | 'replace' | 'move-leader' | 'defrag' | 'compact' | 'recover-nospace' | 'snapshot-save' | 'bootstrap-join' | 'bootstrap-cluster' | 'snapshot-restore';
 
 /** Actions of the maintenance and snapshot flows (src/run/maintenance-actions.ts, src/run/snapshot-actions.ts). */
 export type MaintenanceAction =
@@ -46,6 +46,24 @@ export type RemoteAction =
   /** A new cluster has formed: every member answers, one leader, one cluster ID, `members` voters. */
   | { kind: 'wait-cluster-formed'; hosts: string[]; members: number; timeoutMs: number };
 
+/**
+ * Actions of disaster recovery (src/run/recovery-actions.ts), by inventory host name. Each records
+ * its undo; a `point-of-no-return` step drops them (after it, a failure stops the run and says so).
+ */
+export type RecoveryAction =
+  /** Stop a unit when it runs; undo starts it again (only when it ran). */
+  | { kind: 'remote-service-stop'; host: string; unit: string; timeoutMs: number }
+  /** The file on the host has this sha256 (checked after an upload). */
+  | { kind: 'remote-sha256'; host: string; path: string; sha256: string }
+  /** Run the restore command into fresh dirs (which must not exist); undo moves what it wrote aside. */
+  | { kind: 'remote-restore'; host: string; argv: string[]; restoreDir: string; restoreWalDir?: string; timeoutMs: number }
+  /** Move the live data (and WAL) dir aside and the restored one into place; undo swaps them back. */
+  | { kind: 'remote-swap-data'; host: string; dataDir: string; asideDir: string; restoreDir: string; walDir?: string; asideWalDir?: string; restoreWalDir?: string }
+  /** From here on a failure is not rolled back (the restored cluster has started): the run stops and says where things are. */
+  | { kind: 'point-of-no-return'; reason: string }
+  /** The restored cluster: a cluster ID other than the old one on every member, revisions >= minRevision, one HashKV. */
+  | { kind: 'verify-restore'; hosts: string[]; oldClusterId?: string; minRevision: number; timeoutMs: number };
+
 /** What one step does, as data the executor interprets. */
 export type Action =
   | { kind: 'member-add'; name: string; peerURLs: string[]; isLearner: boolean }
@@ -63,7 +81,8 @@ export type Action =
   | { kind: 'verify-health'; timeoutMs: number }
   | MaintenanceAction
   | SnapshotAction
-  | RemoteAction;
+  | RemoteAction
+  | RecoveryAction;
 
 export interface PlanStep {
   id: string;
@@ -115,6 +134,8 @@ export type StepData =
   | { kind: 'member-added'; memberId: MemberId; name: string; peerURLs: string[]; isLearner: boolean; initialCluster: string; env: Array<{ key: string; value: string }> }
   /** A member was defragmented: its DB size before and after. */
   | { kind: 'defragmented'; memberId: MemberId; name: string; beforeBytes: number; afterBytes: number; reclaimedBytes: number }
+  /** A snapshot was restored: the new cluster's ID, its revision and the hash every member agrees on. */
+  | { kind: 'restored'; clusterId: string; revision: number; hash: string; members: number }
   /** A snapshot was saved and verified. */
   | { kind: 'snapshot-saved'; file: string; sidecarFile?: string; size: number; revision: number; totalKey: number; hash: number };
 

@@ -68,6 +68,7 @@ const TITLES: Record<FlowId, string> = {
   'recover-nospace': 'Recover from NOSPACE',
   'snapshot-save': 'Save a snapshot',
   'bootstrap-join': 'Join a host over SSH',
+ 'snapshot-restore': 'Snapshot restore',
   'bootstrap-cluster': 'New cluster over SSH',
 };
 
@@ -464,6 +465,8 @@ export class FlowController implements FlowActions {
       }
       case 'recover-nospace':
         return planRecoverNospace(view, { quotaBytes: this.store.getState().health.quotaBytes, gapThreshold, timeouts: { commandMs: MAINTENANCE_COMMAND_MS, moveLeaderMs: FLOW_DEFAULTS.moveTimeoutMs } });
+      case 'snapshot-restore':
+        return { ok: false, refusal: 'snapshot restore runs headless for now: etcd-tui snapshot restore FILE [HOST...]' };
       case 'bootstrap-join':
       case 'bootstrap-cluster':
         return this.prepared ? this.prepared.replan(view) : { ok: false, refusal: 'preflight has not run yet' };

@@ -43,8 +43,8 @@ export interface RestoreOptions {
   token: string;
   /** Stamp shared by every host's aside and restore dirs. */
   stamp: string;
-  /** Where the snapshot is on each host after the upload. */
-  remoteSnapshot: string;
+  /** Where the snapshot is on each host after the upload (one path for all, or per host). */
+  remoteSnapshot: string | ((host: HostSpec) => string);
   /** Each host's etcd version (from preflight), by host name. */
   versions: Record<string, string>;
   /** Kubernetes: raise every revision by this much and mark the old ones compacted (etcdutl only). */
@@ -102,7 +102,7 @@ export function restoreLayout(hosts: HostSpec[], settings: Pick<EtcdSettings, 't
       binary,
       'snapshot',
       'restore',
-      opts.remoteSnapshot,
+      typeof opts.remoteSnapshot === 'function' ? opts.remoteSnapshot(h) : opts.remoteSnapshot,
       '--name',
       h.name,
       '--initial-cluster',

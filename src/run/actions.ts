@@ -8,10 +8,12 @@ import { MEMBERSHIP_HANDLERS } from './membership-actions.js';
 import { MAINTENANCE_HANDLERS } from './maintenance-actions.js';
 import { SNAPSHOT_HANDLERS } from './snapshot-actions.js';
 import { REMOTE_HANDLERS } from './remote-actions.js';
+import { RECOVERY_HANDLERS } from './recovery-actions.js';
 
 export const ACTION_HANDLERS: ActionHandlers = {
   ...MEMBERSHIP_HANDLERS,
   ...MAINTENANCE_HANDLERS,
   ...SNAPSHOT_HANDLERS,
   ...REMOTE_HANDLERS,
+  ...RECOVERY_HANDLERS,
 };

@@ -29,7 +29,12 @@ export async function runPlan(plan: Plan, deps: ExecutorDeps): Promise<RunResult
   const now = deps.now ?? Date.now;
   const started = now();
   const undo: UndoEntry[] | undefined = plan.rollbackOnFailure ? [] : undefined;
-  const ctx: RunContext = { added: new Map(), output: [], recordUndo: (entry) => recordUndo(undo, entry) };
+  const ctx: RunContext = {
+    added: new Map(),
+    output: [],
+    recordUndo: (entry) => recordUndo(undo, entry),
+    commit: () => (undo ? undo.splice(0, undo.length).length : 0),
+  };
   const data: Record<number, StepData> = {};
   const withData = () => (Object.keys(data).length > 0 ? { data } : {});
   const end = async (result: Omit<RunResult, 'durationMs' | 'output'>): Promise<RunResult> => {

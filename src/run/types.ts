@@ -53,6 +53,11 @@ export interface RunContext {
   output: string[];
   /** Record how to undo what a step just did (see recordUndo in executor.ts: the one place undo entries are kept). */
   recordUndo(entry: UndoEntry): void;
+  /**
+   * Drop every undo recorded so far: past this point a failure is not rolled back (a restored cluster
+   * has started; putting the old data back would be a second restore). Returns how many were dropped.
+   */
+  commit(): number;
 }
 
 /** What a handler returns: the step's one-line detail, or the detail with typed data. */

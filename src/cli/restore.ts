@@ -1,0 +1,106 @@
+/**
+ * Headless snapshot restore over SSH: `etcd-tui snapshot restore FILE [HOST...]`. The snapshot is
+ * checked on the bastion first, then every host (read-only, in parallel); the plan lists every ssh /
+ * scp / etcdutl command; the operator types the context's name; the run stops at the first failure
+ * and, before the restored cluster starts, puts every host back as it was.
+ */
+import type { CliFlags } from './args.js';
+import { ConfigError } from '../domain/errors.js';
+import { DEFAULT_HEALTH_OPTIONS } from '../domain/types.js';
+import { EtcdGateway } from '../cluster/etcd-gateway.js';
+import { collectStatus } from '../monitor/observe.js';
+import { deadlinesFor } from './deadlines.js';
+import { loadInventory, newClusterSettings } from './bootstrap-context.js';
+import { SshGateway } from '../hosts/ssh-gateway.js';
+import { HostPool } from '../hosts/pool.js';
+import { hostAccess } from '../run/bootstrap.js';
+import { prepareRestore } from '../run/restore.js';
+import { AuditLog, defaultAuditPath } from '../run/audit.js';
+import { executeFlow, recordRefusal } from '../run/flow.js';
+import { FLOW_EXIT, abortOnSignal, flowExitCode, outcomeLine, presentPlan, printer } from './headless.js';
+import { hostKeyPolicy, passphrasePrompt } from './bootstrap.js';
+import { emptyView, type ClusterView } from '../health/view.js';
+
+export const RESTORE_USAGE = `etcd-tui snapshot restore FILE [HOST...] [--skip-hash-check] [--bump-revision N] [--token T] [--accept-new-host-key] [--wait 5m]
+  FILE: a snapshot on the bastion (etcd-tui snapshot save, etcdctl snapshot save)
+  HOST: hosts of the context's inventory (default: all of them); the new cluster is exactly these
+  also takes --dry-run (checks and plan, change nothing), --yes, --audit-log FILE`;
+
+export async function runRestoreCommand(args: string[], flags: CliFlags, env: NodeJS.ProcessEnv): Promise<number> {
+  const [file, ...names] = args;
+  if (!file) throw new ConfigError(`snapshot restore: the snapshot FILE is missing (usage:\n${RESTORE_USAGE})`);
+  if (flags.readOnly) throw new ConfigError('snapshot restore: not available in read-only mode');
+  const loaded = loadInventory(flags, env);
+  if (loaded.context.readOnly) throw new ConfigError(`snapshot restore: context "${loaded.context.name}" is read-only`);
+  const { inventory } = loaded;
+  const out = process.stdout;
+  const audit = new AuditLog(flags.auditLog ?? defaultAuditPath());
+  const pool = new HostPool(new SshGateway(), inventory.hosts, { unknownHost: hostKeyPolicy(flags, process.stderr), passphrase: passphrasePrompt() });
+  // The current cluster, when anything answers: an old member outside the restored set that still runs is a refusal.
+  const settings = newClusterSettings(loaded, flags);
+  const gateway = new EtcdGateway(settings, deadlinesFor(settings));
+  const observe = (o?: { alarms?: boolean }) => collectStatus(gateway, DEFAULT_HEALTH_OPTIONS, Date.now, o);
+  try {
+    let view: ClusterView | undefined;
+    try {
+      view = await observe({ alarms: false });
+    } catch {
+      view = undefined;
+    }
+    const waitMs = flags.waitMs;
+    const prepared = await prepareRestore(inventory, pool, {
+      file,
+      hostNames: names,
+      view,
+      context: loaded.context.name,
+      token: flags.token,
+      bumpRevision: flags.bumpRevision,
+      skipHashCheck: flags.skipHashCheck ?? false,
+      ...(waitMs ? { timeouts: { formMs: waitMs, verifyMs: waitMs } } : {}),
+      onHost: (name, state) => {
+        if (state === 'connecting') process.stderr.write(`preflight: ${name} ...\n`);
+      },
+    });
+    const planned = 'refusal' in prepared ? { ok: false as const, refusal: prepared.refusal } : prepared.planned;
+    if (!planned.ok && pool.unknownKeys.size > 0) {
+      planned.refusal += `\n${[...pool.unknownKeys.entries()].map(([n, k]) => `unknown host key of ${n} (${k.host}:${k.port}): ${k.keyType} ${k.fingerprint}; check it on the host, then run again with --accept-new-host-key`).join('\n')}`;
+    }
+    const gate = await presentPlan(planned, { out, flags, audit, context: loaded.context.name, command: 'snapshot-restore', args: { file, hosts: names }, view });
+    if (!gate.ok) return gate.exit;
+    const before = view ?? emptyView(DEFAULT_HEALTH_OPTIONS, Date.now());
+    const print = printer(gate.plan, out);
+    const result = await abortOnSignal(out, 'aborting: the current step stops, then everything done so far is undone (before the point of no return) ...\n', (signal) =>
+      executeFlow(gate.plan, before, {
+        gateway,
+        observe,
+        onEvent: (e) => {
+          if (e.type === 'rollback') out.write(`  rollback: ${e.ok ? '' : 'FAILED: '}${e.text}\n`);
+          else print(e);
+        },
+        signal,
+        audit,
+        context: loaded.context.name,
+        hosts: hostAccess(pool, inventory.settings),
+      }),
+    );
+    if (result.rollback) {
+      out.write('ROLLBACK:\n');
+      for (const l of result.rollback.done) out.write(`  undone: ${l}\n`);
+      for (const l of result.rollback.failed) out.write(`  NOT UNDONE: ${l}\n`);
+      if (result.rollback.failed.length === 0) out.write('  every host is back as it was\n');
+    } else if (result.outcome !== 'succeeded' && 'planned' in prepared && prepared.planned.ok) {
+      out.write(`the restored cluster had started when the run stopped: nothing was rolled back; the old data dirs are kept aside (see the plan)\n`);
+    }
+    out.write(outcomeLine(result));
+    out.write(`audit record appended to ${audit.path}\n`);
+    return flowExitCode(result);
+  } catch (error) {
+    if (error instanceof ConfigError) recordRefusal(audit, loaded.context.name, 'snapshot-restore', { file, hosts: names }, undefined, error.message);
+    throw error;
+  } finally {
+    gateway.close();
+    await pool.closeAll();
+  }
+}
+
+export { FLOW_EXIT };
