@@ -32,7 +32,7 @@ export default tseslint.config(
     // ssh2, the UI or the CLI.
     files: ['src/flows/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['etcd3', 'ssh2', 'ink', 'react', '**/screens/**', '**/cli/**', '**/monitor/**', '**/cluster/etcd*', '**/hosts/ssh*'] }],
+      'no-restricted-imports': ['error', { patterns: ['etcd3', 'ssh2', 'ink', 'react', 'node:fs*', 'fs', '**/screens/**', '**/cli/**', '**/monitor/**', '**/cluster/etcd*', '**/hosts/ssh*'] }],
     },
   },
   {

@@ -17,7 +17,10 @@ import { loadInventory, newClusterSettings, saveNewContext } from './bootstrap-c
 import { SshGateway } from '../hosts/ssh-gateway.js';
 import { HostPool, type UnknownHostPolicy } from '../hosts/pool.js';
 import type { UnknownHostKey } from '../hosts/gateway.js';
-import { prepareJoin, prepareNewCluster, runPreflight, hostAccess } from '../run/bootstrap.js';
+import { runPreflight, hostAccess } from '../run/bootstrap.js';
+import type { HostPrepared, HostSession } from '../run/host-port.js';
+import { flowByCommand } from '../flows/modules/index.js';
+import { emptyView } from '../health/view.js';
 import { DEFAULT_BOOTSTRAP_TIMEOUTS, preflightLines } from '../plans/bootstrap.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
 import { executeFlow, recordRefusal } from '../run/flow.js';
@@ -102,6 +105,18 @@ async function runPlanHeadless(plan: Plan, before: ClusterView, deps: { gateway:
   );
 }
 
+/** The inventory's specs of these host names, in this order. */
+function specsOf(inventory: Inventory, names: string[]): HostSpec[] {
+  return names.map((n) => inventory.hosts.find((h) => h.name === n) ?? unknownHost(n, inventory));
+}
+
+/** A hosts flow's preflight and plan through its module, on this command's session (the pool with its host-key policy). */
+async function prepareFlow(command: string[], view: ClusterView, args: string[], session: HostSession): Promise<HostPrepared> {
+  const def = flowByCommand(command);
+  if (!def?.cli || !def.prepare) throw new Error(`no hosts flow for ${command.join(' ')}`);
+  return def.prepare(view, def.cli.fromCli({ args, options: {}, usage: BOOTSTRAP_USAGE }), session);
+}
+
 export async function runBootstrapCommand(sub: string | undefined, args: string[], flags: CliFlags, env: NodeJS.ProcessEnv, resolveSettings: () => Promise<ConnectionSettings>): Promise<number> {
   if (!sub) throw new ConfigError(`bootstrap: which command? (usage:\n${BOOTSTRAP_USAGE})`);
   if (sub !== 'join' && sub !== 'cluster' && sub !== 'preflight' && sub !== 'render') throw new ConfigError(`unknown bootstrap command "${sub}" (usage:\n${BOOTSTRAP_USAGE})`);
@@ -135,8 +150,8 @@ export async function runBootstrapCommand(sub: string | undefined, args: string[
       const observe = (o?: { alarms?: boolean }) => collectStatus(gateway, health, Date.now, o);
       try {
         const view = await observe();
-        const prepared = await prepareJoin(view, inventory, args[0], pool, { onHost, timeouts });
-        const planned = 'refusal' in prepared ? { ok: false as const, refusal: prepared.refusal } : prepared.planned;
+        const prepared = await prepareFlow(['bootstrap', 'join'], view, args, { inventory, pool, context: loaded.context.name, onHost, timeouts });
+        const planned = prepared.planned;
         if (!planned.ok && pool.unknownKeys.size > 0) planned.refusal += `\n${unknownKeyHint(pool).join('\n')}`;
         const gate = await presentPlan(planned, { out, flags, audit, context: settings.contextName, command: 'bootstrap-join', args: { host: args[0] }, view });
         if (!gate.ok) return gate.exit;
@@ -150,11 +165,23 @@ export async function runBootstrapCommand(sub: string | undefined, args: string[
 
     // cluster
     const settings = newClusterSettings(loaded, flags);
-    const prepared = await prepareNewCluster(inventory, args, pool, { context: loaded.context.name, token: flags.token, onHost, timeouts });
-    const planned = 'refusal' in prepared ? { ok: false as const, refusal: prepared.refusal } : prepared.planned;
+    let clusterSettings = settings;
+    const prepared = await prepareFlow(['bootstrap', 'cluster'], emptyView(DEFAULT_HEALTH_OPTIONS, Date.now()), args, {
+      inventory,
+      pool,
+      context: loaded.context.name,
+      token: flags.token,
+      onHost,
+      timeouts,
+      saveContext: async (hosts, token) => {
+        await saveNewContext(loaded, clusterSettings, specsOf(inventory, hosts), token);
+        return `context "${loaded.context.name}" saved in ${loaded.path} and made current: etcd-tui opens on it`;
+      },
+    });
+    const planned = prepared.planned;
     if (!planned.ok && pool.unknownKeys.size > 0) planned.refusal += `\n${unknownKeyHint(pool).join('\n')}`;
     // The new cluster's members only (the bastion's TLS files were checked above, before any SSH).
-    const clusterSettings = 'refusal' in prepared ? settings : newClusterSettings(loaded, flags, prepared.hosts);
+    if (planned.ok && prepared.hosts) clusterSettings = newClusterSettings(loaded, flags, specsOf(inventory, prepared.hosts));
     const gateway = new EtcdGateway(clusterSettings, deadlinesFor(clusterSettings));
     const observe = (o?: { alarms?: boolean }) => collectStatus(gateway, DEFAULT_HEALTH_OPTIONS, Date.now, o);
     try {
@@ -162,10 +189,8 @@ export async function runBootstrapCommand(sub: string | undefined, args: string[
       if (!gate.ok) return gate.exit;
       const before = await observe({ alarms: false });
       const result = await runPlanHeadless(gate.plan, before, { gateway, settings, pool, inventory, audit, out, observe });
-      if (result.outcome === 'succeeded' && !('refusal' in prepared)) {
-        await saveNewContext(loaded, clusterSettings, prepared.hosts, prepared.token);
-        out.write(`context "${loaded.context.name}" saved in ${loaded.path} and made current: etcd-tui opens on it\n`);
-      }
+      const after = await prepared.after?.(result);
+      if (after) out.write(`${after}\n`);
       reportResult(out, result, audit);
       return flowExitCode(result);
     } finally {

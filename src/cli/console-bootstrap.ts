@@ -1,16 +1,16 @@
 /**
- * The console's bootstrap port for whatever context it shows: the context's inventory is read from
+ * The console's host port for whatever context it shows: the context's inventory is read from
  * the contexts file when a bootstrap flow opens, and the SSH layer is loaded only then (the console
  * starts without it).
  */
 import type { CliFlags } from './args.js';
-import type { BootstrapPort } from '../flows/bootstrap-port.js';
+import type { HostPort } from '../run/host-port.js';
 import { loadInventory, newClusterSettings, saveNewContext, type LoadedInventory } from './bootstrap-context.js';
-import type { HostAccess } from '../run/remote-actions.js';
+import type { HostAccess } from '../run/types.js';
 
-export function consoleBootstrap(flags: CliFlags, env: NodeJS.ProcessEnv, currentContext: () => string): BootstrapPort {
-  const ports = new Map<string, { loaded: LoadedInventory; port: Promise<BootstrapPort> }>();
-  let active: BootstrapPort | undefined;
+export function consoleBootstrap(flags: CliFlags, env: NodeJS.ProcessEnv, currentContext: () => string): HostPort {
+  const ports = new Map<string, { loaded: LoadedInventory; port: Promise<HostPort> }>();
+  let active: HostPort | undefined;
 
   const load = (): LoadedInventory | undefined => {
     const name = currentContext();
@@ -20,17 +20,17 @@ export function consoleBootstrap(flags: CliFlags, env: NodeJS.ProcessEnv, curren
       return undefined;
     }
   };
-  const portFor = (loaded: LoadedInventory): Promise<BootstrapPort> => {
+  const portFor = (loaded: LoadedInventory): Promise<HostPort> => {
     const key = loaded.context.name;
     const cached = ports.get(key);
     if (cached) return cached.port;
     const port = (async () => {
-      const [{ consoleBootstrapPort }, { SshGateway }] = await Promise.all([import('../run/bootstrap-port.js'), import('../hosts/ssh-gateway.js')]);
-      return consoleBootstrapPort({
+      const [{ consoleHostPort }, { SshGateway }] = await Promise.all([import('../run/host-port.js'), import('../hosts/ssh-gateway.js')]);
+      return consoleHostPort({
         inventory: loaded.inventory,
         gateway: new SshGateway(),
         context: loaded.context.name,
-        saveContext: async (hosts, token) => {
+        saveContext: async (hosts: string[], token: string) => {
           const settings = newClusterSettings(loaded, flags);
           await saveNewContext(loaded, settings, loaded.inventory.hosts.filter((h) => hosts.includes(h.name)), token);
           return `context "${loaded.context.name}" saved in ${loaded.path} (endpoints of ${hosts.join(', ')}, token ${token}) and made current`;
@@ -43,11 +43,11 @@ export function consoleBootstrap(flags: CliFlags, env: NodeJS.ProcessEnv, curren
 
   return {
     hosts: () => load()?.inventory.hosts.map((h) => h.name),
-    async prepare(kind, view, args, onHost, askSecret) {
+    async prepare(request, use, onHost, askSecret) {
       const loaded = load();
       if (!loaded) return { planned: { ok: false, refusal: `context "${currentContext()}" has no hosts in the contexts file` }, replan: () => ({ ok: false, refusal: 'no hosts' }), unknownKeys: [] };
       active = await portFor(loaded);
-      return active.prepare(kind, view, args, onHost, askSecret);
+      return active.prepare(request, use, onHost, askSecret);
     },
     async trust(hosts) {
       if (active) await active.trust(hosts);
@@ -55,9 +55,6 @@ export function consoleBootstrap(flags: CliFlags, env: NodeJS.ProcessEnv, curren
     access(): HostAccess {
       if (!active) throw new Error('no bootstrap prepared');
       return active.access();
-    },
-    async after(plan, result) {
-      return active?.after(plan, result);
     },
   };
 }

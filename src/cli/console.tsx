@@ -8,7 +8,7 @@ import { deadlinesFor } from './deadlines.js';
 import { FlowController } from '../flows/controller.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
 import { App } from '../../screens/App.js';
-import type { BootstrapPort } from '../flows/bootstrap-port.js';
+import type { HostPort } from '../run/host-port.js';
 
 /** What only the sandbox can do for the flows: start a new member on this machine. */
 export interface LocalMembers {
@@ -27,7 +27,7 @@ export interface ConsoleOptions {
   /** Sandbox only: the flows may start new members locally. */
   localMembers?: LocalMembers;
   /** The bootstrap flows' port for the shown context (its hosts), given the context's name. */
-  bootstrap?: (currentContext: () => string) => BootstrapPort;
+  bootstrap?: (currentContext: () => string) => HostPort;
 }
 
 export async function runConsole(options: ConsoleOptions): Promise<void> {
@@ -42,7 +42,8 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
     context: () => store.getState().connection.contextName,
     startMember: options.localMembers?.startMember,
     suggestPeerURL: options.localMembers?.suggestPeerURL,
-    bootstrap: options.bootstrap?.(() => store.getState().connection.contextName),
+    hosts: options.bootstrap?.(() => store.getState().connection.contextName),
+    commandTimeoutMs: options.settings.commandTimeoutMs,
   });
   session.start(options.settings);
   if (options.greeting) store.getState().say(options.greeting);

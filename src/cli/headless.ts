@@ -9,6 +9,11 @@ import type { ClusterView } from '../health/view.js';
 import type { AuditLog } from '../run/audit.js';
 import { recordRefusal } from '../run/flow.js';
 import { formatDuration } from '../format/units.js';
+import { lstatSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import type { ConnectionSettings } from '../domain/config.js';
+import { DEFAULT_HEALTH_OPTIONS } from '../domain/types.js';
+import type { AnyFlowDefinition, PlanEnv } from '../flows/flow.js';
 
 export { abortOnSignal } from './signals.js';
 
@@ -126,4 +131,40 @@ export function outcomeLine(result: RunResult): string {
 /** The exit code of a run's outcome (see FLOW_EXIT). */
 export function flowExitCode(result: RunResult): number {
   return result.outcome === 'succeeded' ? FLOW_EXIT.ok : result.outcome === 'aborted' ? FLOW_EXIT.aborted : FLOW_EXIT.failed;
+}
+
+/**
+ * The planners' environment of a headless command, from the connection settings (the console fills
+ * the same from its store): the same gap threshold, quota, command timeout and file checks.
+ */
+export function cliPlanEnv(settings: ConnectionSettings): PlanEnv {
+  return {
+    gapThreshold: DEFAULT_HEALTH_OPTIONS.indexGapThreshold,
+    quotaBytes: settings.quotaBytes ?? DEFAULT_HEALTH_OPTIONS.quotaBytes,
+    quotaGiven: settings.quotaBytes !== undefined,
+    commandTimeoutMs: settings.commandTimeoutMs,
+    downSince: {},
+    now: Date.now,
+    withAuth: Boolean(settings.user),
+    existing: (paths) =>
+      paths.filter((p) => {
+        try {
+          lstatSync(p);
+          return true;
+        } catch {
+          return false;
+        }
+      }),
+    resolvePath: (p) => resolvePath(p),
+  };
+}
+
+/**
+ * A flow module's input from a command line (its CLI parser: usage errors throw ConfigError, exit 4),
+ * with the plan function and the audit fields of a refusal.
+ */
+export function flowFromCli(def: AnyFlowDefinition, args: string[], flags: CliFlags, usage: string): { plan(view: ClusterView, env: PlanEnv): PlanResult; audit: Record<string, unknown> } {
+  if (!def.cli) throw new Error(`flow ${def.id} has no command line`);
+  const input: unknown = def.cli.fromCli({ args, options: flags, usage });
+  return { plan: (view, env) => def.plan(view, input, env), audit: def.audit(input, { argument: args.join(' ') || undefined, target: args[0] }) };
 }

@@ -6,15 +6,15 @@
  */
 import type { CliFlags } from './args.js';
 import type { ConnectionSettings } from '../domain/config.js';
-import type { Plan, PlanResult, RunEvent, StepData, StepState } from '../domain/plan.js';
+import type { Plan, RunEvent, StepData, StepState } from '../domain/plan.js';
 import { ConfigError } from '../domain/errors.js';
 import { DEFAULT_HEALTH_OPTIONS, type AlarmType } from '../domain/types.js';
 import { EtcdGateway } from '../cluster/etcd-gateway.js';
 import { deadlinesFor } from './deadlines.js';
 import { collectStatus } from './status.js';
-import { abortOnSignal, flowExitCode, outcomeLine, presentPlan, printer } from './headless.js';
-import { planCompact, planDefrag, planRecoverNospace } from '../plans/maintenance.js';
-import { FLOW_DEFAULTS } from '../plans/defaults.js';
+import { abortOnSignal, cliPlanEnv, flowExitCode, flowFromCli, outcomeLine, presentPlan, printer } from './headless.js';
+import { flowByCommand } from '../flows/modules/index.js';
+import type { AnyFlowDefinition } from '../flows/flow.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
 import { executeFlow } from '../run/flow.js';
 import type { ClusterView } from '../health/view.js';
@@ -52,34 +52,15 @@ function subcommand(command: string, args: string[], flags: CliFlags): Sub | 'al
   const foreign = command === 'defrag' ? { '--retain': flags.retain, '--revision': flags.revision } : { '--rule': flags.rule, '--all': flags.all, '--compact-retain': flags.compactRetain, '--move-leader': flags.moveLeader };
   const given = Object.entries(foreign).find(([, v]) => v !== undefined);
   if (given) throw usage(`${command}: ${given[0]} is not for ${command}${given[0] === '--retain' ? ' (defrag takes --compact-retain N)' : given[0] === '--compact-retain' ? ' (compact takes --retain N)' : ''}`);
-  if (command === 'defrag') {
-    if (flags.rule !== undefined && flags.all) throw usage('defrag: give --rule EXPR or --all, not both');
-    return 'defrag';
-  }
-  if (command === 'compact') {
-    if ((flags.retain === undefined) === (flags.revision === undefined)) throw usage('compact: give --retain N (keep the last N revisions) or --revision R, one of them');
-    return 'compact';
-  }
+  if (command === 'defrag' || command === 'compact') return command;
   throw usage(`unknown maintenance command "${command}"`);
 }
 
-/** The plan for a maintenance command. */
-export function planFor(sub: Sub, flags: CliFlags, settings: ConnectionSettings, view: ClusterView): PlanResult {
-  const quotaBytes = settings.quotaBytes ?? DEFAULT_HEALTH_OPTIONS.quotaBytes;
-  const common = {
-    quotaBytes,
-    quotaGiven: settings.quotaBytes !== undefined,
-    gapThreshold: DEFAULT_HEALTH_OPTIONS.indexGapThreshold,
-    timeouts: { commandMs: settings.commandTimeoutMs, moveLeaderMs: FLOW_DEFAULTS.moveTimeoutMs },
-  };
-  switch (sub) {
-    case 'defrag':
-      return planDefrag(view, { ...common, rule: flags.rule, all: flags.all, compactRetain: flags.compactRetain, moveLeader: flags.moveLeader ?? false });
-    case 'compact':
-      return planCompact(view, { retain: flags.retain, revision: flags.revision });
-    case 'recover-nospace':
-      return planRecoverNospace(view, { ...common, compactRetain: flags.compactRetain, moveLeader: flags.moveLeader ?? false });
-  }
+/** The flow module of a maintenance command. */
+function maintenanceFlow(sub: Sub): AnyFlowDefinition {
+  const def = flowByCommand(sub === 'recover-nospace' ? ['alarm', 'recover-nospace'] : [sub]);
+  if (!def) throw usage(`unknown maintenance command "${sub}"`);
+  return def;
 }
 
 /** "m1", "m1 and m2", "m1, m2 and m3". */
@@ -208,6 +189,7 @@ export async function runMaintenanceCommand(command: string, args: string[], fla
   const sub = subcommand(command, args, flags);
   if (sub === 'alarm-list') return alarmList(flags, settings);
   const label = sub === 'recover-nospace' ? 'alarm recover-nospace' : sub;
+  const flow = flowFromCli(maintenanceFlow(sub), [], flags, MAINTENANCE_USAGE);
   if (settings.readOnly) throw new ConfigError(`${label}: not available in read-only mode (--read-only or the context's readOnly)`);
   const gateway = new EtcdGateway(settings, deadlinesFor(settings));
   const health = { ...DEFAULT_HEALTH_OPTIONS, ...(settings.quotaBytes ? { quotaBytes: settings.quotaBytes } : {}) };
@@ -216,9 +198,8 @@ export async function runMaintenanceCommand(command: string, args: string[], fla
   const out = process.stdout;
   try {
     const view = await observe();
-    const planned = planFor(sub, flags, settings, view);
-    const recorded = { rule: flags.rule, all: flags.all, compactRetain: flags.compactRetain, moveLeader: flags.moveLeader, retain: flags.retain, revision: flags.revision };
-    const gate = await presentPlan(planned, { out, flags, audit, context: settings.contextName, command: sub, args: recorded, view });
+    const planned = flow.plan(view, cliPlanEnv(settings));
+    const gate = await presentPlan(planned, { out, flags, audit, context: settings.contextName, command: sub, args: flow.audit, view });
     if (!gate.ok) return gate.exit;
     const plan = gate.plan;
     const states: StepState[] = plan.steps.map(() => 'pending');

@@ -6,18 +6,17 @@
 import { writeFileSync } from 'node:fs';
 import type { CliFlags } from './args.js';
 import type { ConnectionSettings } from '../domain/config.js';
-import type { PlanResult } from '../domain/plan.js';
 import { ConfigError } from '../domain/errors.js';
 import { DEFAULT_HEALTH_OPTIONS } from '../domain/types.js';
 import { EtcdGateway } from '../cluster/etcd-gateway.js';
 import { deadlinesFor } from './deadlines.js';
 import { collectStatus } from './status.js';
-import { envLines, planAddLearner, planMoveLeader, planPromote, planRemove, planReplace } from '../plans/membership.js';
+import { envLines } from '../plans/membership.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
 import { executeFlow } from '../run/flow.js';
-import { abortOnSignal, flowExitCode, outcomeLine, presentPlan, printer } from './headless.js';
-import type { ClusterView } from '../health/view.js';
-import { FLOW_DEFAULTS } from '../plans/defaults.js';
+import { abortOnSignal, cliPlanEnv, flowExitCode, outcomeLine, flowFromCli, presentPlan, printer } from './headless.js';
+import { flowByCommand } from '../flows/modules/index.js';
+import type { AnyFlowDefinition } from '../flows/flow.js';
 
 export { FLOW_EXIT, confirm, planText, printer } from './headless.js';
 
@@ -29,35 +28,11 @@ etcd-tui member move-leader ID|NAME
 etcd-tui member replace ID|NAME [--new-name NAME] [--peer-urls URL] [--down-for 30s] [--wait 5m]
   every one also takes --dry-run (show the plan, change nothing), --yes (no question), --audit-log FILE`;
 
-function need(value: string | undefined, what: string): string {
-  if (!value) throw new ConfigError(`${what} is missing (usage:\n${MEMBER_USAGE})`);
-  return value;
-}
-
-/** The plan for a `member` subcommand. */
-export function planFor(sub: string, args: string[], flags: CliFlags, view: ClusterView, downSinceMs = 0): PlanResult {
-  const wait = flags.waitMs ?? FLOW_DEFAULTS.waitMs;
-  switch (sub) {
-    case 'add-learner':
-      return planAddLearner(view, { name: need(flags.name, '--name'), peerURLs: need(flags.peerURLs, '--peer-urls') });
-    case 'promote':
-      return planPromote(view, { member: need(args[0], 'the member (ID or name)'), waitMs: wait });
-    case 'remove':
-      return planRemove(view, { member: need(args[0], 'the member (ID or name)'), moveLeaderFirst: !flags.noMoveLeader, gapThreshold: DEFAULT_HEALTH_OPTIONS.indexGapThreshold, moveTimeoutMs: FLOW_DEFAULTS.moveTimeoutMs });
-    case 'move-leader':
-      return planMoveLeader(view, { member: need(args[0], 'the member (ID or name)'), timeoutMs: FLOW_DEFAULTS.moveTimeoutMs, gapThreshold: DEFAULT_HEALTH_OPTIONS.indexGapThreshold });
-    case 'replace':
-      return planReplace(view, {
-        member: need(args[0], 'the member (ID or name)'),
-        newName: flags.newName,
-        peerURLs: flags.peerURLs,
-        downForMs: flags.downForMs ?? FLOW_DEFAULTS.downForMs,
-        waitMs: wait,
-        downSinceMs,
-      });
-    default:
-      throw new ConfigError(`unknown member command "${sub}" (usage:\n${MEMBER_USAGE})`);
-  }
+/** The flow module of a `member` subcommand. */
+function memberFlow(sub: string): AnyFlowDefinition {
+  const def = flowByCommand(['member', sub]);
+  if (!def) throw new ConfigError(`unknown member command "${sub}" (usage:\n${MEMBER_USAGE})`);
+  return def;
 }
 
 export async function runMemberCommand(sub: string | undefined, args: string[], flags: CliFlags, settings: ConnectionSettings): Promise<number> {
@@ -69,9 +44,10 @@ export async function runMemberCommand(sub: string | undefined, args: string[], 
   const audit = new AuditLog(flags.auditLog ?? defaultAuditPath());
   const out = process.stdout;
   try {
+    const flow = flowFromCli(memberFlow(sub), args, flags, MEMBER_USAGE);
     const view = await observe();
-    const planned = planFor(sub, args, flags, view);
-    const gate = await presentPlan(planned, { out, flags, audit, context: settings.contextName, command: sub, args: { args, name: flags.name, peerURLs: flags.peerURLs }, view });
+    const planned = flow.plan(view, cliPlanEnv(settings));
+    const gate = await presentPlan(planned, { out, flags, audit, context: settings.contextName, command: sub, args: flow.audit, view });
     if (!gate.ok) return gate.exit;
     const plan = gate.plan;
     const result = await abortOnSignal(out, 'aborting after the current wait ...\n', (signal) =>

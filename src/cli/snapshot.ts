@@ -16,11 +16,11 @@ import { DEFAULT_HEALTH_OPTIONS } from '../domain/types.js';
 import { EtcdGateway } from '../cluster/etcd-gateway.js';
 import { deadlinesFor } from './deadlines.js';
 import { collectStatus } from './status.js';
-import { FLOW_EXIT, abortOnSignal, flowExitCode, outcomeLine, planText, printer } from './headless.js';
-import { planSnapshotSave } from '../plans/snapshot.js';
+import { FLOW_EXIT, abortOnSignal, cliPlanEnv, flowExitCode, flowFromCli, outcomeLine, planText, printer } from './headless.js';
+import { flowByCommand } from '../flows/modules/index.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
 import { executeFlow, recordRefusal } from '../run/flow.js';
-import { existingSnapshotFiles, snapshotPaths } from '../run/snapshot-save.js';
+import { snapshotPaths } from '../run/snapshot-save.js';
 import { formatSha256, formatStatusJson, formatStatusTable, snapshotStatus, type SnapshotStatus } from '../snapshot/status.js';
 import { SnapshotError } from '../snapshot/errors.js';
 
@@ -82,7 +82,11 @@ async function status(args: string[], flags: CliFlags): Promise<number> {
 }
 
 async function save(args: string[], flags: CliFlags, settings: ConnectionSettings): Promise<number> {
+  const def = flowByCommand(['snapshot', 'save']);
+  if (!def) throw new Error('no snapshot-save flow');
+  // The file is recorded as an absolute path, also in the audit record of a refusal.
   const file = path.resolve(oneFile(args, 'save'));
+  const flow = flowFromCli(def, [file], flags, SNAPSHOT_USAGE);
   // With --json, stdout carries only the sidecar document; people read stderr.
   const out = flags.json ? process.stderr : process.stdout;
   const gateway = new EtcdGateway(settings, deadlinesFor(settings));
@@ -93,10 +97,10 @@ async function save(args: string[], flags: CliFlags, settings: ConnectionSetting
   const audit = new AuditLog(flags.auditLog ?? defaultAuditPath());
   try {
     const view = await observe();
-    const planned = planSnapshotSave(view, { from: flags.from, file, existing: await existingSnapshotFiles(file), withAuth: Boolean(settings.user) });
+    const planned = flow.plan(view, cliPlanEnv(settings));
     if (!planned.ok) {
       out.write(`REFUSED: ${planned.refusal}\nnothing was saved\n`);
-      if (!flags.dryRun) recordRefusal(audit, settings.contextName, 'snapshot-save', { file, from: flags.from }, view, planned.refusal);
+      if (!flags.dryRun) recordRefusal(audit, settings.contextName, 'snapshot-save', flow.audit, view, planned.refusal);
       return FLOW_EXIT.refused;
     }
     const plan = planned.plan;

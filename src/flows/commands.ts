@@ -7,16 +7,12 @@
 import type { Command, CommandContext } from '../commands/types.js';
 import type { AppState } from '../store/store.js';
 import type { FlowId } from '../domain/plan.js';
-import type { Member } from '../domain/types.js';
-import { memberLabel } from '../format/ids.js';
+import { FLOWS } from './modules/index.js';
 import { addedMember } from './state.js';
 
 const MEMBER_SCREENS: Command['screens'] = ['dashboard', 'detail'];
 
-/** The selected member, as the newest view knows it. */
-export function selectedMember(state: AppState): Member | undefined {
-  return state.latest.members.find((m) => m.id === state.ui.selectedId);
-}
+export { selectedMember } from './modules/common.js';
 
 function open(kind: FlowId) {
   return (ctx: CommandContext, argument?: string) => {
@@ -25,153 +21,15 @@ function open(kind: FlowId) {
   };
 }
 
-/** Reasons shared by the flows that act on one member. */
-function needMember(state: AppState, argument: string | undefined, what: string): string | undefined {
-  if (argument) return undefined;
-  if (!state.latest.loaded) return 'the member list has not been read yet';
-  return selectedMember(state) ? undefined : `select ${what}`;
-}
-
 const flow = (state: AppState) => state.flow;
 
 const DIALOG: Pick<Command, 'category' | 'dangerous' | 'screens' | 'hint'> = { category: 'dialog', dangerous: true, screens: ['flow'], hint: ['flow'] };
 
+/** The command of each flow module (src/flows/modules): keys on the dashboard and member detail, `:id [argument]` in the palette. */
+const OPEN_COMMANDS: Command[] = FLOWS.map((def) => ({ ...def.command, category: 'cluster', dangerous: true, screens: MEMBER_SCREENS, run: open(def.id) }));
+
 export const FLOW_COMMANDS: Command[] = [
-  {
-    id: 'add-learner',
-    title: 'Add learner',
-    description: 'Add a member as a learner: a form (name, peer URLs), the plan with the env block it must start with, MemberAdd (`:add-learner NAME URLS`)',
-    keys: ['a'],
-    category: 'cluster',
-    dangerous: true,
-    screens: MEMBER_SCREENS,
-    hint: ['dashboard'],
-    disabledReason: (s) => (s.latest.loaded ? undefined : 'the member list has not been read yet'),
-    run: open('add-learner'),
-  },
-  {
-    id: 'promote',
-    title: 'Promote',
-    description: 'Promote the selected learner: a catch-up gauge (rate, time left), then promote, retrying while it is not in sync (`:promote NAME`)',
-    keys: ['p'],
-    category: 'cluster',
-    dangerous: true,
-    screens: MEMBER_SCREENS,
-    hint: ['dashboard'],
-    disabledReason: (s, argument) => {
-      const reason = needMember(s, argument, 'a learner to promote');
-      if (reason || argument) return reason;
-      const m = selectedMember(s);
-      return m && !m.isLearner ? `select a learner to promote (${memberLabel(m)} is a voting member)` : undefined;
-    },
-    run: open('promote'),
-  },
-  {
-    id: 'remove',
-    title: 'Remove',
-    description: 'Remove the selected member: quorum before and after, refused if the rest would lose it; a leader hands over first; type its name (`:remove NAME`)',
-    keys: ['x'],
-    category: 'cluster',
-    dangerous: true,
-    screens: MEMBER_SCREENS,
-    hint: ['dashboard'],
-    disabledReason: (s, argument) => needMember(s, argument, 'a member to remove'),
-    run: open('remove'),
-  },
-  {
-    id: 'replace',
-    title: 'Replace',
-    description: 'Replace the selected failed member: confirm it is down, remove it, add the new one as a learner, wait for it, promote, verify (`:replace NAME`)',
-    keys: ['R'],
-    category: 'cluster',
-    dangerous: true,
-    screens: MEMBER_SCREENS,
-    hint: ['dashboard'],
-    disabledReason: (s, argument) => {
-      const reason = needMember(s, argument, 'a failed member to replace');
-      if (reason || argument) return reason;
-      const m = selectedMember(s);
-      return m && s.latest.probes[m.id]?.ok ? `select a failed member to replace (${memberLabel(m)} answers)` : undefined;
-    },
-    run: open('replace'),
-  },
-  {
-    id: 'move-leader',
-    title: 'Move leader',
-    description: 'Make the selected member the leader (a healthy, caught-up voter; the request goes to the current leader) (`:move-leader NAME`)',
-    keys: ['m'],
-    category: 'cluster',
-    dangerous: true,
-    screens: MEMBER_SCREENS,
-    hint: ['dashboard'],
-    disabledReason: (s, argument) => needMember(s, argument, 'the member that should lead'),
-    run: open('move-leader'),
-  },
-  {
-    id: 'defrag',
-    title: 'Defrag',
-    description: 'Rolling defrag: members chosen by a rule (default free >= 100MB || inUse/size < 0.55), followers first, leader last, health gates between members (`:defrag all`, `:defrag move-leader`, `:defrag RULE`)',
-    keys: ['D'],
-    category: 'cluster',
-    dangerous: true,
-    screens: MEMBER_SCREENS,
-    disabledReason: (s) => (s.latest.loaded ? undefined : 'the member list has not been read yet'),
-    run: open('defrag'),
-  },
-  {
-    id: 'compact',
-    title: 'Compact',
-    description: 'Compact the history, keeping the last N revisions (`:compact 10000`); says what it costs watchers',
-    keys: ['C'],
-    category: 'cluster',
-    dangerous: true,
-    screens: MEMBER_SCREENS,
-    disabledReason: (s) => (s.latest.loaded ? undefined : 'the member list has not been read yet'),
-    run: open('compact'),
-  },
-  {
-    id: 'alarms',
-    title: 'NOSPACE recovery',
-    description: 'Recover from NOSPACE: compact, rolling defrag of every voter, check every member is below the quota, disarm NOSPACE only (CORRUPT never)',
-    keys: ['A'],
-    category: 'cluster',
-    dangerous: true,
-    screens: MEMBER_SCREENS,
-    disabledReason: (s) => (s.latest.loaded ? undefined : 'the member list has not been read yet'),
-    run: open('recover-nospace'),
-  },
-  {
-    id: 'snapshot',
-    title: 'Snapshot',
-    description: 'Save a verified snapshot from the leader (`:snapshot FILE`): streamed, sha256 checked, fsynced, renamed, with a JSON sidecar',
-    keys: ['S'],
-    category: 'cluster',
-    dangerous: true,
-    screens: MEMBER_SCREENS,
-    disabledReason: (s) => (s.latest.loaded ? undefined : 'the member list has not been read yet'),
-    run: open('snapshot-save'),
-  },
-  {
-    id: 'bootstrap-join',
-    title: 'Join host',
-    description: "Bootstrap over SSH: preflight a host of the context's inventory (J alone: the one host not in the cluster), add it as a learner, put certs, env file and unit in place, start it, promote it; undone on failure (`:bootstrap-join HOST`)",
-    keys: ['J'],
-    category: 'cluster',
-    dangerous: true,
-    screens: MEMBER_SCREENS,
-    disabledReason: (s) => (s.latest.loaded ? undefined : 'the member list has not been read yet'),
-    run: open('bootstrap-join'),
-  },
-  {
-    id: 'bootstrap-cluster',
-    title: 'New cluster',
-    description: "Bootstrap over SSH: a new cluster on the context's hosts (all, or `:bootstrap-cluster H1 H2 H3`), initial-cluster-state new, a new token; the context is saved",
-    keys: ['B'],
-    category: 'cluster',
-    dangerous: true,
-    screens: MEMBER_SCREENS,
-    run: open('bootstrap-cluster'),
-  },
+  ...OPEN_COMMANDS,
   // The flow dialog's own keys. Text typed into a form field or the confirmation goes to the
   // controller before these (see screens/App.tsx).
   {

@@ -6,33 +6,30 @@
  * Screens only read the slice; keys reach it through the command registry (src/flows/commands.ts)
  * and, for typed text, through handleText().
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppStore } from '../store/store.js';
 import type { FlowActions } from '../commands/types.js';
 import type { ClusterGateway } from '../cluster/gateway.js';
 import type { ClusterView } from '../health/view.js';
 import type { AuditRecord, FlowId, Plan, PlanResult, RunEvent, RunResult } from '../domain/plan.js';
-import type { Member } from '../domain/types.js';
+import { DEFAULT_COMMAND_TIMEOUT_MS } from '../domain/config.js';
 import { addedMember, type FlowField, type FlowFollowUp, type FlowStepView, type FlowView } from './state.js';
-import { envLines, leaderCandidates, planAddLearner, planMoveLeader, planPromote, planRemove, planReplace, resolveMember } from '../plans/membership.js';
+import { envLines } from '../plans/membership.js';
 import { executeFlow, recordRefusal } from '../run/flow.js';
 import { errorMessage } from '../domain/errors.js';
 import type { AuditLog } from '../run/audit.js';
-import { hexId, memberLabel } from '../format/ids.js';
+import type { HostPort, HostPrepared } from '../run/host-port.js';
+import { localFiles, type FilePort } from '../run/local-files.js';
+import { memberLabel } from '../format/ids.js';
 import { formatDuration } from '../format/units.js';
-
-/** Defaults, the same as the headless `etcd-tui member` commands (src/cli/member.ts). */
+import { resolveMember } from '../plans/membership.js';
 import { FLOW_DEFAULTS } from '../plans/defaults.js';
-import { existsSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
-import { planCompact, planDefrag, planRecoverNospace } from '../plans/maintenance.js';
-import { planSnapshotSave } from '../plans/snapshot.js';
-import type { BootstrapPort, BootstrapPrepared } from './bootstrap-port.js';
+import type { AnyFlowDefinition, ConsoleInputSource, PlanEnv } from './flow.js';
+import { flowById } from './modules/index.js';
+import { editLine, isPrintable } from './line-editor.js';
 
-/** The least time a maintenance call may take (defragment timeouts grow with the DB from here). */
-const MAINTENANCE_COMMAND_MS = 60_000;
 export { FLOW_DEFAULTS };
+export { suggestMemberName } from './modules/common.js';
 
 export interface FlowDeps {
   /** The current context's gateway (undefined while not connected). */
@@ -53,39 +50,12 @@ export interface FlowDeps {
   /** Where `w` writes env files (default: the working directory). */
   envDir?: string;
   now?: () => number;
-  /** Bootstrap over SSH (the context's hosts); undefined when the console has no inventory. */
-  bootstrap?: BootstrapPort;
-}
-
-const TITLES: Record<FlowId, string> = {
-  'add-learner': 'Add a learner',
-  promote: 'Promote a learner',
-  remove: 'Remove a member',
-  replace: 'Replace a failed member',
-  'move-leader': 'Move the leader',
-  defrag: 'Rolling defrag',
-  compact: 'Compact history',
-  'recover-nospace': 'Recover from NOSPACE',
-  'snapshot-save': 'Save a snapshot',
-  'bootstrap-join': 'Join a host over SSH',
- 'snapshot-restore': 'Snapshot restore',
-  'bootstrap-cluster': 'New cluster over SSH',
-};
-
-const FORM_FIELDS = (name: string, peerURLs: string, placeholder?: string): FlowField[] => [
-  { key: 'name', label: 'name', value: name, placeholder: 'etcd-4' },
-  { key: 'peerURLs', label: 'peer URLs', value: peerURLs, placeholder: placeholder ?? 'https://10.0.0.4:2380 (comma-separated for several)' },
-];
-
-/** A name for a new member: the next number after the members' common prefix ("etcd-3" -> "etcd-4"), else m<N+1>. */
-export function suggestMemberName(members: Member[]): string {
-  const names = new Set(members.map((m) => m.name));
-  const parsed = members.map((m) => /^(.*?)(\d+)$/.exec(m.name)).filter((x): x is RegExpExecArray => x !== null);
-  const prefixes = new Set(parsed.map((x) => x[1]));
-  const prefix = parsed.length > 0 && prefixes.size === 1 ? parsed[0][1] : 'm';
-  let n = Math.max(members.length, ...parsed.filter((x) => x[1] === prefix).map((x) => Number(x[2]))) + 1;
-  while (names.has(`${prefix}${n}`)) n++;
-  return `${prefix}${n}`;
+  /** The context's hosts over SSH, for the flows that need hosts; undefined when the console has no inventory. */
+  hosts?: HostPort;
+  /** The connection's per-request timeout (--command-timeout): the least time a maintenance call may take. */
+  commandTimeoutMs?: number;
+  /** Local files (the snapshot's target, the env file `w` writes); default the real file system. */
+  files?: FilePort;
 }
 
 function isLoopback(url: string): boolean {
@@ -108,6 +78,17 @@ function planKey(plan: Plan): string {
 
 const errorText = errorMessage;
 
+function isHostsFlow(def: AnyFlowDefinition): boolean {
+  return def.opening.kind === 'hosts';
+}
+
+/** The member a plan promotes by ID (a promote of an existing learner), if it does. */
+function promotedMember(plan: Plan): string | undefined {
+  if (addedPeerURLs(plan)) return undefined;
+  for (const s of plan.steps) if (s.action.kind === 'member-promote' && s.action.memberId) return s.action.memberId;
+  return undefined;
+}
+
 /** The peer URLs of the member a plan adds, if it adds one. */
 function addedPeerURLs(plan: Plan): string[] | undefined {
   for (const s of plan.steps) if (s.action.kind === 'member-add') return s.action.peerURLs;
@@ -118,8 +99,8 @@ export class FlowController implements FlowActions {
   /** Bumped whenever a flow opens or closes, so late answers of an older one are dropped. */
   private generation = 0;
   private abortController?: AbortController;
-  /** The bootstrap flow's preflight and files, for the check before running. */
-  private prepared?: BootstrapPrepared;
+  /** A hosts flow's preflight and files, for the check before running. */
+  private prepared?: HostPrepared;
   /** A secret being typed: its characters live here only, never in the store. */
   private secret?: { chars: string; resolve: (value: string | undefined) => void };
 
@@ -156,75 +137,67 @@ export class FlowController implements FlowActions {
     const generation = ++this.generation;
     const state = this.store.getState();
     const view = state.latest;
-    const base: FlowView = { kind, title: TITLES[kind], stage: 'preview', fields: [], focus: 0, typed: '', steps: [] };
+    const def = flowById(kind);
+    const base: FlowView = { kind, title: def.title, stage: 'preview', fields: [], focus: 0, typed: '', steps: [] };
+    const startLocally = def.startsMember && this.deps.startMember ? true : undefined;
     state.clearMessage();
+    const opening = def.opening;
 
-    if (kind === 'defrag' || kind === 'compact' || kind === 'recover-nospace' || kind === 'snapshot-save') {
-      state.setFlow({ ...base, argument: argument?.trim() || undefined });
-      return this.plan();
-    }
-
-    if (kind === 'bootstrap-join' || kind === 'bootstrap-cluster') {
-      this.prepared = undefined;
-      const arg = argument?.trim() || undefined;
-      const title = kind === 'bootstrap-join' && arg ? `${TITLES[kind]}: ${arg}` : TITLES[kind];
-      const hosts = this.deps.bootstrap?.hosts();
-      if (!this.deps.bootstrap || !hosts) {
-        state.setFlow({ ...base, title, argument: arg, refusal: "this context has no hosts: add a hosts list to the context in the contexts file (README, \"Hosts over SSH\"), then reopen the console on it" });
-        return;
-      }
-      let target = arg;
-      if (kind === 'bootstrap-join' && !target) {
-        // J alone: the one host of the inventory that is not a member yet, if there is exactly one.
-        const outside = hosts.filter((h) => !view.members.some((m) => m.name === h));
-        if (outside.length === 1) target = outside[0];
-        else {
-          const which = outside.length === 0 ? `every host of this context is a member already (${hosts.join(', ')}); add the new host to the context's hosts list` : `hosts not in the cluster: ${outside.join(', ')}`;
-          state.setFlow({ ...base, title, refusal: `name the host to join: :bootstrap-join HOST (${which})` });
+    switch (opening.kind) {
+      case 'argument':
+        state.setFlow({ ...base, argument: argument?.trim() || undefined });
+        return this.plan();
+      case 'hosts': {
+        this.prepared = undefined;
+        const arg = argument?.trim() || undefined;
+        const hosts = this.deps.hosts?.hosts();
+        if (!this.deps.hosts || !hosts) {
+          const title = opening.target?.(arg, [], view).title ?? def.title;
+          state.setFlow({ ...base, title: arg && opening.target ? `${def.title}: ${arg}` : title, argument: arg, refusal: "this context has no hosts: add a hosts list to the context in the contexts file (README, \"Hosts over SSH\"), then reopen the console on it" });
           return;
         }
-      }
-      if (kind === 'bootstrap-join' && target && target.split(/\s+/).length !== 1) {
-        state.setFlow({ ...base, title, argument: target, refusal: `name one host to join: :bootstrap-join HOST (hosts: ${hosts.join(', ')})` });
+        const chosen = opening.target ? opening.target(arg, hosts, view) : { ok: true as const, argument: arg };
+        const title = chosen.title ?? def.title;
+        if (!chosen.ok) {
+          state.setFlow({ ...base, title, argument: chosen.argument, refusal: chosen.refusal });
+          return;
+        }
+        state.setFlow({ ...base, title, argument: chosen.argument });
+        void this.prepareHosts(generation);
         return;
       }
-      state.setFlow({ ...base, title: kind === 'bootstrap-join' && target ? `${TITLES[kind]}: ${target}` : title, argument: target });
-      void this.prepareBootstrap(generation);
-      return;
-    }
-
-    if (kind === 'add-learner') {
-      const [name, peerURLs] = (argument ?? '').trim().split(/\s+/).filter(Boolean);
-      const fields = FORM_FIELDS(name ?? suggestMemberName(view.members), peerURLs ?? '');
-      state.setFlow({ ...base, stage: 'form', fields, focus: name ? 1 : 0, startLocally: this.deps.startMember ? true : undefined });
-      if (name && peerURLs) return this.plan();
-      if (!peerURLs && this.deps.suggestPeerURL) {
-        this.deps.suggestPeerURL().then(
-          (url) => this.update(generation, (f) => ({ fields: f.fields.map((x) => (x.key === 'peerURLs' && !x.value ? { ...x, value: url } : x)) })),
-          () => undefined,
-        );
+      case 'form': {
+        const form = opening.form(argument, view);
+        state.setFlow({ ...base, stage: 'form', fields: form.fields, focus: form.focus, startLocally });
+        if (form.complete) return this.plan();
+        if (!form.fields.find((x) => x.key === 'peerURLs')?.value && this.deps.suggestPeerURL) {
+          this.deps.suggestPeerURL().then(
+            (url) => this.update(generation, (f) => ({ fields: f.fields.map((x) => (x.key === 'peerURLs' && !x.value ? { ...x, value: url } : x)) })),
+            () => undefined,
+          );
+        }
+        return;
       }
-      return;
+      case 'member': {
+        const ref = argument?.trim() || state.ui.selectedId;
+        const found = ref ? resolveMember(view, ref) : { ok: false as const, refusal: 'no member selected: select one on the dashboard or give its name (e.g. :remove m2)' };
+        if (!found.ok) {
+          state.setFlow({ ...base, refusal: found.refusal });
+          return;
+        }
+        const target = found.member;
+        const title = `${def.title}: ${memberLabel(target)}`;
+        if (opening.form) {
+          state.setFlow({ ...base, title, target: target.id, stage: 'form', fields: opening.form(target), startLocally });
+          // Refusals that do not depend on the form (the member answers, quorum) show at once.
+          const planned = this.planWith(view, this.flow!);
+          if (!planned.ok) this.update(generation, { refusal: planned.refusal });
+          return;
+        }
+        state.setFlow({ ...base, title, target: target.id });
+        return this.plan();
+      }
     }
-
-    const ref = argument?.trim() || state.ui.selectedId;
-    const found = ref ? resolveMember(view, ref) : { ok: false as const, refusal: 'no member selected: select one on the dashboard or give its name (e.g. :remove m2)' };
-    if (!found.ok) {
-      state.setFlow({ ...base, refusal: found.refusal });
-      return;
-    }
-    const target = found.member;
-    const title = `${TITLES[kind]}: ${memberLabel(target)}`;
-    if (kind === 'replace') {
-      const fields = FORM_FIELDS(target.name, target.peerURLs.join(','));
-      state.setFlow({ ...base, title, target: target.id, stage: 'form', fields, startLocally: this.deps.startMember ? true : undefined });
-      // Refusals that do not depend on the form (the member answers, quorum) show at once.
-      const planned = this.planWith(view, this.flow!);
-      if (!planned.ok) this.update(generation, { refusal: planned.refusal });
-      return;
-    }
-    state.setFlow({ ...base, title, target: target.id });
-    this.plan();
   }
 
   /** Ask for a secret in the dialog (masked); resolves with it on enter, undefined on esc or when the dialog closes. */
@@ -250,28 +223,29 @@ export class FlowController implements FlowActions {
       const s = this.secret;
       if (name === 'enter') this.endSecret(s.chars);
       else if (name === 'escape') this.endSecret(undefined);
-      else if (name === 'backspace') s.chars = s.chars.slice(0, -1);
-      else if (raw.length > 0 && [...raw].every((ch) => ch >= ' ' && ch !== '\x7f')) s.chars += raw;
-      else return true;
+      else {
+        const edited = editLine(s.chars, name, raw);
+        if (edited === undefined) return true;
+        s.chars = edited;
+      }
       if (this.secret) this.update(this.generation, (f) => ({ secretPrompt: f.secretPrompt ? { ...f.secretPrompt, length: s.chars.length } : undefined }));
       return true;
     }
     const f = this.flow;
     if (!f || (f.stage !== 'form' && f.stage !== 'confirm')) return false;
     const g = this.generation;
-    const printable = raw.length > 0 && [...raw].every((ch) => ch >= ' ' && ch !== '\x7f');
     if (f.stage === 'confirm') {
-      if (name === 'backspace') this.update(g, { typed: f.typed.slice(0, -1) });
-      else if (printable) this.update(g, { typed: f.typed + raw });
-      else return false;
+      const typed = editLine(f.typed, name, raw);
+      if (typed === undefined) return false;
+      this.update(g, { typed });
       return true;
     }
-    const edit = (fn: (v: string) => string) => this.update(g, { refusal: undefined, fields: f.fields.map((x, i) => (i === f.focus ? { ...x, value: fn(x.value) } : x)) });
     if (name === 'tab' || name === 'down') this.update(g, { focus: (f.focus + 1) % f.fields.length });
     else if (name === 'up') this.update(g, { focus: (f.focus + f.fields.length - 1) % f.fields.length });
-    else if (name === 'backspace') edit((v) => v.slice(0, -1));
-    else if (printable) edit((v) => v + raw);
-    else return false;
+    else if (name === 'backspace' || isPrintable(raw)) {
+      const value = editLine(f.fields[f.focus]?.value ?? '', name, raw) ?? '';
+      this.update(g, { refusal: undefined, fields: f.fields.map((x, i) => (i === f.focus ? { ...x, value } : x)) });
+    } else return false;
     return true;
   }
 
@@ -328,23 +302,29 @@ export class FlowController implements FlowActions {
     this.update(this.generation, { startLocally, notice: this.notice({ ...f, startLocally }) });
   }
 
-  /** Preflight over SSH, then the plan (or the refusal with every failed check). */
-  private async prepareBootstrap(g: number): Promise<void> {
+  /** Preflight over SSH through the host port, then the plan (or the refusal with every failed check). */
+  private async prepareHosts(g: number): Promise<void> {
     const f = this.flow;
-    const port = this.deps.bootstrap;
-    if (!f || !port || (f.kind !== 'bootstrap-join' && f.kind !== 'bootstrap-cluster')) return;
+    const port = this.deps.hosts;
+    if (!f || !port) return;
+    const def = flowById(f.kind);
+    if (!def.prepare) return;
     this.update(g, { busy: 'preflight: connecting to the hosts over SSH (read-only checks)', hostStates: {}, refusal: undefined, plan: undefined, steps: [], unknownKeys: undefined });
     const onHost = (host: string, state: string) => this.update(g, (x) => ({ hostStates: { ...(x.hostStates ?? {}), [host]: state } }));
-    let prepared: BootstrapPrepared;
+    const view = this.store.getState().latest;
+    const input = def.fromConsole(this.source(f), this.planEnv());
+    let prepared: HostPrepared & { unknownKeys: FlowView['unknownKeys'] };
     try {
-      prepared = await port.prepare(f.kind, this.store.getState().latest, (f.argument ?? '').split(/\s+/).filter(Boolean), onHost, (q) => (g === this.generation ? this.askSecret(q) : Promise.resolve(undefined)));
+      if (!input.ok) throw new Error(input.refusal);
+      const prepare = def.prepare;
+      prepared = await port.prepare({ flow: f.kind, argument: f.argument }, (session) => prepare(view, input.input, session), onHost, (q) => (g === this.generation ? this.askSecret(q) : Promise.resolve(undefined)));
     } catch (error) {
       this.update(g, { busy: undefined, refusal: `preflight could not run: ${errorText(error)}; nothing was changed` });
       return;
     }
     if (g !== this.generation) return;
     this.prepared = prepared;
-    const unknownKeys = prepared.unknownKeys.length > 0 ? prepared.unknownKeys : undefined;
+    const unknownKeys = prepared.unknownKeys && prepared.unknownKeys.length > 0 ? prepared.unknownKeys : undefined;
     if (!prepared.planned.ok) {
       const refusal = prepared.planned.refusal;
       const auditError = this.record(() => recordRefusal(this.deps.audit, this.deps.context(), f.kind, { argument: f.argument }, this.store.getState().latest, refusal));
@@ -357,7 +337,7 @@ export class FlowController implements FlowActions {
 
   trustHostKeys(): void {
     const f = this.flow;
-    const port = this.deps.bootstrap;
+    const port = this.deps.hosts;
     if (!f?.unknownKeys?.length || !port || f.busy || this.running) return;
     const g = this.generation;
     const hosts = f.unknownKeys.map((k) => k.host);
@@ -365,7 +345,7 @@ export class FlowController implements FlowActions {
     port.trust(hosts).then(
       () => {
         this.say(`trusted the host keys of ${hosts.join(', ')}`);
-        void this.prepareBootstrap(g);
+        void this.prepareHosts(g);
       },
       (error: unknown) => this.update(g, { busy: undefined, refusal: `could not record the host keys: ${errorText(error)}` }),
     );
@@ -387,9 +367,10 @@ export class FlowController implements FlowActions {
     const f = this.flow;
     const added = addedMember(f?.result);
     if (!f || !added) return;
-    const path = join(this.deps.envDir ?? process.cwd(), `etcd-${added.name || 'member'}.env`);
+    const files = this.deps.files ?? localFiles;
+    const path = join(this.deps.envDir ?? files.cwd(), `etcd-${added.name || 'member'}.env`);
     try {
-      writeFileSync(path, envLines(added.env).join('\n') + '\n', { mode: 0o600 });
+      files.write(path, envLines(added.env).join('\n') + '\n', 0o600);
       this.update(this.generation, { envFile: path });
     } catch (error) {
       this.say(`cannot write ${path}: ${errorText(error)}`, 'error');
@@ -424,69 +405,42 @@ export class FlowController implements FlowActions {
     return f.fields.find((x) => x.key === key)?.value ?? '';
   }
 
-  /** The planner's answer for this flow against a view. */
-  private planWith(view: ClusterView, f: FlowView): PlanResult {
-    const gapThreshold = this.store.getState().health.indexGapThreshold;
-    const waitMs = this.deps.waitMs ?? FLOW_DEFAULTS.waitMs;
-    const member = f.target ?? '';
-    switch (f.kind) {
-      case 'add-learner':
-        return planAddLearner(view, { name: this.field(f, 'name'), peerURLs: this.field(f, 'peerURLs') });
-      case 'promote':
-        return planPromote(view, { member, waitMs });
-      case 'remove':
-        return planRemove(view, { member, moveLeaderFirst: true, gapThreshold, moveTimeoutMs: FLOW_DEFAULTS.moveTimeoutMs });
-      case 'move-leader':
-        return planMoveLeader(view, { member, timeoutMs: FLOW_DEFAULTS.moveTimeoutMs, gapThreshold });
-      case 'replace': {
-        // How long the console has already seen it down: a member down long enough is not waited on again.
-        const since = this.store.getState().latest.downSince[member];
-        return planReplace(view, {
-          member,
-          newName: this.field(f, 'name'),
-          peerURLs: this.field(f, 'peerURLs'),
-          downForMs: FLOW_DEFAULTS.downForMs,
-          waitMs,
-          downSinceMs: since !== undefined ? Math.max(0, this.now() - since) : 0,
-        });
-      }
-      case 'defrag': {
-        // `:defrag` (the default rule), `:defrag all`, `:defrag move-leader`, `:defrag <rule>`.
-        const words = (f.argument ?? '').split(/\s+/).filter(Boolean);
-        const all = words.includes('all');
-        const moveLeader = words.includes('move-leader');
-        const rule = words.filter((w) => w !== 'all' && w !== 'move-leader').join(' ') || undefined;
-        return planDefrag(view, { all, rule, moveLeader, quotaBytes: this.store.getState().health.quotaBytes, gapThreshold, timeouts: { commandMs: MAINTENANCE_COMMAND_MS, moveLeaderMs: FLOW_DEFAULTS.moveTimeoutMs } });
-      }
-      case 'compact': {
-        const retain = Number(f.argument);
-        if (!f.argument || !Number.isInteger(retain) || retain < 1) return { ok: false, refusal: 'give the number of revisions to keep: :compact 10000' };
-        return planCompact(view, { retain });
-      }
-      case 'recover-nospace':
-        return planRecoverNospace(view, { quotaBytes: this.store.getState().health.quotaBytes, gapThreshold, timeouts: { commandMs: MAINTENANCE_COMMAND_MS, moveLeaderMs: FLOW_DEFAULTS.moveTimeoutMs } });
-      case 'snapshot-restore':
-        return { ok: false, refusal: 'snapshot restore runs headless for now: etcd-tui snapshot restore FILE [HOST...]' };
-      case 'bootstrap-join':
-      case 'bootstrap-cluster':
-        return this.prepared ? this.prepared.replan(view) : { ok: false, refusal: 'preflight has not run yet' };
-      case 'snapshot-save': {
-        if (!f.argument) return { ok: false, refusal: 'give the file to save to: :snapshot /var/backups/etcd/snap.db' };
-        const file = resolvePath(f.argument);
-        const existing = [file, `${file}.part`, `${file}.json`].filter((p) => existsSync(p));
-        return planSnapshotSave(view, { from: undefined, file, existing, withAuth: Boolean(this.store.getState().connection.user) });
-      }
-    }
+  /** What the flow's input parser reads from the dialog. */
+  private source(f: FlowView): ConsoleInputSource {
+    return { argument: f.argument, target: f.target, field: (key) => this.field(f, key) };
   }
 
-  /** Who could lead instead, and why the others cannot (move-leader's preview). */
-  private candidateLines(view: ClusterView): string[] {
-    const gap = this.store.getState().health.indexGapThreshold;
-    return leaderCandidates(view, [], gap).map((c) => `${memberLabel(c.member)} (${hexId(c.member.id)}): ${c.ok ? 'can lead' : c.reason}`);
+  /** The planners' environment, from the store and the connection (the CLI fills the same from its flags). */
+  private planEnv(): PlanEnv {
+    const state = this.store.getState();
+    const files = this.deps.files ?? localFiles;
+    return {
+      gapThreshold: state.health.indexGapThreshold,
+      quotaBytes: state.health.quotaBytes,
+      commandTimeoutMs: this.deps.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+      downSince: state.latest.downSince,
+      now: () => this.now(),
+      withAuth: Boolean(state.connection.user),
+      existing: (paths) => files.existing(paths),
+      resolvePath: (path) => files.resolve(path),
+      waitMs: this.deps.waitMs ?? FLOW_DEFAULTS.waitMs,
+    };
+  }
+
+  /** The planner's answer for this flow against a view. */
+  private planWith(view: ClusterView, f: FlowView): PlanResult {
+    const def = flowById(f.kind);
+    // A flow on hosts plans from its preflight (prepareHosts), again on a fresh view before it runs.
+    if (isHostsFlow(def)) return this.prepared ? this.prepared.replan(view) : { ok: false, refusal: 'preflight has not run yet' };
+    const env = this.planEnv();
+    const input = def.fromConsole(this.source(f), env);
+    return input.ok ? def.plan(view, input.input, env) : input;
   }
 
   private refusalArgs(f: FlowView): Record<string, unknown> {
-    return f.fields.length > 0 ? { member: f.target, name: this.field(f, 'name'), peerURLs: this.field(f, 'peerURLs') } : { member: f.target };
+    const def = flowById(f.kind);
+    const input = def.fromConsole(this.source(f), this.planEnv());
+    return def.audit(input.ok ? input.input : undefined, this.source(f));
   }
 
   private record(write: () => void): string | undefined {
@@ -502,13 +456,14 @@ export class FlowController implements FlowActions {
   private plan(): void {
     const f = this.flow;
     if (!f) return;
-    if (f.kind === 'bootstrap-join' || f.kind === 'bootstrap-cluster') {
-      void this.prepareBootstrap(this.generation);
+    const def = flowById(f.kind);
+    if (isHostsFlow(def)) {
+      void this.prepareHosts(this.generation);
       return;
     }
     const view = this.store.getState().latest;
     const planned = this.planWith(view, f);
-    const candidates = f.kind === 'move-leader' ? this.candidateLines(view) : undefined;
+    const candidates = def.previewLines?.(view, this.planEnv());
     if (!planned.ok) {
       const auditError = this.record(() => recordRefusal(this.deps.audit, this.deps.context(), f.kind, this.refusalArgs(f), view, planned.refusal));
       if (auditError) this.say(`audit record not written: ${auditError}`, 'error');
@@ -572,11 +527,12 @@ export class FlowController implements FlowActions {
       context: this.deps.context(),
       startMember: f.startLocally ? this.deps.startMember : undefined,
       pollMs: this.deps.pollMs,
-      hosts: this.deps.bootstrap && (f.kind === 'bootstrap-join' || f.kind === 'bootstrap-cluster') ? this.deps.bootstrap.access() : undefined,
+      hosts: this.deps.hosts && flowById(f.kind).needsHosts ? this.deps.hosts.access() : undefined,
     }).catch((error: unknown): RunResult => ({ outcome: 'failed', error: errorText(error), output: [], durationMs: 0 }));
     let after: string | undefined;
-    if (this.deps.bootstrap && (f.kind === 'bootstrap-join' || f.kind === 'bootstrap-cluster')) {
-      after = await this.deps.bootstrap.after(again.plan, result).catch((error: unknown) => `after the run: ${errorText(error)}`);
+    const prepared = this.prepared;
+    if (prepared?.after && flowById(f.kind).needsHosts) {
+      after = await prepared.after(result).catch((error: unknown) => `after the run: ${errorText(error)}`);
     }
     this.finish(g, again.plan, result, { written: true, error: auditError }, after);
   }
@@ -615,7 +571,7 @@ export class FlowController implements FlowActions {
    */
   private followUp(plan: Plan, result: RunResult): FlowFollowUp | undefined {
     if (result.outcome !== 'failed' && result.outcome !== 'aborted') return undefined;
-    const promotedId = plan.flow === 'promote' ? String(plan.args.id ?? '') : undefined;
+    const promotedId = promotedMember(plan);
     const peerURLs = addedPeerURLs(plan);
     if (!promotedId && !peerURLs) return undefined;
     const view = this.store.getState().latest;

@@ -14,7 +14,7 @@ import { AuditLog } from '../../src/run/audit.js';
 import { FakeGateway } from '../fakes/fake-gateway.js';
 import { IDS, member } from '../fakes/fixtures.js';
 import { waitFor } from '../harness/wait.js';
-import type { BootstrapPort } from '../../src/flows/bootstrap-port.js';
+import type { HostPort } from '../../src/run/host-port.js';
 import type { Plan } from '../../src/domain/plan.js';
 import { FakeHost } from '../fakes/fake-host.js';
 import { DEFAULT_ETCD_SETTINGS, type HostSpec } from '../../src/domain/hosts.js';
@@ -22,7 +22,7 @@ import { DEFAULT_ETCD_SETTINGS, type HostSpec } from '../../src/domain/hosts.js'
 const connection = { contextName: 'test', endpoints: ['http://127.0.0.1:2389'], readOnly: false, refreshMs: 1000, secure: false };
 const FLOW_IDS = ['add-learner', 'promote', 'remove', 'replace', 'move-leader'];
 
-async function setup(opts: { readOnly?: boolean; gateway?: FakeGateway; startMember?: (name: string, peerURLs: string[], initialCluster: string) => Promise<void>; bootstrap?: BootstrapPort } = {}) {
+async function setup(opts: { readOnly?: boolean; gateway?: FakeGateway; startMember?: (name: string, peerURLs: string[], initialCluster: string) => Promise<void>; bootstrap?: HostPort } = {}) {
   const gateway = opts.gateway ?? new FakeGateway();
   const store: AppStore = createAppStore({ connection: { ...connection, readOnly: opts.readOnly ?? false } });
   const refresh = async () => store.getState().applyBatch(await pollOnce(gateway));
@@ -41,7 +41,7 @@ async function setup(opts: { readOnly?: boolean; gateway?: FakeGateway; startMem
     startMember: opts.startMember,
     pollMs: 20,
     envDir: dir,
-    bootstrap: opts.bootstrap,
+    hosts: opts.bootstrap,
   });
   let quitCalled = false;
   const ui = render(<App store={store} actions={{ quit: () => (quitCalled = true), refreshNow: () => undefined, switchContext: () => undefined, flows }} />);
@@ -413,10 +413,10 @@ function fakeBootstrap(host: FakeHost) {
       { id: 's', title: 'etcd-4: start etcd.service', command: 'ssh root@10.9.0.14 systemctl start etcd.service', preconditions: [], action: { kind: 'remote-systemctl', host: 'etcd-4', verb: 'start', unit: 'etcd', timeoutMs: 1000 } },
     ],
   };
-  const port: BootstrapPort = {
+  const port: HostPort = {
     hosts: () => ['etcd-4'],
-    async prepare(kind, _view, args) {
-      calls.push(`prepare ${kind} ${args.join(' ')}`);
+    async prepare(request) {
+      calls.push(`prepare ${request.flow} ${request.argument ?? ''}`);
       if (!trusted) {
         const refusal = 'preflight failed, nothing was changed:\netcd-4: ssh: host key of 10.9.0.14:22 is not in known_hosts';
         return { planned: { ok: false, refusal }, replan: () => ({ ok: false, refusal }), unknownKeys: [{ host: 'etcd-4', address: '10.9.0.14:22', keyType: 'ssh-ed25519', fingerprint: 'SHA256:abcdefFAKE' }] };
@@ -428,9 +428,6 @@ function fakeBootstrap(host: FakeHost) {
       trusted = true;
     },
     access: () => ({ spec: () => HOST4, settings: DEFAULT_ETCD_SETTINGS, connection: async () => host }),
-    async after() {
-      return undefined;
-    },
   };
   return { port, calls };
 }
@@ -485,13 +482,13 @@ test('an encrypted key asks for its passphrase in the dialog, masked; the passph
   const fake = new FakeHost(HOST4.ssh);
   const b = fakeBootstrap(fake);
   const answers: Array<string | undefined> = [];
-  const port: BootstrapPort = {
+  const port: HostPort = {
     ...b.port,
-    async prepare(kind, view, args, onHost, askSecret) {
+    async prepare(request, use, onHost, askSecret) {
       const typed = await askSecret?.('Passphrase for /home/op/.ssh/id_ed25519');
       answers.push(typed);
       await b.port.trust(['etcd-4']);
-      return b.port.prepare(kind, view, args, onHost);
+      return b.port.prepare(request, use, onHost);
     },
   };
   const t = await setup({ bootstrap: port });
