@@ -14,17 +14,15 @@ import { loadInventory, newClusterSettings } from './bootstrap-context.js';
 import { SshGateway } from '../hosts/ssh-gateway.js';
 import { HostPool } from '../hosts/pool.js';
 import { hostAccess } from '../run/bootstrap.js';
-import { prepareRestore } from '../run/restore.js';
+import { flowByCommand } from '../flows/modules/index.js';
+import { RESTORE_USAGE } from '../flows/modules/snapshot-restore.js';
+import { DEFAULT_BOOTSTRAP_TIMEOUTS } from '../plans/bootstrap.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
 import { executeFlow, recordRefusal } from '../run/flow.js';
 import { FLOW_EXIT, abortOnSignal, flowExitCode, outcomeLine, presentPlan, printer } from './headless.js';
 import { hostKeyPolicy, passphrasePrompt } from './bootstrap.js';
 import { emptyView, type ClusterView } from '../health/view.js';
 
-export const RESTORE_USAGE = `etcd-tui snapshot restore FILE [HOST...] [--skip-hash-check] [--bump-revision N] [--token T] [--accept-new-host-key] [--wait 5m]
-  FILE: a snapshot on the bastion (etcd-tui snapshot save, etcdctl snapshot save)
-  HOST: hosts of the context's inventory (default: all of them); the new cluster is exactly these
-  also takes --dry-run (checks and plan, change nothing), --yes, --audit-log FILE`;
 
 export async function runRestoreCommand(args: string[], flags: CliFlags, env: NodeJS.ProcessEnv): Promise<number> {
   const [file, ...names] = args;
@@ -47,21 +45,20 @@ export async function runRestoreCommand(args: string[], flags: CliFlags, env: No
     } catch {
       view = undefined;
     }
-    const waitMs = flags.waitMs;
-    const prepared = await prepareRestore(inventory, pool, {
-      file,
-      hostNames: names,
-      view,
+    const def = flowByCommand(['snapshot', 'restore']);
+    if (!def?.cli || !def.prepare) throw new Error('no flow module for snapshot restore');
+    const input = def.cli.fromCli({ args, options: { skipHashCheck: flags.skipHashCheck, bumpRevision: flags.bumpRevision, token: flags.token }, usage: RESTORE_USAGE });
+    const onHost = (name: string, state: string) => {
+      if (state === 'connecting') process.stderr.write(`preflight: ${name} ...\n`);
+    };
+    const prepared = await def.prepare(view ?? emptyView(DEFAULT_HEALTH_OPTIONS, Date.now()), input, {
+      inventory,
+      pool,
       context: loaded.context.name,
-      token: flags.token,
-      bumpRevision: flags.bumpRevision,
-      skipHashCheck: flags.skipHashCheck ?? false,
-      ...(waitMs ? { timeouts: { formMs: waitMs, verifyMs: waitMs } } : {}),
-      onHost: (name, state) => {
-        if (state === 'connecting') process.stderr.write(`preflight: ${name} ...\n`);
-      },
+      onHost,
+      ...(flags.waitMs ? { timeouts: { ...DEFAULT_BOOTSTRAP_TIMEOUTS, waitMs: flags.waitMs } } : {}),
     });
-    const planned = 'refusal' in prepared ? { ok: false as const, refusal: prepared.refusal } : prepared.planned;
+    const planned = prepared.planned;
     if (!planned.ok && pool.unknownKeys.size > 0) {
       planned.refusal += `\n${[...pool.unknownKeys.entries()].map(([n, k]) => `unknown host key of ${n} (${k.host}:${k.port}): ${k.keyType} ${k.fingerprint}; check it on the host, then run again with --accept-new-host-key`).join('\n')}`;
     }
@@ -88,7 +85,7 @@ export async function runRestoreCommand(args: string[], flags: CliFlags, env: No
       for (const l of result.rollback.done) out.write(`  undone: ${l}\n`);
       for (const l of result.rollback.failed) out.write(`  NOT UNDONE: ${l}\n`);
       if (result.rollback.failed.length === 0) out.write('  every host is back as it was\n');
-    } else if (result.outcome !== 'succeeded' && 'planned' in prepared && prepared.planned.ok) {
+    } else if (result.outcome !== 'succeeded') {
       out.write(`the restored cluster had started when the run stopped: nothing was rolled back; the old data dirs are kept aside (see the plan)\n`);
     }
     out.write(outcomeLine(result));

@@ -59,6 +59,10 @@ export interface FlowOptions {
   retain?: number;
   revision?: number;
   from?: string;
+  /** snapshot restore */
+  skipHashCheck?: boolean;
+  bumpRevision?: number;
+  token?: string;
 }
 
 /** What the console's dialog has for a flow when it plans. */

@@ -16,8 +16,9 @@ import recoverNospace from './recover-nospace.js';
 import snapshotSave from './snapshot-save.js';
 import bootstrapJoin from './bootstrap-join.js';
 import bootstrapCluster from './bootstrap-cluster.js';
+import snapshotRestore from './snapshot-restore.js';
 
-export const FLOWS: readonly AnyFlowDefinition[] = [addLearner, promote, remove, replace, moveLeader, defrag, compact, recoverNospace, snapshotSave, bootstrapJoin, bootstrapCluster];
+export const FLOWS: readonly AnyFlowDefinition[] = [addLearner, promote, remove, replace, moveLeader, defrag, compact, recoverNospace, snapshotSave, bootstrapJoin, bootstrapCluster, snapshotRestore];
 
 const BY_ID = new Map<FlowId, AnyFlowDefinition>(FLOWS.map((f) => [f.id, f]));
 
