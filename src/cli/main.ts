@@ -150,6 +150,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     const { runBootstrapCommand } = await import('./bootstrap.js');
     return runBootstrapCommand(rest[0], rest.slice(1), args.flags, env, () => resolve(args.flags, env));
   }
+  if (command === 'recover') {
+    const { runRecoverCommand } = await import('./recover.js');
+    return runRecoverCommand(rest[0], rest.slice(1), args.flags, env);
+  }
   if (command === 'member') {
     const { runMemberCommand } = await import('./member.js');
     return runMemberCommand(rest[0], rest.slice(1), args.flags, await resolve(args.flags, env));
@@ -178,7 +182,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       process.stdout.write(HELP_TEXT + '\n');
       return 0;
     default:
-      throw new ConfigError(`unknown command "${command}" (commands: status, sandbox, member, bootstrap, defrag, compact, alarm, snapshot, certs, check, keyspace; see etcd-tui --help)`);
+      throw new ConfigError(`unknown command "${command}" (commands: status, sandbox, member, bootstrap, defrag, compact, alarm, snapshot, recover, certs, check, keyspace; see etcd-tui --help)`);
   }
 }
 

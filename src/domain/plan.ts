@@ -4,7 +4,7 @@
  */
 import type { AlarmType, MemberId } from './types.js';
 
-export type FlowId = 'add-learner' | 'promote' | 'remove' | 'replace' | 'move-leader' | 'defrag' | 'compact' | 'recover-nospace' | 'snapshot-save' | 'bootstrap-join' | 'bootstrap-cluster' | 'snapshot-restore';
+export type FlowId = 'add-learner' | 'promote' | 'remove' | 'replace' | 'move-leader' | 'defrag' | 'compact' | 'recover-nospace' | 'snapshot-save' | 'bootstrap-join' | 'bootstrap-cluster' | 'snapshot-restore' | 'recover-quorum';
 
 /** Actions of the maintenance and snapshot flows (src/run/maintenance-actions.ts, src/run/snapshot-actions.ts). */
 export type MaintenanceAction =
@@ -59,6 +59,8 @@ export type RecoveryAction =
   | { kind: 'remote-restore'; host: string; argv: string[]; restoreDir: string; restoreWalDir?: string; timeoutMs: number }
   /** Move the live data (and WAL) dir aside and the restored one into place; undo swaps them back. */
   | { kind: 'remote-swap-data'; host: string; dataDir: string; asideDir: string; restoreDir: string; walDir?: string; asideWalDir?: string; restoreWalDir?: string }
+  /** Move a directory aside (PATH.etcd-tui-before-recovery-<stamp>) when it is there; never deleted. */
+  | { kind: 'remote-move-aside'; host: string; path: string; suffix: string }
   /** From here on a failure is not rolled back (the restored cluster has started): the run stops and says where things are. */
   | { kind: 'point-of-no-return'; reason: string }
   /** The restored cluster: a cluster ID other than the old one on every member, revisions >= minRevision, one HashKV. */
@@ -78,7 +80,7 @@ export type Action =
   /** The member must keep failing its status call for forMs (down, not just slow). */
   | { kind: 'confirm-down'; name: string; memberId: MemberId; forMs: number }
   /** Wait until the health verdict is healthy again. */
-  | { kind: 'verify-health'; timeoutMs: number }
+  | { kind: 'verify-health'; timeoutMs: number; allowSmallCluster?: boolean }
   | MaintenanceAction
   | SnapshotAction
   | RemoteAction

@@ -5,6 +5,7 @@
  * recovery starts from. Imports only domain, health and format: the flows that run these live in run/.
  */
 import { initialClusterString, peerURL, type EtcdSettings, type HostSpec } from '../domain/hosts.js';
+import type { Action, Plan, PlanResult, PlanStep } from '../domain/plan.js';
 import type { Member, MemberId } from '../domain/types.js';
 import type { ClusterView } from '../health/view.js';
 import { quorumOf } from '../health/quorum.js';
@@ -217,4 +218,108 @@ export function quorumPresentRefusal(view: ClusterView): string | undefined {
     return `quorum is present (${healthy.length} of ${voters.length} voters answer, quorum ${q}): a forced new cluster would throw away the others' work; replace the failed members instead (R)`;
   }
   return undefined;
+}
+
+/** What the force-new-cluster phase of a quorum-loss recovery needs to know of each host. */
+export interface RecoveryHost {
+  host: HostSpec;
+  /** The raft index the host's etcd reports now (undefined: it does not answer). */
+  indexNow?: number;
+  /** Its env file as it is now (read over SSH), for the survivor: changed for one start, then put back. */
+  envFile?: string;
+  /** Why the host could not be reached over SSH. */
+  sshError?: string;
+}
+
+export interface ForceNewClusterInput {
+  hosts: RecoveryHost[];
+  /** The operator named the survivor (--from). */
+  from?: string;
+  view?: ClusterView;
+  stamp: string;
+  timeouts: { stopMs: number; formMs: number };
+  contextName: string;
+}
+
+/** The env file of the survivor for its one forced start: the same, plus ETCD_FORCE_NEW_CLUSTER=true. */
+export function forcedEnv(envFile: string): string {
+  const lines = envFile.split('\n').filter((l) => !/^\s*(export\s+)?ETCD_FORCE_NEW_CLUSTER\s*=/.test(l));
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return [...lines, '# etcd-tui recover quorum: one start as a new one-member cluster; removed again right after', 'ETCD_FORCE_NEW_CLUSTER=true', ''].join('\n');
+}
+
+function sshCommand(host: HostSpec, argv: string[]): string {
+  return `ssh ${host.ssh.user}@${host.ssh.address}${host.ssh.port !== 22 ? ` -p ${host.ssh.port}` : ''} ${argv.join(' ')}`;
+}
+
+/**
+ * Phase one of a quorum-loss recovery (seed 001 §7.3; etcd's disaster recovery guide): stop every
+ * member, start the best survivor once with --force-new-cluster (its env file changed and changed
+ * back, with a backup), check it leads a healthy one-member cluster with its data, restart it
+ * without the flag, and move the other hosts' data dirs aside. Phase two joins them back one at a
+ * time through the join flow. Refused while quorum is present.
+ */
+export function planForceNewCluster(input: ForceNewClusterInput): PlanResult | { ok: true; plan: Plan; survivor: string; others: string[] } {
+  if (input.view && input.view.members.length > 0) {
+    const present = quorumPresentRefusal(input.view);
+    if (present) return { ok: false, refusal: present };
+  }
+  const choice = chooseSurvivor(
+    input.hosts.map((h) => ({ name: h.host.name, indexNow: h.indexNow, isHost: true })),
+    { named: input.from },
+  );
+  if (!choice.ok) return choice;
+  const survivor = input.hosts.find((h) => h.host.name === choice.survivor.name) as RecoveryHost;
+  if (survivor.sshError) return { ok: false, refusal: `${survivor.host.name}: ${survivor.sshError}: the survivor must be reachable over SSH` };
+  if (survivor.envFile === undefined) return { ok: false, refusal: `${survivor.host.name}: ${survivor.host.envFile} could not be read: the survivor's env file is changed for one start and put back, so it must exist` };
+  const s = survivor.host;
+  const others = input.hosts.filter((h) => h !== survivor);
+  const unreachable = others.filter((h) => h.sshError);
+  const steps: PlanStep[] = [];
+  const st = (id: string, title: string, command: string, action: Action): PlanStep => ({ id, title, command, action, preconditions: [] });
+  for (const h of input.hosts.filter((x) => !x.sshError)) {
+    steps.push(st(`stop-${h.host.name}`, `Stop etcd on ${h.host.name}`, sshCommand(h.host, ['systemctl', 'stop', `${h.host.unitName}.service`]), { kind: 'remote-service-stop', host: h.host.name, unit: h.host.unitName, timeoutMs: input.timeouts.stopMs }));
+  }
+  steps.push(
+    st('force-env', `Add ETCD_FORCE_NEW_CLUSTER=true to ${s.envFile} on ${s.name} (the file is backed up)`, `scp etcd.env ${s.ssh.user}@${s.ssh.address}:${s.envFile}`, {
+      kind: 'remote-upload',
+      host: s.name,
+      source: { kind: 'text', text: forcedEnv(survivor.envFile) },
+      remotePath: s.envFile,
+      mode: 0o640,
+      what: 'env file with ETCD_FORCE_NEW_CLUSTER=true',
+    }),
+    st('no-return', 'Point of no return: the survivor starts as a new one-member cluster', '# from here on a failure is not rolled back', { kind: 'point-of-no-return', reason: `${s.name} starts with --force-new-cluster: the old membership is replaced by ${s.name} alone` }),
+    st('start-forced', `Start ${s.name} with --force-new-cluster`, sshCommand(s, ['systemctl', 'start', `${s.unitName}.service`]), { kind: 'remote-systemctl', host: s.name, verb: 'start', unit: s.unitName, timeoutMs: input.timeouts.formMs }),
+    st('forced-up', `Wait until ${s.name} leads a one-member cluster`, 'etcdctl endpoint status -w table   # one member, its own leader', { kind: 'wait-cluster-formed', hosts: [s.name], members: 1, timeoutMs: input.timeouts.formMs }),
+    st('unforce-env', `Put ${s.envFile} on ${s.name} back as it was (without the flag)`, `scp etcd.env ${s.ssh.user}@${s.ssh.address}:${s.envFile}`, { kind: 'remote-upload', host: s.name, source: { kind: 'text', text: survivor.envFile }, remotePath: s.envFile, mode: 0o640, what: 'env file as it was' }),
+    st('restart-stop', `Restart ${s.name} without the flag: stop`, sshCommand(s, ['systemctl', 'stop', `${s.unitName}.service`]), { kind: 'remote-systemctl', host: s.name, verb: 'stop', unit: s.unitName, timeoutMs: input.timeouts.stopMs }),
+    st('restart-start', `Restart ${s.name} without the flag: start`, sshCommand(s, ['systemctl', 'start', `${s.unitName}.service`]), { kind: 'remote-systemctl', host: s.name, verb: 'start', unit: s.unitName, timeoutMs: input.timeouts.formMs }),
+    st('single-up', `Verify ${s.name} leads a healthy one-member cluster with its data`, 'etcdctl endpoint status -w table && etcdctl member list', { kind: 'wait-cluster-formed', hosts: [s.name], members: 1, timeoutMs: input.timeouts.formMs }),
+  );
+  for (const h of others.filter((x) => !x.sshError)) {
+    const dirs = [h.host.dataDir, ...(h.host.walDir ? [h.host.walDir] : [])];
+    for (const d of dirs) {
+      steps.push(st(`aside-${h.host.name}-${d}`, `Move ${d} on ${h.host.name} aside (it rejoins with an empty data dir)`, sshCommand(h.host, ['mv', d, `${d}.etcd-tui-before-recovery-${input.stamp}`]), { kind: 'remote-move-aside', host: h.host.name, path: d, suffix: `etcd-tui-before-recovery-${input.stamp}` }));
+    }
+  }
+  const preview = [
+    `quorum is lost; the survivor with the highest raft index is ${choice.survivor.name} (index ${choice.index})`,
+    ...choice.lossLines,
+    `${s.name} starts once with --force-new-cluster: a one-member cluster with its data (the same cluster ID, the others dropped from the membership)`,
+    `then ${others.filter((x) => !x.sshError).map((h) => h.host.name).join(', ') || 'no other host'} join${others.length === 1 ? 's' : ''} back one at a time as learners (their old data moved aside, never deleted) and ${others.length === 1 ? 'is' : 'are'} promoted, through the join flow`,
+    ...unreachable.map((h) => `${h.host.name} is not reachable over SSH (${h.sshError}): it is left out; join it later with bootstrap join`),
+    'before the point of no return a failure starts the stopped members again and puts the env file back',
+  ];
+  const plan: Plan = {
+    flow: 'recover-quorum',
+    title: `Recover quorum from ${s.name}`,
+    preview,
+    warnings: ['writes that only the dropped members had are lost; clients must tolerate the cluster restarting'],
+    steps,
+    confirmPhrase: s.name,
+    rollbackOnFailure: true,
+    args: { survivor: s.name, ...(input.from ? { from: input.from } : {}), rejoin: others.filter((x) => !x.sshError).map((h) => h.host.name) },
+  };
+  return { ok: true, plan, survivor: s.name, others: others.filter((x) => !x.sshError).map((h) => h.host.name) };
 }

@@ -29,11 +29,16 @@ export async function runPlan(plan: Plan, deps: ExecutorDeps): Promise<RunResult
   const now = deps.now ?? Date.now;
   const started = now();
   const undo: UndoEntry[] | undefined = plan.rollbackOnFailure ? [] : undefined;
+  // After a point of no return nothing more is recorded: a failure then stops the run as it is.
+  let committed = false;
   const ctx: RunContext = {
     added: new Map(),
     output: [],
-    recordUndo: (entry) => recordUndo(undo, entry),
-    commit: () => (undo ? undo.splice(0, undo.length).length : 0),
+    recordUndo: (entry) => (committed ? undefined : recordUndo(undo, entry)),
+    commit: () => {
+      committed = true;
+      return undo ? undo.splice(0, undo.length).length : 0;
+    },
   };
   const data: Record<number, StepData> = {};
   const withData = () => (Object.keys(data).length > 0 ? { data } : {});

@@ -135,6 +135,16 @@ export const RECOVERY_HANDLERS: Handlers = {
     return done.join('; ');
   },
 
+  'remote-move-aside': async (action, _index, deps, run) => {
+    const conn = await hostsOf(deps).connection(action.host);
+    if (!(await exists(conn, action.path))) return `${action.path} is not there: nothing to move`;
+    const aside = `${action.path.replace(/\/+$/, '')}.${action.suffix}`;
+    if (await exists(conn, aside)) throw new StepError(`${action.host}: ${aside} exists already; nothing was moved`);
+    await must(conn, action.host, ['mv', '--', action.path, aside]);
+    run.recordUndo({ title: `put ${action.path} back on ${action.host}`, run: async () => (await must(conn, action.host, ['mv', '--', aside, action.path]), `${action.host}: ${aside} is ${action.path} again`) });
+    return `moved ${action.path} aside to ${aside}`;
+  },
+
   'point-of-no-return': async (action, index, deps, run) => {
     const dropped = run.commit();
     deps.onEvent({ type: 'output', index, lines: [`from here on a failure is not rolled back: ${action.reason}`] });

@@ -54,8 +54,9 @@ export interface RunContext {
   /** Record how to undo what a step just did (see recordUndo in executor.ts: the one place undo entries are kept). */
   recordUndo(entry: UndoEntry): void;
   /**
-   * Drop every undo recorded so far: past this point a failure is not rolled back (a restored cluster
-   * has started; putting the old data back would be a second restore). Returns how many were dropped.
+   * Drop every undo recorded so far and record none from now on: past this point a failure is not
+   * rolled back (a restored cluster has started; putting the old data back would be a second
+   * restore). Returns how many were dropped.
    */
   commit(): number;
 }

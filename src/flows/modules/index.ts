@@ -17,8 +17,9 @@ import snapshotSave from './snapshot-save.js';
 import bootstrapJoin from './bootstrap-join.js';
 import bootstrapCluster from './bootstrap-cluster.js';
 import snapshotRestore from './snapshot-restore.js';
+import recoverQuorum from './recover-quorum.js';
 
-export const FLOWS: readonly AnyFlowDefinition[] = [addLearner, promote, remove, replace, moveLeader, defrag, compact, recoverNospace, snapshotSave, bootstrapJoin, bootstrapCluster, snapshotRestore];
+export const FLOWS: readonly AnyFlowDefinition[] = [addLearner, promote, remove, replace, moveLeader, defrag, compact, recoverNospace, snapshotSave, bootstrapJoin, bootstrapCluster, snapshotRestore, recoverQuorum];
 
 const BY_ID = new Map<FlowId, AnyFlowDefinition>(FLOWS.map((f) => [f.id, f]));
 
