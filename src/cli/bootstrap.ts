@@ -4,6 +4,7 @@
  * Same preflight, planner and executor as the console; the plan lists every remote command.
  */
 import { join } from 'node:path';
+import { BOOTSTRAP_USAGE } from './usage.js';
 import { createInterface } from 'node:readline/promises';
 import type { CliFlags } from './args.js';
 import type { ConnectionSettings } from '../domain/config.js';
@@ -29,12 +30,7 @@ import { promptPassword } from './prompt.js';
 import type { ClusterView } from '../health/view.js';
 import type { Plan, RunResult } from '../domain/plan.js';
 
-export const BOOTSTRAP_USAGE = `etcd-tui bootstrap join HOST [--ca-dir DIR] [--binary FILE] [--accept-new-host-key] [--wait 5m]
-etcd-tui bootstrap cluster [HOST...] [--token T] [--ca-dir DIR] [--binary FILE] [--accept-new-host-key] [--wait 5m]
-etcd-tui bootstrap preflight [HOST...]
-etcd-tui bootstrap render [HOST...] --out DIR [--token T]
-  HOST: a host of the context's inventory (hosts: in the contexts file, see the README)
-  every one also takes --dry-run (preflight and plan, change nothing), --yes, --audit-log FILE`;
+export { BOOTSTRAP_USAGE } from './usage.js';
 
 /** How unknown host keys are handled: --accept-new-host-key, a question on the terminal, or refuse. */
 export function hostKeyPolicy(flags: CliFlags, err: NodeJS.WritableStream): UnknownHostPolicy {

@@ -5,6 +5,7 @@
  * the audit record, exit 0 ok / 4 usage / 5 refused / 6 failed / 7 aborted or not confirmed.
  */
 import type { CliFlags } from './args.js';
+import { MAINTENANCE_USAGE } from './usage.js';
 import type { ConnectionSettings } from '../domain/config.js';
 import type { Plan, RunEvent, StepData, StepState } from '../domain/plan.js';
 import { ConfigError } from '../domain/errors.js';
@@ -22,11 +23,7 @@ import { formatBytes } from '../format/units.js';
 import { hexId, memberLabel } from '../format/ids.js';
 import { textTable } from '../format/text-table.js';
 
-export const MAINTENANCE_USAGE = `etcd-tui defrag [--rule EXPR | --all] [--compact-retain N] [--move-leader]
-etcd-tui compact --retain N | --revision R
-etcd-tui alarm list [--json]
-etcd-tui alarm recover-nospace [--compact-retain N] [--move-leader]
-  defrag, compact and recover-nospace also take --dry-run, --yes, --audit-log FILE and --quota-bytes SIZE`;
+export { MAINTENANCE_USAGE } from './usage.js';
 
 /** Exit codes of `alarm list`: as `status`, 0 none, 2 an alarm is armed, 3 the alarms could not be read. */
 export const ALARM_EXIT = { none: 0, armed: 2, unreachable: 3 } as const;

@@ -4,6 +4,7 @@
  * one line per step, record the audit entry, exit non-zero on refusal or failure.
  */
 import { writeFileSync } from 'node:fs';
+import { MEMBER_USAGE } from './usage.js';
 import type { CliFlags } from './args.js';
 import type { ConnectionSettings } from '../domain/config.js';
 import { ConfigError } from '../domain/errors.js';
@@ -21,12 +22,7 @@ import type { AnyFlowDefinition } from '../flows/flow.js';
 export { FLOW_EXIT, confirm, planText, printer } from './headless.js';
 
 
-export const MEMBER_USAGE = `etcd-tui member add-learner --name NAME --peer-urls URL[,URL] [--env-out FILE]
-etcd-tui member promote ID|NAME [--wait 5m]
-etcd-tui member remove ID|NAME [--no-move-leader]
-etcd-tui member move-leader ID|NAME
-etcd-tui member replace ID|NAME [--new-name NAME] [--peer-urls URL] [--down-for 30s] [--wait 5m]
-  every one also takes --dry-run (show the plan, change nothing), --yes (no question), --audit-log FILE`;
+export { MEMBER_USAGE } from './usage.js';
 
 /** The flow module of a `member` subcommand. */
 function memberFlow(sub: string): AnyFlowDefinition {

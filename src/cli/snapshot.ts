@@ -8,6 +8,7 @@
  *    TypeScript (src/snapshot), plus the sha256 trailer check. Needs no cluster and no settings.
  */
 import path from 'node:path';
+import { SNAPSHOT_USAGE } from './usage.js';
 import { readFileSync } from 'node:fs';
 import type { CliFlags } from './args.js';
 import type { ConnectionSettings } from '../domain/config.js';
@@ -24,9 +25,7 @@ import { snapshotPaths } from '../run/snapshot-save.js';
 import { formatSha256, formatStatusJson, formatStatusTable, snapshotStatus, type SnapshotStatus } from '../snapshot/status.js';
 import { SnapshotError } from '../snapshot/errors.js';
 
-export const SNAPSHOT_USAGE = `etcd-tui snapshot save FILE [--from ID|NAME] [--dry-run] [--json] [--audit-log FILE]
-etcd-tui snapshot status FILE [--json]
-etcd-tui snapshot restore FILE [HOST...] [--skip-hash-check] [--bump-revision N] [--token T]`;
+export { SNAPSHOT_USAGE } from './usage.js';
 
 /** Exit codes of `snapshot status`. */
 export const STATUS_EXIT = { ok: 0, noTrailer: 1, shaMismatch: 2, invalid: 3, usage: 4 } as const;
@@ -37,10 +36,6 @@ export async function runSnapshotCommand(sub: string | undefined, args: string[]
       return status(args, flags);
     case 'save':
       return save(args, flags, await settings());
-    case 'restore': {
-      const { runRestoreCommand } = await import('./restore.js');
-      return runRestoreCommand(args, flags, process.env);
-    }
     case undefined:
       throw new ConfigError(`snapshot: which command? (usage:\n${SNAPSHOT_USAGE})`);
     default:

@@ -40,6 +40,9 @@ describe('membership flows in the console', () => {
       rows: 60,
     });
     await tui.waitForText(/HEALTHY\s+3 voters/, 15_000);
+    // Esc, then the next key at once: the two bytes can reach the app as one chunk, which Ink reads as
+    // meta+key (the dialog stays open and the key acts inside it). Wait for the dialog to close first.
+    const dialogClosed = () => tui?.waitForNoText('[done]', 15_000);
     const plan = await cluster.planMember('m4');
 
     // Add the learner: the form has the name prefilled (m4); tab to the peer URLs.
@@ -61,6 +64,7 @@ describe('membership flows in the console', () => {
     assert.ok(initialCluster?.includes(`m4=${plan.peerURL}`), env);
     assert.match(env, /ETCD_NAME="m4"/);
     tui.send('Escape');
+    await dialogClosed();
     const learner = (await members()).find((m) => m.peerURLs?.includes(plan.peerURL));
     assert.equal(learner?.isLearner, true, 'etcd has the new member as a learner');
 
@@ -76,6 +80,7 @@ describe('membership flows in the console', () => {
     tui.send('Enter');
     await tui.waitForText('SUCCEEDED', 60_000);
     tui.send('Escape');
+    await dialogClosed();
     await waitFor(async () => (await members()).filter((m) => !m.isLearner).length === 4, { what: '4 voters in etcdctl member list', timeoutMs: 10_000 });
     await tui.waitForText(/HEALTHY\s+4 voters/, 15_000);
 
@@ -96,6 +101,7 @@ describe('membership flows in the console', () => {
     await waitFor(async () => (await members()).length === 3, { what: 'm4 gone from etcdctl member list', timeoutMs: 10_000 });
     await cluster.waitExit('m4', 20_000).catch(() => cluster.kill('m4'));
     tui.send('Escape');
+    await dialogClosed();
     await tui.waitForText(/HEALTHY\s+3 voters/, 15_000);
 
     assert.deepEqual(
