@@ -60,6 +60,11 @@ Usage:
                                      (highest raft index) becomes a one-member cluster, then every
                                      other host joins back as a learner and is promoted; refused
                                      while quorum is present
+  etcd-tui restart-all [HOST...]     over SSH: restart the members one at a time, followers first,
+                                     the leader last after a verified move; gated and waited for
+  etcd-tui upgrade --binary PATH [--etcd-version V] [HOST...]
+                                     over SSH: rolling upgrade (path and flag checks, a snapshot
+                                     first); a member that does not come back is rolled back
   etcd-tui certs [--json]            every member's server certificate (TLS handshake), the CA and
                                      the client certificate: days left, SAN coverage; exit 0 fine,
                                      1 within 30 days, 2 within 7 days, expired or a SAN gap

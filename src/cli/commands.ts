@@ -145,6 +145,20 @@ export const COMMANDS: readonly CommandSpec[] = [
     run: async ({ args, flags, env }) => (await import('./recover.js')).runRecoverCommand('quorum', args, flags, env),
   },
   {
+    words: ['restart-all'],
+    usage: 'etcd-tui restart-all [HOST...] [--accept-new-host-key]',
+    summary: 'over SSH: restart every member (or those named) one at a time, followers first, the leader last after a verified move, each gated and waited for',
+    options: [...FLOW, 'accept-new-host-key', 'wait'],
+    run: async ({ args, flags, env, settings }) => (await import('./rolling.js')).runRollingCommand('restart', args, flags, env, settings),
+  },
+  {
+    words: ['upgrade'],
+    usage: 'etcd-tui upgrade --binary PATH [--etcd-version V] [HOST...] [--accept-new-host-key]',
+    summary: 'over SSH: a rolling upgrade to the etcd binary or release tarball PATH: path and flag checks, a snapshot first, one member at a time, the one that fails rolled back',
+    options: [...FLOW, 'binary', 'etcd-version', 'accept-new-host-key', 'wait'],
+    run: async ({ args, flags, env, settings }) => (await import('./rolling.js')).runRollingCommand('upgrade', args, flags, env, settings),
+  },
+  {
     words: ['certs'],
     noArgs: true,
     usage: 'etcd-tui certs [--json]',
@@ -244,6 +258,7 @@ const FIELD_OPTION: Record<keyof CliFlags, string> = {
   out: 'out',
   skipHashCheck: 'skip-hash-check',
   bumpRevision: 'bump-revision',
+  etcdVersion: 'etcd-version',
 };
 
 function commandName(spec: CommandSpec): string {

@@ -67,6 +67,8 @@ export interface CliFlags {
   skipHashCheck?: boolean;
   /** snapshot restore: raise every revision by N and mark the old ones compacted (Kubernetes). */
   bumpRevision?: number;
+  /** upgrade: the new binary's version when it cannot be run here to ask it. */
+  etcdVersion?: string;
 }
 
 /** What the parser fills besides CliFlags. */
@@ -156,6 +158,10 @@ export const OPTIONS: readonly OptionSpec[] = [
     },
   },
   { name: 'out', type: 'string', value: 'DIR', example: '--out ./rendered', help: 'where to write the files', set: str('out') },
+  { name: 'etcd-version', type: 'string', value: 'V', example: '--etcd-version 3.5.16', help: "the new binary's version, when it cannot run on this machine to say it", set: (s, v, f) => {
+    if (!/^v?\d+\.\d+\.\d+$/.test(String(v))) throw new ConfigError(`${f}: "${String(v)}" is not an etcd version (example: --etcd-version 3.5.16)`);
+    s.flags.etcdVersion = String(v).replace(/^v/, '');
+  } },
   { name: 'skip-hash-check', type: 'boolean', help: "restore a file without etcd's sha256 trailer (a db copied out of a data dir), on the bbolt check alone", set: str('skipHashCheck') },
   { name: 'bump-revision', type: 'string', value: 'N', example: '--bump-revision 1000000000', help: 'raise every revision by N and mark the old ones compacted, so Kubernetes watchers relist (etcdutl 3.5+)', set: (s, v, f) => void (s.flags.bumpRevision = parseCount(String(v), f)) },
   { name: 'help', type: 'boolean', help: 'show this help', set: (s, v) => void (s.help = Boolean(v)) },

@@ -4,7 +4,7 @@
  */
 import type { AlarmType, MemberId } from './types.js';
 
-export type FlowId = 'add-learner' | 'promote' | 'remove' | 'replace' | 'move-leader' | 'defrag' | 'compact' | 'recover-nospace' | 'snapshot-save' | 'bootstrap-join' | 'bootstrap-cluster' | 'snapshot-restore' | 'recover-quorum';
+export type FlowId = 'add-learner' | 'promote' | 'remove' | 'replace' | 'move-leader' | 'defrag' | 'compact' | 'recover-nospace' | 'snapshot-save' | 'bootstrap-join' | 'bootstrap-cluster' | 'snapshot-restore' | 'recover-quorum' | 'rolling-restart' | 'upgrade';
 
 /** Actions of the maintenance and snapshot flows (src/run/maintenance-actions.ts, src/run/snapshot-actions.ts). */
 export type MaintenanceAction =
@@ -66,6 +66,25 @@ export type RecoveryAction =
   /** The restored cluster: a cluster ID other than the old one on every member, revisions >= minRevision, one HashKV. */
   | { kind: 'verify-restore'; hosts: string[]; oldClusterId?: string; minRevision: number; timeoutMs: number };
 
+/**
+ * Actions of the rolling engine (src/run/rolling-actions.ts): one member at a time, gated, changed,
+ * restarted, waited for; `rolling-member-done` is each member's point of no return, so a failure
+ * rolls back only the member in flight.
+ */
+export type RollingAction =
+  /** Wait until the cluster may lose this member for a restart (healthy verdict, quorum without it, applies caught up). */
+  | { kind: 'rolling-gate'; memberId: MemberId; name: string; gapThreshold: number; timeoutMs: number }
+  /** Swap the etcd binary (the old one kept as a backup); undo puts it back and restarts the member. */
+  | { kind: 'rolling-swap-binary'; host: string; source: UploadSource; remotePath: string; unit: string; what: string }
+  /** systemctl restart; no undo of its own (the swap's undo restarts). */
+  | { kind: 'remote-service-restart'; host: string; unit: string; timeoutMs: number }
+  /** The member answers again, on `expectVersion` when given, applied within the threshold of the leader, the cluster healthy. */
+  | { kind: 'wait-member-back'; host: string; memberId: MemberId; name: string; expectVersion?: string; gapThreshold: number; timeoutMs: number }
+  /** The member is done: its undo no longer applies (the run goes on to the next member). */
+  | { kind: 'rolling-member-done'; name: string }
+  /** Every member reports the cluster version `minor` (etcd's /version etcdcluster). */
+  | { kind: 'wait-cluster-version'; minor: string; timeoutMs: number };
+
 /** What one step does, as data the executor interprets. */
 export type Action =
   | { kind: 'member-add'; name: string; peerURLs: string[]; isLearner: boolean }
@@ -84,7 +103,8 @@ export type Action =
   | MaintenanceAction
   | SnapshotAction
   | RemoteAction
-  | RecoveryAction;
+  | RecoveryAction
+  | RollingAction;
 
 export interface PlanStep {
   id: string;

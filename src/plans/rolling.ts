@@ -4,10 +4,13 @@
  * Shared by the rolling upgrade, certificate rotation, config change and rolling restart.
  */
 import type { Member, MemberId } from '../domain/types.js';
+import type { Action, Plan, PlanResult, PlanStep, UploadSource } from '../domain/plan.js';
+import type { HostSpec } from '../domain/hosts.js';
+import { parseEtcdVersion } from './upgrade-path.js';
 import type { ClusterView } from '../health/view.js';
 import { leaderAgreement, leaderIndex } from '../health/verdict.js';
 import { quorumOf } from '../health/quorum.js';
-import { memberLabel } from '../format/ids.js';
+import { hexId, memberLabel } from '../format/ids.js';
 import { maintenanceBlocker } from './maintenance.js';
 
 export interface RollingOrder {
@@ -82,4 +85,108 @@ export function rollingGate(view: ClusterView, memberId: MemberId, opts: { gapTh
     return `restarting ${memberLabel(target)} would leave ${healthyWithout} healthy voter(s) of ${voters.length}, below quorum ${q}: a rolling run needs 3 voters or more, all healthy`;
   }
   return undefined;
+}
+
+/** What a rolling run changes on each member. */
+export type RollingChange =
+  /** Nothing: restart only (after OS patching). */
+  | { kind: 'restart' }
+  /** A new etcd binary: uploaded, swapped in with the old one kept, the member restarted on it. */
+  | { kind: 'upgrade'; source: UploadSource; version: string; snapshotFile?: string };
+
+export interface RollingInput {
+  hosts: HostSpec[];
+  change: RollingChange;
+  /** Only these members (by name); default all. */
+  only?: string[];
+  gapThreshold: number;
+  timeouts: { gateMs: number; restartMs: number; backMs: number; moveLeaderMs: number; snapshotMs: number };
+  /** Preview lines from the preflight (path check, flag check). */
+  notes?: string[];
+}
+
+function rstep(id: string, title: string, command: string, action: Action): PlanStep {
+  return { id, title, command, action, preconditions: [] };
+}
+
+function ssh(h: HostSpec, argv: string[]): string {
+  return `ssh ${h.ssh.user}@${h.ssh.address}${h.ssh.port !== 22 ? ` -p ${h.ssh.port}` : ''} ${argv.join(' ')}`;
+}
+
+/**
+ * A rolling restart or upgrade: for each member in rolling order, the gate, the change, a restart,
+ * the wait until it is back, and its point of no return; leadership moves to a member already done
+ * before the leader's turn. An upgrade saves a verified snapshot from the leader first and, after the
+ * last member, waits for the cluster version to move to the new minor.
+ */
+export function planRolling(view: ClusterView, input: RollingInput): PlanResult {
+  if (view.members.length === 0) return { ok: false, refusal: `no member list: the cluster is not reachable${view.membershipError ? ` (${view.membershipError.error})` : ''}` };
+  const ordered = rollingOrder(view, input.only);
+  if ('refusal' in ordered) return { ok: false, refusal: ordered.refusal };
+  const hostOf = (m: Member) => input.hosts.find((h) => h.name === m.name) ?? input.hosts.find((h) => m.peerURLs.some((u) => u.includes(`//${h.etcdAddress}:${h.peerPort}`) || u.includes(`//[${h.etcdAddress}]:${h.peerPort}`)));
+  const missing = ordered.order.filter((m) => !hostOf(m));
+  if (missing.length > 0) return { ok: false, refusal: `${missing.map((m) => memberLabel(m)).join(', ')} ${missing.length > 1 ? 'are' : 'is'} not a host of this context: a rolling run restarts members over SSH (add ${missing.length > 1 ? 'them' : 'it'} to the context's hosts, or name the members to do)` };
+  const first = ordered.order[0];
+  const gate = first ? rollingGate(view, first.id, { gapThreshold: input.gapThreshold }) : undefined;
+  if (gate) return { ok: false, refusal: `the cluster is not ready for a rolling run: ${gate}` };
+  const steps: PlanStep[] = [];
+  const change = input.change;
+  if (change.kind === 'upgrade' && change.snapshotFile) {
+    const leader = ordered.leader ?? first;
+    steps.push(rstep('snapshot', `Save a verified snapshot from ${leader.name} to ${change.snapshotFile}`, `etcdctl --endpoints=${leader.clientURLs[0]} snapshot save ${change.snapshotFile}`, { kind: 'snapshot-save', memberId: leader.id, name: leader.name, file: change.snapshotFile, timeoutMs: input.timeouts.snapshotMs }));
+  }
+  const done: Member[] = [];
+  for (const m of ordered.order) {
+    const h = hostOf(m) as HostSpec;
+    if (ordered.leader && m.id === ordered.leader.id) {
+      const to = done.find((d) => !d.isLearner);
+      if (to) {
+        steps.push(rstep(`move-${m.name}`, `Move leadership from ${m.name} to ${to.name} (done already)`, `etcdctl --endpoints=${m.clientURLs[0]} move-leader ${hexId(to.id)}`, { kind: 'move-leader', fromId: m.id, toId: to.id, toName: to.name, timeoutMs: input.timeouts.moveLeaderMs }));
+      }
+    }
+    steps.push(rstep(`gate-${m.name}`, `Gate before ${m.name}: healthy, tolerates losing it, applies caught up`, 'etcdctl endpoint health --cluster && etcdctl endpoint status --cluster -w table', { kind: 'rolling-gate', memberId: m.id, name: m.name, gapThreshold: input.gapThreshold, timeoutMs: input.timeouts.gateMs }));
+    if (change.kind === 'upgrade') {
+      const src = change.source.kind === 'text' ? '-' : change.source.path;
+      steps.push(rstep(`swap-${m.name}`, `Put etcd ${change.version} in place on ${m.name} (the old binary kept as a backup)`, `scp ${src} ${h.ssh.user}@${h.ssh.address}:${h.binaryPath}`, { kind: 'rolling-swap-binary', host: h.name, source: change.source, remotePath: h.binaryPath, unit: h.unitName, what: `etcd ${change.version}` }));
+    }
+    steps.push(
+      rstep(`restart-${m.name}`, `Restart etcd on ${m.name}`, ssh(h, ['systemctl', 'restart', `${h.unitName}.service`]), { kind: 'remote-service-restart', host: h.name, unit: h.unitName, timeoutMs: input.timeouts.restartMs }),
+      rstep(`back-${m.name}`, `Wait until ${m.name} is back${change.kind === 'upgrade' ? ` on ${change.version}` : ''}, caught up, the cluster healthy`, `etcdctl endpoint status --endpoints=${m.clientURLs[0]} -w table`, {
+        kind: 'wait-member-back',
+        host: h.name,
+        memberId: m.id,
+        name: m.name,
+        ...(change.kind === 'upgrade' ? { expectVersion: change.version } : {}),
+        gapThreshold: input.gapThreshold,
+        timeoutMs: input.timeouts.backMs,
+      }),
+      rstep(`done-${m.name}`, `${m.name} done`, `# ${m.name} verified`, { kind: 'rolling-member-done', name: m.name }),
+    );
+    done.push(m);
+  }
+  const versions = [...new Set(Object.values(view.probes).flatMap((p) => (p.ok ? [p.status.version] : [])))];
+  if (change.kind === 'upgrade') {
+    const target = parseEtcdVersion(change.version);
+    const lowest = versions.map(parseEtcdVersion).filter((v): v is NonNullable<typeof v> => Boolean(v)).sort((a, b) => a.minor - b.minor)[0];
+    if (target && lowest && target.minor > lowest.minor && (!input.only || input.only.length === 0)) {
+      steps.push(rstep('cluster-version', `Wait until the cluster version is ${target.major}.${target.minor}`, 'curl -s https://MEMBER:2379/version   # etcdcluster', { kind: 'wait-cluster-version', minor: `${target.major}.${target.minor}`, timeoutMs: input.timeouts.backMs }));
+    }
+  }
+  const preview = [
+    ...ordered.notes,
+    `now: ${versions.length === 1 ? `every member on ${versions[0]}` : `mixed versions ${versions.join(', ')}`}`,
+    ...(change.kind === 'upgrade' ? [`each member gets etcd ${change.version}${change.snapshotFile ? `; a verified snapshot from the leader first: ${change.snapshotFile}` : ''}`] : ['no change: each member is restarted (after OS patching, say)']),
+    'a member that does not come back healthy in time is rolled back (the old binary back, restarted) and the run stops there; the members done stay done',
+    ...(input.notes ?? []),
+  ];
+  const plan: Plan = {
+    flow: change.kind === 'upgrade' ? 'upgrade' : 'rolling-restart',
+    title: change.kind === 'upgrade' ? `Rolling upgrade to etcd ${change.version}` : 'Rolling restart',
+    preview,
+    warnings: [],
+    steps,
+    rollbackOnFailure: true,
+    args: { ...(input.only?.length ? { only: input.only } : {}), ...(change.kind === 'upgrade' ? { version: change.version, snapshot: change.snapshotFile } : {}) },
+  };
+  return { ok: true, plan };
 }

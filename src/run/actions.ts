@@ -9,6 +9,7 @@ import { MAINTENANCE_HANDLERS } from './maintenance-actions.js';
 import { SNAPSHOT_HANDLERS } from './snapshot-actions.js';
 import { REMOTE_HANDLERS } from './remote-actions.js';
 import { RECOVERY_HANDLERS } from './recovery-actions.js';
+import { ROLLING_HANDLERS } from './rolling-actions.js';
 
 export const ACTION_HANDLERS: ActionHandlers = {
   ...MEMBERSHIP_HANDLERS,
@@ -16,4 +17,5 @@ export const ACTION_HANDLERS: ActionHandlers = {
   ...SNAPSHOT_HANDLERS,
   ...REMOTE_HANDLERS,
   ...RECOVERY_HANDLERS,
+  ...ROLLING_HANDLERS,
 };

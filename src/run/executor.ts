@@ -35,8 +35,8 @@ export async function runPlan(plan: Plan, deps: ExecutorDeps): Promise<RunResult
     added: new Map(),
     output: [],
     recordUndo: (entry) => (committed ? undefined : recordUndo(undo, entry)),
-    commit: () => {
-      committed = true;
+    commit: (opts) => {
+      if (opts?.final !== false) committed = true;
       return undo ? undo.splice(0, undo.length).length : 0;
     },
   };

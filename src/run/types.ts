@@ -56,9 +56,10 @@ export interface RunContext {
   /**
    * Drop every undo recorded so far and record none from now on: past this point a failure is not
    * rolled back (a restored cluster has started; putting the old data back would be a second
-   * restore). Returns how many were dropped.
+   * restore). With `final: false` (a rolling run's member done) later steps record their undo again,
+   * so only the member in flight is rolled back. Returns how many were dropped.
    */
-  commit(): number;
+  commit(opts?: { final?: boolean }): number;
 }
 
 /** What a handler returns: the step's one-line detail, or the detail with typed data. */

@@ -20,6 +20,8 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** SIGKILL after this long (default 120 s). */
   timeoutMs?: number;
+  /** The working directory (default the test's): where relative outputs land. */
+  cwd?: string;
 }
 
 /** A started run of the binary. */
@@ -39,7 +41,7 @@ export interface CliRunning {
 export function startCli(args: string[], opts: CliOptions = {}): CliRunning {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ETCDCTL_')));
   const t0 = Date.now();
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...base, XDG_CONFIG_HOME: '/nonexistent', CI: 'true', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...base, XDG_CONFIG_HOME: '/nonexistent', CI: 'true', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'], ...(opts.cwd ? { cwd: opts.cwd } : {}) });
   const pid = child.pid as number;
   trackProcess({ kind: 'etcd-tui', pid });
   child.stdin.end();

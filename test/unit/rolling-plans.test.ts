@@ -46,3 +46,42 @@ test('the gate: healthy cluster passes; a member down, lagging apply or a restar
   const small = viewOf(two, { [IDS.m1]: up(), [IDS.m2]: up() });
   assert.match(rollingGate(small, IDS.m2, { gapThreshold: 50 }) ?? '', /tolerates 0 failures|below quorum 2/);
 });
+
+test('planRolling: per member gate, swap, restart, back, done; the leader last after a move to a done member; a snapshot and the cluster version for a minor upgrade', async () => {
+  const { planRolling } = await import('../../src/plans/rolling.js');
+  const three = [member('m1'), member('m2'), member('m3')];
+  const v = viewOf(three, { [IDS.m1]: up({ memberId: IDS.m1 }), [IDS.m2]: up({ memberId: IDS.m2 }), [IDS.m3]: up({ memberId: IDS.m3 }) });
+  const hosts = three.map((m) => ({
+    name: m.name,
+    ssh: { address: '10.9.0.1', port: 22, user: 'root', identityFiles: [], agent: false, knownHosts: '/dev/null', sudo: false, connectTimeoutMs: 1000 },
+    etcdAddress: '10.9.0.1',
+    clientPort: 2379,
+    peerPort: 2380,
+    dataDir: '/var/lib/etcd',
+    certDir: '/etc/etcd/pki',
+    binaryPath: '/usr/local/bin/etcd',
+    envFile: '/etc/etcd/etcd.env',
+    unitName: 'etcd',
+    unitDir: '/etc/systemd/system',
+    envOverrides: {},
+  }));
+  const timeouts = { gateMs: 1, restartMs: 1, backMs: 1, moveLeaderMs: 1, snapshotMs: 1 };
+  const r = planRolling(v, { hosts, change: { kind: 'upgrade', source: { kind: 'local', path: '/srv/etcd' }, version: '3.5.16', snapshotFile: '/b/s.db' }, gapThreshold: 50, timeouts });
+  assert.ok(r.ok, JSON.stringify(r));
+  assert.deepEqual(r.plan.steps.map((s) => s.id), [
+    'snapshot',
+    'gate-m2', 'swap-m2', 'restart-m2', 'back-m2', 'done-m2',
+    'gate-m3', 'swap-m3', 'restart-m3', 'back-m3', 'done-m3',
+    'move-m1', 'gate-m1', 'swap-m1', 'restart-m1', 'back-m1', 'done-m1',
+    'cluster-version',
+  ]);
+  const move = r.plan.steps.find((s) => s.id === 'move-m1')?.action;
+  assert.ok(move?.kind === 'move-leader' && move.toId === IDS.m2);
+  const restart = planRolling(v, { hosts, change: { kind: 'restart' }, gapThreshold: 50, timeouts });
+  assert.ok(restart.ok && !restart.plan.steps.some((s) => s.id.startsWith('swap-') || s.id === 'snapshot' || s.id === 'cluster-version'));
+  const notHost = planRolling(v, { hosts: hosts.slice(0, 2), change: { kind: 'restart' }, gapThreshold: 50, timeouts });
+  assert.ok(!notHost.ok && /m3 is not a host of this context/.test(notHost.refusal));
+  const oneDown = viewOf(three, { [IDS.m1]: up(), [IDS.m2]: up(), [IDS.m3]: down() });
+  const gated = planRolling(oneDown, { hosts, change: { kind: 'restart' }, gapThreshold: 50, timeouts });
+  assert.ok(!gated.ok && /not ready for a rolling run/.test(gated.refusal));
+});

@@ -1,0 +1,158 @@
+/**
+ * The rolling engine's steps: the gate before a member, the binary swap (its undo puts the old binary
+ * back and restarts the member), the restart, the wait until the member is back (answers, version,
+ * caught up, cluster healthy), the member's point of no return, and the wait for the cluster version.
+ */
+import type { RollingAction } from '../domain/plan.js';
+import type { ActionHandlers, ExecutorDeps, HostAccess } from './types.js';
+import type { InspectGateway } from '../cluster/gateway.js';
+import { clientURL } from '../domain/hosts.js';
+import { StepError, errorMessage } from '../domain/errors.js';
+import { leaderAgreement, leaderIndex } from '../health/verdict.js';
+import { rollingGate } from '../plans/rolling.js';
+import { sleep } from './wait.js';
+import { formatBytes, formatDuration } from '../format/units.js';
+
+function hostsOf(deps: ExecutorDeps): HostAccess {
+  if (!deps.hosts) throw new StepError('this run has no SSH access to hosts (no inventory)');
+  return deps.hosts;
+}
+
+async function pollFor<T>(deps: ExecutorDeps, timeoutMs: number, what: () => string, check: () => Promise<T | undefined>, index: number, progress?: () => string): Promise<T> {
+  const now = deps.now ?? Date.now;
+  const deadline = now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (progress) deps.onEvent({ type: 'progress', index, text: progress() });
+    if (now() >= deadline) throw new StepError(what());
+    await sleep(deps.pollMs ?? 500, deps.signal);
+  }
+}
+
+/** etcd's /version of one member: {"etcdserver":"3.5.16","etcdcluster":"3.5.0"}. */
+export async function versionOf(deps: ExecutorDeps, url: string): Promise<{ server: string; cluster: string }> {
+  const inspect = deps.gateway as Partial<InspectGateway>;
+  if (typeof inspect.metrics !== 'function') throw new StepError('this cluster gateway cannot read /version');
+  const text = await inspect.metrics.call(deps.gateway, `${url.replace(/\/$/, '')}/version`, 5000);
+  const j = JSON.parse(text) as { etcdserver?: string; etcdcluster?: string };
+  return { server: j.etcdserver ?? '', cluster: j.etcdcluster ?? '' };
+}
+
+async function restart(deps: ExecutorDeps, host: string, unit: string, timeoutMs: number): Promise<void> {
+  const conn = await hostsOf(deps).connection(host);
+  const r = await conn.run(['systemctl', 'restart', `${unit}.service`], { timeoutMs, signal: deps.signal });
+  if (r.code !== 0) throw new StepError(`${host}: systemctl restart ${unit}.service failed: ${(r.stderr || r.stdout).trim().split('\n')[0] || `exit ${r.code}`}`);
+}
+
+export const ROLLING_HANDLERS: ActionHandlers<RollingAction['kind']> = {
+  'rolling-gate': async (action, index, deps) => {
+    let why = '';
+    await pollFor(
+      deps,
+      action.timeoutMs,
+      () => `the gate before ${action.name} did not pass within ${formatDuration(action.timeoutMs)}: ${why}`,
+      async () => {
+        const v = await deps.observe({ alarms: true });
+        why = rollingGate(v, action.memberId, { gapThreshold: action.gapThreshold }) ?? '';
+        return why ? undefined : true;
+      },
+      index,
+      () => `waiting: ${why}`,
+    );
+    return `the cluster is healthy and can lose ${action.name} for its restart`;
+  },
+
+  'rolling-swap-binary': async (action, index, deps, run) => {
+    const conn = await hostsOf(deps).connection(action.host);
+    const src = action.source;
+    if (src.kind === 'text') throw new StepError('a binary comes from a file');
+    const result = await conn.upload(src.kind === 'local' ? { localPath: src.path } : { localPath: src.path }, action.remotePath, {
+      mode: 0o755,
+      backup: true,
+      signal: deps.signal,
+      onProgress: (sent, total) => deps.onEvent({ type: 'progress', index, ratio: total ? sent / total : 1, text: `${formatBytes(sent)} of ${formatBytes(total)}` }),
+    });
+    const backup = result.backup;
+    run.recordUndo({
+      title: `put the old ${action.what} back on ${action.host} and restart it`,
+      run: async () => {
+        if (!backup) throw new StepError(`${action.host}: there was no ${action.remotePath} before, so there is nothing to put back`);
+        const r = await conn.run(['mv', '-f', '--', backup, action.remotePath], { timeoutMs: 60_000 });
+        if (r.code !== 0) throw new StepError(`${action.host}: mv ${backup} ${action.remotePath} failed: ${r.stderr.trim()}`);
+        await restart(deps, action.host, action.unit, 300_000);
+        return `${action.host}: ${action.remotePath} is the old binary again (from ${backup}); ${action.unit}.service restarted`;
+      },
+    });
+    return `${action.what}: ${formatBytes(result.bytes)} to ${action.remotePath}${backup ? `, the old one kept as ${backup}` : ''}`;
+  },
+
+  'remote-service-restart': async (action, _index, deps) => {
+    const now = deps.now ?? Date.now;
+    const t0 = now();
+    await restart(deps, action.host, action.unit, action.timeoutMs);
+    return `systemctl restart ${action.unit}.service (${formatDuration(now() - t0)})`;
+  },
+
+  'wait-member-back': async (action, index, deps) => {
+    const hosts = hostsOf(deps);
+    const url = clientURL(hosts.spec(action.host), hosts.settings);
+    let state = 'not answering yet';
+    const got = await pollFor(
+      deps,
+      action.timeoutMs,
+      () => `${action.name} did not come back within ${formatDuration(action.timeoutMs)}: ${state}`,
+      async () => {
+        try {
+          const st = await deps.gateway.status(url);
+          if (action.expectVersion && st.version !== action.expectVersion) {
+            state = `it runs ${st.version}, not ${action.expectVersion}`;
+            return undefined;
+          }
+          const v = await deps.observe({ alarms: false });
+          const lIndex = leaderIndex(v.members, v.probes, leaderAgreement(v.members, v.probes).leaderId);
+          const gap = lIndex !== undefined ? lIndex - st.raftAppliedIndex : undefined;
+          if (gap === undefined || gap > action.gapThreshold) {
+            state = gap === undefined ? 'no leader seen yet' : `${gap} entries behind the leader`;
+            return undefined;
+          }
+          if (v.verdict.level !== 'healthy') {
+            state = `the cluster is not healthy yet: ${v.verdict.summary}`;
+            return undefined;
+          }
+          return st;
+        } catch (error) {
+          state = errorMessage(error);
+          return undefined;
+        }
+      },
+      index,
+      () => state,
+    );
+    return `${action.name} is back on ${got.version}, caught up, the cluster healthy`;
+  },
+
+  'rolling-member-done': async (action, _index, _deps, run) => {
+    run.commit({ final: false });
+    return `${action.name} done (its rollback no longer applies)`;
+  },
+
+  'wait-cluster-version': async (action, index, deps) => {
+    let seen = '';
+    await pollFor(
+      deps,
+      action.timeoutMs,
+      () => `the cluster version did not become ${action.minor} within ${formatDuration(action.timeoutMs)} (${seen})`,
+      async () => {
+        const v = await deps.observe({ alarms: false });
+        const urls = v.members.map((m) => m.clientURLs[0]).filter((u): u is string => Boolean(u));
+        const versions = await Promise.all(urls.map((u) => versionOf(deps, u).catch(() => undefined)));
+        seen = versions.map((x) => x?.cluster ?? '?').join(', ');
+        return versions.length > 0 && versions.every((x) => x?.cluster.startsWith(`${action.minor}.`)) ? true : undefined;
+      },
+      index,
+      () => `cluster version now: ${seen}`,
+    );
+    return `the cluster version is ${action.minor}`;
+  },
+};

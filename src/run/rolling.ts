@@ -1,0 +1,91 @@
+/**
+ * Rolling restart and rolling upgrade, prepared: for an upgrade, the new binary's version (its own
+ * `--version`, or the release tarball's name), the path check against every member's version, and
+ * the flag check (the new binary's own `--help` against each host's env file); then the plan.
+ * Read-only: nothing is uploaded or restarted here.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { ClusterView } from '../health/view.js';
+import type { PlanResult, UploadSource } from '../domain/plan.js';
+import type { Inventory } from '../domain/hosts.js';
+import { errorMessage } from '../domain/errors.js';
+import type { HostPool } from '../hosts/pool.js';
+import { planRolling, type RollingInput } from '../plans/rolling.js';
+import { checkUpgradePath, parseEtcdVersion, unknownEnvSettings } from '../plans/upgrade-path.js';
+import { restoreStamp } from '../plans/recovery.js';
+
+export const DEFAULT_ROLLING_TIMEOUTS: RollingInput['timeouts'] = { gateMs: 60_000, restartMs: 300_000, backMs: 300_000, moveLeaderMs: 30_000, snapshotMs: 600_000 };
+
+export interface UpgradeRequest {
+  binary: string;
+  version?: string;
+  /** Authentication is on (3.4 -> 3.5 is refused then unless overridden). */
+  authEnabled: boolean;
+  allowAuthUpgrade?: boolean;
+  /** Where the snapshot taken first goes (default ./etcd-before-upgrade-<stamp>.db). */
+  snapshotFile?: string;
+}
+
+/** The binary's source for the hosts and its version; or why it cannot be used. */
+export function binaryFacts(path: string, version?: string): { source: UploadSource; version: string; help?: string } | { refusal: string } {
+  if (!existsSync(path)) return { refusal: `${path} does not exist` };
+  const tar = /etcd-v(\d+\.\d+\.\d+)-linux-([a-z0-9]+)\.tar\.gz$/.exec(basename(path));
+  if (tar) {
+    const v = version ?? tar[1];
+    return { source: { kind: 'tarball', path, member: `etcd-v${tar[1]}-linux-${tar[2]}/etcd` }, version: v };
+  }
+  const run = (args: string[]) => spawnSync(path, args, { encoding: 'utf8', timeout: 10_000 });
+  const out = run(['--version']);
+  const found = out.status === 0 ? /etcd Version:\s*(\S+)/.exec(out.stdout)?.[1] : undefined;
+  const v = version ?? found;
+  if (!v || !parseEtcdVersion(v)) return { refusal: `cannot tell the version of ${path} (it does not run here: ${out.error ? errorMessage(out.error) : (out.stderr || '').trim().split('\n')[0] || `exit ${out.status}`}); give --version` };
+  const help = found ? run(['--help']) : undefined;
+  return { source: { kind: 'local', path }, version: v, ...(help && (help.stdout || help.stderr) ? { help: `${help.stdout}\n${help.stderr}` } : {}) };
+}
+
+/** The plan of a rolling restart (no change) or upgrade, with the upgrade's checks. */
+export async function prepareRolling(view: ClusterView, inventory: Inventory, pool: HostPool, opts: { only: string[]; backMs?: number; upgrade?: UpgradeRequest; gapThreshold: number; resolvePath(p: string): string; existing(paths: string[]): string[]; now?: () => number; onHost?(name: string, state: string): void }): Promise<PlanResult> {
+  const now = opts.now ?? Date.now;
+  const timeouts = { ...DEFAULT_ROLLING_TIMEOUTS, ...(opts.backMs ? { backMs: opts.backMs } : {}) };
+  if (!opts.upgrade) return planRolling(view, { hosts: inventory.hosts, change: { kind: 'restart' }, only: opts.only, gapThreshold: opts.gapThreshold, timeouts });
+  const up = opts.upgrade;
+  const bin = binaryFacts(up.binary, up.version);
+  if ('refusal' in bin) return { ok: false, refusal: bin.refusal };
+  const current: Record<string, string> = {};
+  for (const m of view.members) {
+    const p = view.probes[m.id];
+    if (p?.ok) current[m.name || m.id] = p.status.version;
+  }
+  const path = checkUpgradePath({ current, target: bin.version, authEnabled: up.authEnabled, allowAuthUpgrade: up.allowAuthUpgrade });
+  if (!path.ok) return { ok: false, refusal: path.refusal };
+  if (path.kind === 'none') return { ok: false, refusal: path.notes[0] ?? `every member already runs ${bin.version}` };
+  const notes = [`path: ${path.from} -> ${path.to} (${path.kind})`, ...path.notes];
+  // The flag check: every host's env file against the new binary's own --help.
+  if (bin.help) {
+    const problems: string[] = [];
+    const names = opts.only.length > 0 ? opts.only : inventory.hosts.map((h) => h.name);
+    await Promise.all(
+      inventory.hosts
+        .filter((h) => names.includes(h.name))
+        .map(async (h) => {
+          opts.onHost?.(h.name, 'connecting');
+          try {
+            const conn = await pool.connection(h.name);
+            const env = await conn.readFile(h.envFile, { maxBytes: 1 << 20 });
+            for (const u of unknownEnvSettings(env?.toString('utf8') ?? '', bin.help as string)) problems.push(`${h.name}: ${h.envFile}:${u.line}: ${u.key}: ${u.fix}`);
+          } catch (error) {
+            problems.push(`${h.name}: ${errorMessage(error)}`);
+          }
+        }),
+    );
+    if (problems.length > 0) return { ok: false, refusal: `the new binary does not take every setting of the env files, nothing was changed: ${problems.join('; ')}` };
+    notes.push(`flag check: every ETCD_* setting of the env files is known to etcd ${bin.version}`);
+  } else {
+    notes.push(`flag check skipped: ${up.binary} does not run on this machine (another architecture, or a tarball); compare the env files with etcd ${bin.version} --help yourself`);
+  }
+  const snapshotFile = opts.resolvePath(up.snapshotFile ?? `etcd-before-upgrade-${restoreStamp(new Date(now()))}.db`);
+  if (opts.existing([snapshotFile, `${snapshotFile}.part`]).length > 0) return { ok: false, refusal: `${snapshotFile} exists: a snapshot is never written over (choose another file)` };
+  return planRolling(view, { hosts: inventory.hosts, change: { kind: 'upgrade', source: bin.source, version: bin.version, snapshotFile }, only: opts.only, gapThreshold: opts.gapThreshold, timeouts, notes });
+}
