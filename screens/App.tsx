@@ -10,6 +10,7 @@ import { StoreContext, RegistryContext, useAppStore } from './context.js';
 import type { AppStore } from '../src/store/store.js';
 import { CommandRegistry, parsePalette, runCommand, type CommandContext } from '../src/commands/registry.js';
 import { keyNames } from './keys.js';
+import { editLine } from '../src/flows/line-editor.js';
 import { Header } from './components/Header.js';
 import { Footer } from './components/Footer.js';
 import { Dashboard } from './dashboard/Dashboard.js';
@@ -54,10 +55,12 @@ function handleInputLine(ctx: CommandContext, registry: CommandRegistry, name: s
   }
   if (name === 'ctrl+c') return ctx.quit();
   let text = input.text;
-  if (name === 'backspace') text = text.slice(0, -1);
-  else if (name === 'tab' && input.kind === 'palette') text = registry.complete(text)[0]?.id ?? text;
-  else if (raw && [...raw].every((ch) => ch >= ' ')) text += raw;
-  else return;
+  if (name === 'tab' && input.kind === 'palette') text = registry.complete(text)[0]?.id ?? text;
+  else {
+    const edited = editLine(text, name, raw);
+    if (edited === undefined) return;
+    text = edited;
+  }
   state.setInput({ ...input, text });
   if (input.kind === 'filter') state.setFilter(text);
 }

@@ -19,7 +19,7 @@ import { SshGateway } from '../hosts/ssh-gateway.js';
 import { HostPool, type UnknownHostPolicy } from '../hosts/pool.js';
 import type { UnknownHostKey } from '../hosts/gateway.js';
 import { runPreflight, hostAccess } from '../run/bootstrap.js';
-import type { HostPrepared, HostSession } from '../run/host-port.js';
+import type { HostPort, HostPrepared, HostSession } from '../run/host-port.js';
 import { flowByCommand } from '../flows/modules/index.js';
 import { emptyView } from '../health/view.js';
 import { DEFAULT_BOOTSTRAP_TIMEOUTS, preflightLines } from '../plans/bootstrap.js';
@@ -83,7 +83,7 @@ function reportResult(out: NodeJS.WritableStream, result: RunResult, audit: Audi
   out.write(`audit record appended to ${audit.path}\n`);
 }
 
-async function runPlanHeadless(plan: Plan, before: ClusterView, deps: { gateway: EtcdGateway; settings: ConnectionSettings; pool: HostPool; inventory: Inventory; audit: AuditLog; out: NodeJS.WritableStream; observe: (o?: { alarms?: boolean }) => Promise<ClusterView> }): Promise<RunResult> {
+async function runPlanHeadless(plan: Plan, before: ClusterView, deps: { gateway: EtcdGateway; settings: ConnectionSettings; hosts: HostPort; audit: AuditLog; out: NodeJS.WritableStream; observe: (o?: { alarms?: boolean }) => Promise<ClusterView> }): Promise<RunResult> {
   const print = printer(plan, deps.out);
   return abortOnSignal(deps.out, 'aborting: the current step stops, then everything done so far is undone ...\n', (signal) =>
     executeFlow(plan, before, {
@@ -96,7 +96,7 @@ async function runPlanHeadless(plan: Plan, before: ClusterView, deps: { gateway:
       signal,
       audit: deps.audit,
       context: deps.settings.contextName,
-      hosts: hostAccess(deps.pool, deps.inventory.settings),
+      hosts: deps.hosts.access(),
     }),
   );
 }
@@ -106,11 +106,30 @@ function specsOf(inventory: Inventory, names: string[]): HostSpec[] {
   return names.map((n) => inventory.hosts.find((h) => h.name === n) ?? unknownHost(n, inventory));
 }
 
-/** A hosts flow's preflight and plan through its module, on this command's session (the pool with its host-key policy). */
-async function prepareFlow(command: string[], view: ClusterView, args: string[], session: HostSession): Promise<HostPrepared> {
+/**
+ * The host port of a headless command: the same interface as the console's (src/run/host-port.ts);
+ * unknown host keys follow the command's policy (--accept-new-host-key, a question on the terminal,
+ * or refuse), passphrases are asked on the terminal.
+ */
+function cliHostPort(inventory: Inventory, pool: HostPool, session: Omit<HostSession, 'inventory' | 'pool' | 'onHost'>): HostPort {
+  return {
+    hosts: () => inventory.hosts.map((h) => h.name),
+    async prepare(_request, use, onHost) {
+      return { ...(await use({ ...session, inventory, pool, onHost })), unknownKeys: [] };
+    },
+    // Keys are trusted (or not) by the policy when the pool meets them.
+    trust: async () => undefined,
+    access: () => hostAccess(pool, inventory.settings),
+  };
+}
+
+/** A hosts flow's preflight and plan through its module, over the host port. */
+async function prepareFlow(command: string[], view: ClusterView, args: string[], port: HostPort, onHost: (host: string, state: string) => void): Promise<HostPrepared> {
   const def = flowByCommand(command);
   if (!def?.cli || !def.prepare) throw new Error(`no hosts flow for ${command.join(' ')}`);
-  return def.prepare(view, def.cli.fromCli({ args, options: {}, usage: BOOTSTRAP_USAGE }), session);
+  const prepare = def.prepare;
+  const input: unknown = def.cli.fromCli({ args, options: {}, usage: BOOTSTRAP_USAGE });
+  return port.prepare({ flow: def.id, argument: args.join(' ') || undefined }, (session) => prepare(view, input, session), onHost);
 }
 
 export async function runBootstrapCommand(sub: string | undefined, args: string[], flags: CliFlags, env: NodeJS.ProcessEnv, resolveSettings: () => Promise<ConnectionSettings>): Promise<number> {
@@ -146,12 +165,13 @@ export async function runBootstrapCommand(sub: string | undefined, args: string[
       const observe = (o?: { alarms?: boolean }) => collectStatus(gateway, health, Date.now, o);
       try {
         const view = await observe();
-        const prepared = await prepareFlow(['bootstrap', 'join'], view, args, { inventory, pool, context: loaded.context.name, onHost, timeouts });
+        const port = cliHostPort(inventory, pool, { context: loaded.context.name, timeouts });
+        const prepared = await prepareFlow(['bootstrap', 'join'], view, args, port, onHost);
         const planned = prepared.planned;
         if (!planned.ok && pool.unknownKeys.size > 0) planned.refusal += `\n${unknownKeyHint(pool).join('\n')}`;
         const gate = await presentPlan(planned, { out, flags, audit, context: settings.contextName, command: 'bootstrap-join', args: { host: args[0] }, view });
         if (!gate.ok) return gate.exit;
-        const result = await runPlanHeadless(gate.plan, view, { gateway, settings, pool, inventory, audit, out, observe });
+        const result = await runPlanHeadless(gate.plan, view, { gateway, settings, hosts: port, audit, out, observe });
         reportResult(out, result, audit);
         return flowExitCode(result);
       } finally {
@@ -162,18 +182,16 @@ export async function runBootstrapCommand(sub: string | undefined, args: string[
     // cluster
     const settings = newClusterSettings(loaded, flags);
     let clusterSettings = settings;
-    const prepared = await prepareFlow(['bootstrap', 'cluster'], emptyView(DEFAULT_HEALTH_OPTIONS, Date.now()), args, {
-      inventory,
-      pool,
+    const port = cliHostPort(inventory, pool, {
       context: loaded.context.name,
       token: flags.token,
-      onHost,
       timeouts,
       saveContext: async (hosts, token) => {
         await saveNewContext(loaded, clusterSettings, specsOf(inventory, hosts), token);
         return `context "${loaded.context.name}" saved in ${loaded.path} and made current: etcd-tui opens on it`;
       },
     });
+    const prepared = await prepareFlow(['bootstrap', 'cluster'], emptyView(DEFAULT_HEALTH_OPTIONS, Date.now()), args, port, onHost);
     const planned = prepared.planned;
     if (!planned.ok && pool.unknownKeys.size > 0) planned.refusal += `\n${unknownKeyHint(pool).join('\n')}`;
     // The new cluster's members only (the bastion's TLS files were checked above, before any SSH).
@@ -184,7 +202,7 @@ export async function runBootstrapCommand(sub: string | undefined, args: string[
       const gate = await presentPlan(planned, { out, flags, audit, context: settings.contextName, command: 'bootstrap-cluster', args: { hosts: args } });
       if (!gate.ok) return gate.exit;
       const before = await observe({ alarms: false });
-      const result = await runPlanHeadless(gate.plan, before, { gateway, settings, pool, inventory, audit, out, observe });
+      const result = await runPlanHeadless(gate.plan, before, { gateway, settings, hosts: port, audit, out, observe });
       const after = await prepared.after?.(result);
       if (after) out.write(`${after}\n`);
       reportResult(out, result, audit);

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { HELP_TEXT, parseArgs } from './args.js';
-import { ConfigError, ClusterError } from '../domain/errors.js';
+import { ConfigError, ClusterError, ExitError } from '../domain/errors.js';
 import { EXIT } from './status.js';
 import { checkOptions, commandHelp, findCommand } from './commands.js';
 import { resolveSettings } from './local.js';
@@ -48,7 +48,10 @@ main(process.argv.slice(2), process.env).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof ConfigError) {
+    if (error instanceof ExitError) {
+      process.stderr.write(`etcd-tui: ${error.message}\n`);
+      process.exitCode = error.exitCode;
+    } else if (error instanceof ConfigError) {
       process.stderr.write(`etcd-tui: ${error.message}\n`);
       process.exitCode = EXIT.usage;
     } else if (error instanceof ClusterError) {

@@ -35,20 +35,15 @@ function usage(text: string): ConfigError {
 }
 
 /** Which flow a command line asks for; usage errors (exit 4) for what no planner should see. */
-function subcommand(command: string, args: string[], flags: CliFlags): Sub | 'alarm-list' {
+function subcommand(command: string, args: string[]): Sub | 'alarm-list' {
   if (command === 'alarm') {
     const [sub, ...extra] = args;
     if (sub !== 'list' && sub !== 'recover-nospace') throw usage(`alarm: which command? "list" or "recover-nospace"${sub ? `, not "${sub}"` : ''}`);
     if (extra.length) throw usage(`alarm ${sub}: unexpected argument "${extra[0]}"`);
-    const foreign = { '--rule': flags.rule, '--all': flags.all, '--retain': flags.retain, '--revision': flags.revision, ...(sub === 'list' ? { '--compact-retain': flags.compactRetain, '--move-leader': flags.moveLeader } : {}) };
-    const given = Object.entries(foreign).find(([, v]) => v !== undefined);
-    if (given) throw usage(`alarm ${sub}: ${given[0]} is not for alarm ${sub}`);
+    // Options that are not for the command were refused by the parser (src/cli/commands.ts).
     return sub === 'list' ? 'alarm-list' : 'recover-nospace';
   }
   if (args.length) throw usage(`${command}: unexpected argument "${args[0]}"`);
-  const foreign = command === 'defrag' ? { '--retain': flags.retain, '--revision': flags.revision } : { '--rule': flags.rule, '--all': flags.all, '--compact-retain': flags.compactRetain, '--move-leader': flags.moveLeader };
-  const given = Object.entries(foreign).find(([, v]) => v !== undefined);
-  if (given) throw usage(`${command}: ${given[0]} is not for ${command}${given[0] === '--retain' ? ' (defrag takes --compact-retain N)' : given[0] === '--compact-retain' ? ' (compact takes --retain N)' : ''}`);
   if (command === 'defrag' || command === 'compact') return command;
   throw usage(`unknown maintenance command "${command}"`);
 }
@@ -183,7 +178,7 @@ async function alarmList(flags: CliFlags, settings: ConnectionSettings): Promise
 }
 
 export async function runMaintenanceCommand(command: string, args: string[], flags: CliFlags, settings: ConnectionSettings): Promise<number> {
-  const sub = subcommand(command, args, flags);
+  const sub = subcommand(command, args);
   if (sub === 'alarm-list') return alarmList(flags, settings);
   const label = sub === 'recover-nospace' ? 'alarm recover-nospace' : sub;
   const flow = flowFromCli(maintenanceFlow(sub), [], flags, MAINTENANCE_USAGE);

@@ -1,6 +1,7 @@
 /**
- * The membership flows in the command registry: the commands that open a flow (dashboard and
- * member detail, or `:id [member]` from the palette) and the keys of the flow dialog (scope 'flow').
+ * The flows in the command registry: the commands that open a flow (one per flow module in
+ * src/flows/modules: dashboard and member detail keys, or `:id [argument]` from the palette) and the
+ * keys of the flow dialog (scope 'flow').
  * All are `dangerous`: read-only mode drops them, so no flow can be opened there. Pure: they only
  * read the store and call the FlowActions of the command context.
  */

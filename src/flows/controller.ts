@@ -13,7 +13,7 @@ import type { ClusterGateway } from '../cluster/gateway.js';
 import type { ClusterView } from '../health/view.js';
 import type { AuditRecord, FlowId, Plan, PlanResult, RunEvent, RunResult } from '../domain/plan.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS } from '../domain/config.js';
-import { addedMember, type FlowField, type FlowFollowUp, type FlowStepView, type FlowView } from './state.js';
+import { addedMember, type FlowField, type FlowFollowUp, type FlowView } from './state.js';
 import { envLines } from '../plans/membership.js';
 import { executeFlow, recordRefusal } from '../run/flow.js';
 import { errorMessage } from '../domain/errors.js';
@@ -27,6 +27,7 @@ import { FLOW_DEFAULTS } from '../plans/defaults.js';
 import type { AnyFlowDefinition, ConsoleInputSource, PlanEnv } from './flow.js';
 import { flowById } from './modules/index.js';
 import { editLine, isPrintable } from './line-editor.js';
+import { applyRunEvent, finalSteps, nextMove, planKey, stepViews } from './stages.js';
 
 export { FLOW_DEFAULTS };
 export { suggestMemberName } from './modules/common.js';
@@ -67,14 +68,6 @@ function isLoopback(url: string): boolean {
   }
 }
 
-function stepViews(plan: Plan): FlowStepView[] {
-  return plan.steps.map((s) => ({ title: s.title, command: s.command, preconditions: s.preconditions, state: 'pending', retries: [], output: [] }));
-}
-
-/** What must not change between the preview and the run: the steps themselves. */
-function planKey(plan: Plan): string {
-  return JSON.stringify(plan.steps.map((s) => [s.title, s.command]));
-}
 
 const errorText = errorMessage;
 
@@ -252,26 +245,20 @@ export class FlowController implements FlowActions {
   next(): void {
     const f = this.flow;
     if (!f) return;
-    switch (f.stage) {
-      case 'form':
+    const move = nextMove(f, f.stage === 'preview' ? this.localStartProblem(f) : undefined);
+    switch (move.kind) {
+      case 'plan':
         return this.plan();
-      case 'preview': {
-        if (!f.plan) return;
-        const problem = this.localStartProblem(f);
-        if (problem) return this.say(problem, 'warn');
-        if (f.plan.confirmPhrase) return this.update(this.generation, { stage: 'confirm', typed: '' });
+      case 'confirm':
+        return this.update(this.generation, { stage: 'confirm', typed: '' });
+      case 'run':
         void this.run();
         return;
-      }
-      case 'confirm': {
-        const phrase = f.plan?.confirmPhrase ?? '';
-        if (f.typed.trim() !== phrase) return this.say(`"${f.typed}" is not "${phrase}": type the member's name exactly to go ahead (esc cancels)`, 'warn');
-        void this.run();
-        return;
-      }
-      case 'done':
+      case 'close':
         return this.close();
-      default:
+      case 'warn':
+        return this.say(move.text, 'warn');
+      case 'none':
         return;
     }
   }
@@ -538,30 +525,7 @@ export class FlowController implements FlowActions {
   }
 
   private onEvent(g: number, e: RunEvent): void {
-    if (e.type === 'rollback') {
-      this.update(g, (f) => ({ rollback: [...(f.rollback ?? []), { text: e.text, ok: e.ok }] }));
-      return;
-    }
-    this.update(g, (f) => {
-      const steps = f.steps.map((s, i) => {
-        if (i !== e.index) return s;
-        switch (e.type) {
-          case 'step-start':
-            return { ...s, state: 'running' as const };
-          case 'step-done':
-            return { ...s, state: 'done' as const, detail: e.detail };
-          case 'step-failed':
-            return { ...s, state: 'failed' as const, error: e.error };
-          case 'progress':
-            return { ...s, progress: { ratio: e.ratio, text: e.text } };
-          case 'output':
-            return { ...s, output: [...s.output, ...e.lines] };
-          case 'retry':
-            return { ...s, retries: [...s.retries, `try ${e.attempt}: ${e.error}; again in ${formatDuration(e.nextInMs)}`].slice(-5) };
-        }
-      });
-      return { steps };
-    });
+    this.update(g, (f) => applyRunEvent(f, e));
   }
 
   /**
@@ -586,7 +550,7 @@ export class FlowController implements FlowActions {
       stage: 'done',
       busy: undefined,
       aborting: false,
-      steps: f.steps.map((s) => (result.outcome !== 'succeeded' && s.state === 'pending' ? { ...s, state: 'skipped' as const } : s)),
+      steps: finalSteps(f.steps, result.outcome === 'succeeded'),
       result: {
         outcome: result.outcome,
         error: result.error,
