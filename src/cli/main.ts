@@ -66,11 +66,11 @@ function requireTerminal(): void {
   }
 }
 
-async function openConsole(settings: ConnectionSettings, flags: CliFlags, env: NodeJS.ProcessEnv, greeting?: string, localMembers?: LocalMembers): Promise<void> {
+async function openConsole(settings: ConnectionSettings, flags: CliFlags, env: NodeJS.ProcessEnv, greeting?: string, localMembers?: LocalMembers): Promise<number> {
   requireTerminal();
   const { runConsole } = await import('./console.js');
   const { consoleBootstrap } = await import('./console-bootstrap.js');
-  await runConsole({
+  return runConsole({
     settings,
     contexts: contextNames(flags, env),
     loadContext: contextLoader(flags, env),
@@ -120,8 +120,9 @@ async function sandbox(flags: CliFlags, env: NodeJS.ProcessEnv): Promise<number>
       startMember: async (name, peerURLs, initialCluster) => void (await box.startAdded(name, peerURLs, initialCluster)),
       suggestPeerURL: () => box.freePeerURL(),
     };
-    await openConsole(settings, flags, env, `sandbox in ${box.dir}; members stop when you quit (q)`, localMembers);
-    return 0;
+    // While the console is open it handles the signals (a running flow is aborted first).
+    for (const s of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.off(s, stop);
+    return await openConsole(settings, flags, env, `sandbox in ${box.dir}; members stop when you quit (q)`, localMembers);
   } finally {
     await box.stop();
   }
@@ -158,8 +159,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   switch (command) {
     case undefined:
       requireTerminal();
-      await openConsole(await resolve(args.flags, env), args.flags, env);
-      return 0;
+      return await openConsole(await resolve(args.flags, env), args.flags, env);
     case 'status':
       return status(args.flags, env);
     case 'sandbox':
