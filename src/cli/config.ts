@@ -81,6 +81,15 @@ export function resolveSettings(input: ResolveInput): ResolvedSettings {
       )
     : {};
 
+  // An empty contexts file is a mistake (a half-written file, the wrong path), not "no contexts":
+  // falling back to 127.0.0.1:2379 would connect somewhere the operator did not mean.
+  if (input.contexts && input.contexts.file.contexts.length === 0) {
+    const endpointsGiven = flagLayer.endpoints ?? envLayer.endpoints ?? fileLayer.endpoints;
+    if (flags.config !== undefined || flags.context !== undefined || !endpointsGiven) {
+      throw new ConfigError(`${input.contexts.path}: the contexts file has no contexts (add one, pass --endpoints, or remove the file)`);
+    }
+  }
+
   // Which context, if any.
   let ctx: ContextConfig | undefined;
   if (flags.context !== undefined) {
