@@ -10,6 +10,16 @@ import { ConfigError } from '../domain/errors.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * The standalone build (scripts/standalone.mjs) puts the shipped templates into the one file: esbuild
+ * replaces this name with an object of file name -> text. Elsewhere it is not defined.
+ */
+declare const ETCD_TUI_EMBEDDED_TEMPLATES: Record<string, string> | undefined;
+
+function embeddedTemplate(name: string): string | undefined {
+  return typeof ETCD_TUI_EMBEDDED_TEMPLATES === 'undefined' ? undefined : ETCD_TUI_EMBEDDED_TEMPLATES[name];
+}
+
 /** Render template text with data. Pure: no file access. */
 export function renderText(text: string, data: object): string {
   return Handlebars.create().compile(text, { noEscape: true, strict: true })(data);
@@ -80,10 +90,11 @@ export function renderTemplate(name: string, data: object, opts: RenderOptions =
   if (opts.overrideDir) checkOverrideDir(opts.overrideDir);
   const override = opts.overrideDir ? join(opts.overrideDir, name) : undefined;
   const overridden = override !== undefined && existsSync(override);
-  const path = overridden ? (override as string) : join(opts.templatesDir ?? builtinTemplatesDir(), name);
+  const builtIn = !overridden && opts.templatesDir === undefined ? embeddedTemplate(name) : undefined;
+  const path = overridden ? (override as string) : builtIn !== undefined ? `(built in)/templates/${name}` : join(opts.templatesDir ?? builtinTemplatesDir(), name);
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = builtIn ?? readFileSync(path, 'utf8');
   } catch (error) {
     throw new ConfigError(`cannot read template ${path}: ${(error as Error).message}`);
   }
