@@ -102,6 +102,8 @@ export async function runConsole(options: ConsoleOptions): Promise<number> {
   if (options.greeting) store.getState().say(options.greeting);
 
   let exitCode = 0;
+  /** A quit aborted a flow: leaving says so and exits 7, also when the abort is through by then. */
+  let quitAborted = false;
   let farewell: string | undefined;
   let leaving = false;
   let ended: () => void = () => undefined;
@@ -111,7 +113,7 @@ export async function runConsole(options: ConsoleOptions): Promise<number> {
     if (leaving) return;
     leaving = true;
     exitCode = code;
-    if (flows.running) {
+    if (flows.running || quitAborted) {
       flows.abort();
       exitCode = code === 0 || code >= 128 ? EXIT_ABORTED : code;
       const done = await flowEnded(store, flows, FLOW_END_WAIT_MS);
@@ -138,6 +140,7 @@ export async function runConsole(options: ConsoleOptions): Promise<number> {
     // first quit aborts the flow, a second one leaves as soon as the abort (and undo) is through.
     if (flows.running && !quitAsked) {
       quitAsked = true;
+      quitAborted = true;
       flows.abort();
       store.getState().say('a flow is running: aborting it; quit again to leave once it has ended', 'warn');
       return;

@@ -73,6 +73,44 @@ export function sanitizeInput(chunk: string): { text: string; pending: string } 
   return { text, pending: '' };
 }
 
+/**
+ * Splits sanitised input into the pieces Ink should see one at a time: each control character
+ * (ctrl-c, enter, tab, backspace) and each escape sequence alone, runs of text together. Ink hands a
+ * chunk it reads to the console as one event when it holds no escape; keys typed faster than they
+ * are read ("m3", enter, ctrl-c) would otherwise arrive as one string whose ctrl-c is a plain
+ * character, not the key.
+ */
+export function splitKeys(text: string): string[] {
+  const pieces: string[] = [];
+  let run = '';
+  const flush = () => {
+    if (run) pieces.push(run);
+    run = '';
+  };
+  let index = 0;
+  while (index < text.length) {
+    const ch = text[index];
+    if (ch === '\x1b') {
+      flush();
+      const sequence = CONTROL_SEQUENCE.exec(text.slice(index))?.[0];
+      // An escape sequence; else ESC with the character after it (alt+key), or ESC alone.
+      const piece = sequence ?? text.slice(index, index + (index + 1 < text.length ? 2 : 1));
+      pieces.push(piece);
+      index += piece.length;
+      continue;
+    }
+    if (ch < ' ' || ch === '\x7f') {
+      flush();
+      pieces.push(ch);
+    } else {
+      run += ch;
+    }
+    index++;
+  }
+  flush();
+  return pieces;
+}
+
 /** What the guard does with input it could not hand to the console. */
 export interface InputGuardOptions {
   /** Called when Ink's input handling threw on a chunk (the chunk is dropped, the console goes on). */
@@ -91,7 +129,10 @@ export function guardStdin(stdin: NodeJS.ReadStream, options: InputGuardOptions 
   const wrapped = new WeakMap<Listener, Listener>();
   // Everything available is read at once: a sequence split over two reads would otherwise reach
   // Ink's parser, which joins the reads of one 'readable' event, in two halves that each look harmless.
+  // Ink calls read() until it returns null: the pieces of one chunk go out one per call.
+  const queue: string[] = [];
   const read = (size?: number): string | null => {
+    if (queue.length > 0) return queue.shift() as string;
     let joined: string | undefined;
     for (let chunk = stdin.read(size) as string | Buffer | null; chunk !== null; chunk = stdin.read(size) as string | Buffer | null) {
       joined = (joined ?? '') + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
@@ -99,7 +140,8 @@ export function guardStdin(stdin: NodeJS.ReadStream, options: InputGuardOptions 
     if (joined === undefined) return null;
     const result = sanitizeInput(pending + joined);
     pending = result.pending;
-    return result.text || null;
+    queue.push(...splitKeys(result.text));
+    return queue.shift() ?? null;
   };
   const guard = (event: string | symbol, listener: Listener): Listener => {
     if (event !== 'readable' && event !== 'data') return listener;

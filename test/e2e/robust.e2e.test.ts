@@ -108,20 +108,45 @@ describe('the console survives stray input and leaves through the abort path', (
     tui = undefined;
   });
 
-  test('SIGTERM during a replace waiting for its new learner: the flow is aborted, the audit says so, exit 7', async () => {
+  const auditRecords = () =>
+    readFileSync(join(dir, 'state', 'etcd-tui', 'audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { command: string; outcome: string });
+
+  /** Opens the console and starts replacing m3 (down): the flow runs its confirm-down step (30 s). */
+  async function startReplace(): Promise<TmuxSession> {
     const victim = 'm3';
-    await cluster.kill(victim);
-    tui = open();
-    await tui.waitForText(new RegExp(`${victim}\\s+\\S+\\s+\\S+\\s+DOWN`), 20_000);
-    const index = ['m1', 'm2', 'm3'].indexOf(victim);
-    for (let i = 0; i < index; i++) tui.send('j');
-    tui.send('R');
-    await tui.waitForText('Replace a failed member', 5000);
-    tui.send('Enter');
-    await tui.waitForText('[preview]', 10_000);
-    tui.send('Enter');
-    tui.type(victim);
-    tui.send('Enter');
+    if (cluster.members.find((m) => m.name === victim)?.state === 'running') await cluster.kill(victim);
+    const session = open();
+    await session.waitForText(new RegExp(`${victim}\\s+\\S+\\s+\\S+\\s+DOWN`), 20_000);
+    session.send('j', 'j');
+    session.send('R');
+    await session.waitForText('Replace a failed member', 5000);
+    session.send('Enter');
+    await session.waitForText('[preview]', 10_000);
+    session.send('Enter');
+    session.type(victim);
+    session.send('Enter');
+    // Step 1 under way (its progress line), so the run is recorded in the audit log.
+    await session.waitForText(/m3 unreachable for [\d.]+s of/, 15_000);
+    return session;
+  }
+
+  test('ctrl-c twice during a flow: the first aborts, the second leaves once the flow has ended; exit 7', async () => {
+    tui = await startReplace();
+    tui.send('C-c');
+    await tui.waitForText(/aborting it; quit again to leave once it has ended|ABORTED/, 10_000);
+    tui.send('C-c');
+    assert.equal(await tui.waitForExit(30_000), 7);
+    assert.match(tui.capture(), /etcd-tui: the running flow was aborted/);
+    assert.deepEqual([auditRecords().at(-1)?.command, auditRecords().at(-1)?.outcome], ['replace', 'aborted']);
+    await tui.stop();
+    tui = undefined;
+  });
+
+  test('SIGTERM during a replace waiting for its new learner: the flow is aborted, the audit says so, exit 7', async () => {
+    tui = await startReplace();
     // confirm-down (30 s unreachable), remove, add the learner, then the wait for it to start.
     await tui.waitForText(/Wait for m3 to start/, 10_000);
     await waitFor(
@@ -137,9 +162,7 @@ describe('the console survives stray input and leaves through the abort path', (
     const screen = tui.capture();
     assert.match(screen, /etcd-tui: SIGTERM; the running flow was aborted/);
     assert.doesNotMatch(screen, /\n\s+at /, 'no stack');
-    const auditFile = join(dir, 'state', 'etcd-tui', 'audit.jsonl');
-    assert.ok(existsSync(auditFile), 'the audit log is written');
-    const records = readFileSync(auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { command: string; outcome: string });
-    assert.deepEqual(records.at(-1) && [records.at(-1)!.command, records.at(-1)!.outcome], ['replace', 'aborted']);
+    assert.ok(existsSync(join(dir, 'state', 'etcd-tui', 'audit.jsonl')), 'the audit log is written');
+    assert.deepEqual([auditRecords().at(-1)?.command, auditRecords().at(-1)?.outcome], ['replace', 'aborted']);
   });
 });

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { guardStdin, isKnownKeySequence, sanitizeInput } from '../../src/cli/input-guard.js';
+import { guardStdin, isKnownKeySequence, sanitizeInput, splitKeys } from '../../src/cli/input-guard.js';
 
 describe('input guard (what reaches Ink 6.8 key parser)', () => {
   test('keys Ink names pass unchanged', () => {
@@ -35,8 +35,11 @@ describe('input guard (what reaches Ink 6.8 key parser)', () => {
     raw.write('x\x1b[1;');
     assert.equal(stdin.read(), 'x');
     raw.write('5Py\x1b[A');
-    assert.equal(stdin.read(), 'y\x1b[A');
+    assert.equal(stdin.read(), 'y');
+    assert.equal(stdin.read(), '\x1b[A');
     assert.equal(stdin.read(), null);
+    raw.write('m3\r\x03');
+    assert.deepEqual([stdin.read(), stdin.read(), stdin.read(), stdin.read()], ['m3', '\r', '\x03', null]);
     const listener = () => {
       throw new TypeError("Cannot read properties of undefined (reading 'startsWith')");
     };
@@ -45,5 +48,12 @@ describe('input guard (what reaches Ink 6.8 key parser)', () => {
     assert.equal(errors.length, 1);
     stdin.removeListener('data', listener);
     assert.equal(raw.listenerCount('data'), 0);
+  });
+
+  test('splitKeys: control characters and escape sequences alone, text in runs, alt+key kept whole', () => {
+    assert.deepEqual(splitKeys('m3\r\x03'), ['m3', '\r', '\x03']);
+    assert.deepEqual(splitKeys('ab\x1b[Acd\x1bx\t'), ['ab', '\x1b[A', 'cd', '\x1bx', '\t']);
+    assert.deepEqual(splitKeys('\x1b'), ['\x1b']);
+    assert.deepEqual(splitKeys('héllo wörld'), ['héllo wörld']);
   });
 });
