@@ -12,6 +12,7 @@ import type { BootstrapPort } from '../flows/bootstrap-port.js';
 import type { AppStore } from '../store/store.js';
 import { constants as osConstants } from 'node:os';
 import { guardStdin } from './input-guard.js';
+import { LastResort } from './last-resort.js';
 
 /** What only the sandbox can do for the flows: start a new member on this machine. */
 export interface LocalMembers {
@@ -178,9 +179,16 @@ export async function runConsole(options: ConsoleOptions): Promise<number> {
   const stdin = guardStdin(process.stdin, {
     onError: (error) => store.getState().say(`ignored input the console could not read (${oneLine(error)})`, 'warn'),
   });
-  const app = render(<App store={store} actions={{ quit, refreshNow: () => session.refreshNow(), switchContext, flows }} />, { exitOnCtrlC: false, stdin });
+  const app = render(
+    <LastResort onError={onFatal}>
+      <App store={store} actions={{ quit, refreshNow: () => session.refreshNow(), switchContext, flows }} />
+    </LastResort>,
+    { exitOnCtrlC: false, stdin },
+  );
   try {
-    await Promise.race([app.waitUntilExit(), forcedEnd]);
+    // Ink ends with an error only when something failed below the boundary: the same way out.
+    await Promise.race([app.waitUntilExit().catch((error: unknown) => onFatal(error)), forcedEnd]);
+    if (leaving) await forcedEnd;
     session.stop();
   } finally {
     for (const s of signals) process.off(s, onSignal);
