@@ -225,6 +225,7 @@ export async function runBootstrapCommand(sub: string | undefined, args: string[
  */
 async function renderCommand(args: string[], flags: CliFlags, env: NodeJS.ProcessEnv): Promise<number> {
   if (!flags.out) throw new ConfigError(`bootstrap render: give the folder to write to: --out DIR (usage:\n${BOOTSTRAP_USAGE})`);
+  (await import('../render/templates.js')).checkOutputDir(flags.out);
   const { inventory } = loadInventory(flags, env);
   const hosts = args.length > 0 ? args.map((n) => inventory.hosts.find((h) => h.name === n) ?? unknownHost(n, inventory)) : inventory.hosts;
   const { renderNodeFiles } = await import('../render/node-files.js');

@@ -84,8 +84,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       if (args.length > 0) throw new ConfigError(`unknown command "${args[0]}" (commands: status, sandbox, member, bootstrap, defrag, compact, alarm, snapshot; see etcd-tui --help)`);
       const local = await import('./local.js');
       local.requireTerminal();
-      await local.openConsole(await settings(), flags, env);
-      return 0;
+      return local.openConsole(await settings(), flags, env);
     },
   },
   {

@@ -22,6 +22,7 @@ import { ConfigError } from '../domain/errors.js';
 import { type CliFlags, parseDuration, parseEndpoints, splitUserPassword } from './args.js';
 import { type ContextConfig, type ContextsFile, defaultContextsPath, findContext, knownNames, parseContextsFile } from './contexts.js';
 import { parseEnvFile } from './envfile.js';
+import { checkTlsFiles, type TlsFileSet } from '../cluster/tls-files.js';
 
 export const DEFAULT_ENDPOINT_HOST = '127.0.0.1:2379';
 
@@ -35,6 +36,8 @@ export interface ResolveInput {
   fileExists: (p: string) => boolean;
   /** Optional: whether an existing file can be read (gives "permission denied" instead of a TLS failure later). */
   fileReadable?: (p: string) => boolean;
+  /** Optional: checks the TLS files' contents (PEM, key matches certificate); throws a ConfigError. */
+  checkTls?: (files: TlsFileSet) => void;
 }
 
 export interface ResolvedSettings {
@@ -77,6 +80,15 @@ export function resolveSettings(input: ResolveInput): ResolvedSettings {
         true,
       )
     : {};
+
+  // An empty contexts file is a mistake (a half-written file, the wrong path), not "no contexts":
+  // falling back to 127.0.0.1:2379 would connect somewhere the operator did not mean.
+  if (input.contexts && input.contexts.file.contexts.length === 0) {
+    const endpointsGiven = flagLayer.endpoints ?? envLayer.endpoints ?? fileLayer.endpoints;
+    if (flags.config !== undefined || flags.context !== undefined || !endpointsGiven) {
+      throw new ConfigError(`${input.contexts.path}: the contexts file has no contexts (add one, pass --endpoints, or remove the file)`);
+    }
+  }
 
   // Which context, if any.
   let ctx: ContextConfig | undefined;
@@ -150,6 +162,11 @@ export function resolveSettings(input: ResolveInput): ResolvedSettings {
         `${f.label}: ${f.value} cannot be read (permission denied: run as a user who can read it, e.g. with sudo)`,
       );
     }
+  }
+
+  if (input.checkTls && (cacert || cert || key)) {
+    const named = (f: Sourced<string> | undefined) => (f ? { path: f.value, label: f.label } : undefined);
+    input.checkTls({ cacert: named(cacert), cert: named(cert), key: named(key) });
   }
 
   const settings: ConnectionSettings = {
@@ -291,6 +308,7 @@ export async function loadSettings(
         return false;
       }
     },
+    checkTls: (files) => checkTlsFiles(files),
   });
 }
 

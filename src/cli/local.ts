@@ -53,11 +53,11 @@ export function requireTerminal(): void {
   }
 }
 
-export async function openConsole(settings: ConnectionSettings, flags: CliFlags, env: NodeJS.ProcessEnv, greeting?: string, localMembers?: LocalMembers): Promise<void> {
+export async function openConsole(settings: ConnectionSettings, flags: CliFlags, env: NodeJS.ProcessEnv, greeting?: string, localMembers?: LocalMembers): Promise<number> {
   requireTerminal();
   const { runConsole } = await import('./console.js');
   const { consoleBootstrap } = await import('./console-bootstrap.js');
-  await runConsole({
+  return runConsole({
     settings,
     contexts: contextNames(flags, env),
     loadContext: contextLoader(flags, env),
@@ -107,8 +107,9 @@ export async function sandbox(flags: CliFlags, env: NodeJS.ProcessEnv): Promise<
       startMember: async (name, peerURLs, initialCluster) => void (await box.startAdded(name, peerURLs, initialCluster)),
       suggestPeerURL: () => box.freePeerURL(),
     };
-    await openConsole(settings, flags, env, `sandbox in ${box.dir}; members stop when you quit (q)`, localMembers);
-    return 0;
+    // While the console is open it handles the signals (a running flow is aborted first).
+    for (const s of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.off(s, stop);
+    return await openConsole(settings, flags, env, `sandbox in ${box.dir}; members stop when you quit (q)`, localMembers);
   } finally {
     await box.stop();
   }

@@ -149,6 +149,9 @@ export function parseEndpoint(text: string, label: string): string {
     }
     throw new ConfigError(`${label}: "${t}" is not a URL with http:// or https:// (${example})`);
   }
+  if (/^[a-z]+:\/\/[^/@]*@/i.test(t)) {
+    throw new ConfigError(`${label}: credentials in URLs are not supported (${t.replace(/\/\/[^/@]*@/, '//***@')}): drop them from the URL and pass --user NAME (the password is asked for, or comes from ETCDCTL_PASSWORD)`);
+  }
   const m = ENDPOINT_RE.exec(t);
   const scheme = m?.[1].toLowerCase();
   if (!m || (scheme !== 'http' && scheme !== 'https')) {

@@ -62,7 +62,13 @@ export function classifyError(error: unknown, endpoint?: string): Classified {
   const raw = `${e.name ?? ''}: ${e.message ?? String(error)}`;
   const where = endpoint ? ` at ${endpoint}` : '';
   for (const rule of RULES) {
-    if (rule.test.test(raw)) return { kind: rule.kind, message: rule.say(e.message ?? raw, where) };
+    if (!rule.test.test(raw)) continue;
+    const message = rule.say(e.message ?? raw, where);
+    // A TLS member drops a plaintext gRPC connection at once ("Failed to connect", not refused).
+    if (rule.kind === 'unreachable' && endpoint?.startsWith('http://') && !/ECONNREFUSED|connection refused|ENOTFOUND|EAI_AGAIN|getaddrinfo|EHOSTUNREACH|ENETUNREACH/i.test(raw)) {
+      return { kind: rule.kind, message: `${message}; the member may expect https:// (TLS): try ${endpoint.replace(/^http:/, 'https:')} with --cacert` };
+    }
+    return { kind: rule.kind, message };
   }
   return { kind: 'unknown', message: `${short(e.message ?? raw)}${where ? ` (${endpoint})` : ''}` };
 }

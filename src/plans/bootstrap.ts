@@ -355,7 +355,10 @@ function hostFileSteps(host: HostSpec, uploads: HostUploads, files: RenderedFile
   if (host.walDir) dirs.set(host.walDir, { mode: 0o700, dataDir: true });
   for (const [path, d] of dirs) {
     const mode = d.mode.toString(8).padStart(4, '0');
-    steps.push(step(`mkdir-${n}-${path}`, `${n}: create ${path}${d.dataDir ? ' (etcd data, empty)' : ''}`, sshLine(host, ['mkdir', '-p', '-m', mode, '--', path]), { kind: 'remote-mkdir', host: n, path, mode: d.mode, ...(d.dataDir ? { dataDir: true } : {}) }));
+    // A data dir that exists already (empty, checked in preflight) is set to the same mode.
+    const title = d.dataDir ? `${n}: create ${path} (etcd data, empty, mode ${mode}; an existing one is set to ${mode})` : `${n}: create ${path}`;
+    const command = d.dataDir ? `${sshLine(host, ['mkdir', '-p', '-m', mode, '--', path])} && ${sshLine(host, ['chmod', mode, '--', path])}` : sshLine(host, ['mkdir', '-p', '-m', mode, '--', path]);
+    steps.push(step(`mkdir-${n}-${path}`, title, command, { kind: 'remote-mkdir', host: n, path, mode: d.mode, ...(d.dataDir ? { dataDir: true } : {}) }));
   }
   if (uploads.binary) {
     const src = uploads.binary;

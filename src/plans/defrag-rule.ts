@@ -16,7 +16,9 @@
  * etcd-defrag's dbSize, dbSizeInUse, dbQuota, dbQuotaUsage are accepted too. Units: B, KB MB GB TB
  * (powers of 1000, as --quota-bytes reads them), KiB MiB GiB TiB (powers of 1024), % (80% = 0.8).
  * The whole rule must be true or false; `&&`, `||`, `!` take comparisons, arithmetic takes numbers.
- * A division by zero gives NaN, and every comparison with NaN is false.
+ * A division by zero (or a quota that is not known) gives n/a, and a comparison with n/a is
+ * undecided: `!` keeps it undecided, `&&` and `||` decide only when the other side decides alone
+ * (false && n/a is false, true || n/a is true). A rule that ends undecided never selects a member.
  */
 import { formatBytes } from '../format/units.js';
 
@@ -294,7 +296,8 @@ export function ruleErrorText(source: string, parsed: { error: string; column: n
   return `the rule "${source}" does not parse: ${parsed.error}, at column ${parsed.column}:\n    ${source}\n    ${' '.repeat(parsed.column - 1)}^`;
 }
 
-function value(node: Node, v: RuleVariables): number | boolean {
+/** A number, true/false, or undefined: a comparison that involves n/a is undecided. */
+function value(node: Node, v: RuleVariables): number | boolean | undefined {
   switch (node.type) {
     case 'num':
       return node.value;
@@ -315,6 +318,7 @@ function value(node: Node, v: RuleVariables): number | boolean {
     case 'cmp': {
       const a = value(node.left, v) as number;
       const b = value(node.right, v) as number;
+      if (!Number.isFinite(a) || !Number.isFinite(b)) return undefined;
       switch (node.op) {
         case '<':
           return a < b;
@@ -329,13 +333,27 @@ function value(node: Node, v: RuleVariables): number | boolean {
         case '!=':
           return a !== b;
       }
-      return false;
+      return undefined;
     }
-    case 'logic':
-      return node.op === '&&' ? (value(node.left, v) as boolean) && (value(node.right, v) as boolean) : (value(node.left, v) as boolean) || (value(node.right, v) as boolean);
-    case 'not':
-      return !(value(node.arg, v) as boolean);
+    case 'logic': {
+      const a = value(node.left, v);
+      const b = value(node.right, v);
+      if (node.op === '&&') return a === false || b === false ? false : a === true && b === true ? true : undefined;
+      return a === true || b === true ? true : a === false && b === false ? false : undefined;
+    }
+    case 'not': {
+      const a = value(node.arg, v);
+      return a === undefined ? undefined : !a;
+    }
   }
+}
+
+/** The first comparison that is undecided (an n/a value), for the explanation. */
+function undecided(node: Node, v: RuleVariables): Node | undefined {
+  if (node.type === 'cmp') return value(node, v) === undefined ? node : undefined;
+  if (node.type === 'paren' || node.type === 'not') return undecided(node.arg, v);
+  if (node.type === 'logic') return undecided(node.left, v) ?? undecided(node.right, v);
+  return undefined;
 }
 
 /** Whether the rule holds for these values. */
@@ -378,6 +396,11 @@ function explainNode(rule: Rule, node: Node, v: RuleVariables, want: boolean): s
 
 /** Why the rule holds (or not) for these values: the comparisons that decide it, with the values. */
 export function explainRule(rule: Rule, vars: RuleVariables): string {
+  if (value(rule.root, vars) === undefined) {
+    const node = undecided(rule.root, vars);
+    const which = node && node.type === 'cmp' ? `${operand(rule, node.left, vars)} ${node.op} ${operand(rule, node.right, vars)}` : rule.source.trim();
+    return `undecided: ${which} compares n/a (n/a never selects)`;
+  }
   const result = evaluateRule(rule, vars);
   return explainNode(rule, rule.root, vars, result);
 }

@@ -43,6 +43,7 @@ export function validatePeerURLs(text: string, members: Member[]): { ok: true; u
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return { ok: false, refusal: `peer URL "${p}" must use http:// or https://` };
     if (!u.port) return { ok: false, refusal: `peer URL "${p}" has no port (etcd peers usually listen on 2380)` };
+    if (Number(u.port) === 0) return { ok: false, refusal: `peer URL "${p}" has port 0: etcd cannot listen on it and the member could never start (use 1-65535, usually 2380)` };
     if ((u.pathname && u.pathname !== '/') || u.search || u.hash) return { ok: false, refusal: `peer URL "${p}" must be scheme://host:port, without a path` };
     urls.push(`${u.protocol}//${u.host}`);
   }

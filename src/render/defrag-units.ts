@@ -11,6 +11,7 @@
  * two nodes' runs on top of each other, fixed offsets cannot (each run is bounded by TimeoutStartSec,
  * shorter than the spacing), and the operator knows when each node runs.
  */
+import { ConfigError } from '../domain/errors.js';
 import { DEFAULT_DEFRAG_RULE, parseRule, ruleErrorText } from '../plans/defrag-rule.js';
 
 export interface DefragUnitInput {
@@ -78,24 +79,24 @@ function hhmm(minutes: number): string {
 /** The templates' data for one node; throws on input that would render a broken unit. */
 export function defragUnitData(input: DefragUnitInput): DefragUnitData {
   const { nodeIndex, nodeCount } = input;
-  if (!Number.isInteger(nodeCount) || nodeCount < 1) throw new Error(`nodeCount must be at least 1, not ${nodeCount}`);
-  if (!Number.isInteger(nodeIndex) || nodeIndex < 0 || nodeIndex >= nodeCount) throw new Error(`nodeIndex must be 0 to ${nodeCount - 1}, not ${nodeIndex}`);
+  if (!Number.isInteger(nodeCount) || nodeCount < 1) throw new ConfigError(`nodeCount must be at least 1, not ${nodeCount}`);
+  if (!Number.isInteger(nodeIndex) || nodeIndex < 0 || nodeIndex >= nodeCount) throw new ConfigError(`nodeIndex must be 0 to ${nodeCount - 1}, not ${nodeIndex}`);
   const bin = input.etcdTuiBin ?? '/usr/local/bin/etcd-tui';
-  if (!bin.startsWith('/')) throw new Error(`etcdTuiBin must be an absolute path (systemd needs one), not "${bin}"`);
+  if (!bin.startsWith('/')) throw new ConfigError(`etcdTuiBin must be an absolute path (systemd needs one), not "${bin}"`);
   const rule = input.rule ?? DEFAULT_DEFRAG_RULE;
   const parsed = parseRule(rule);
-  if (!parsed.ok) throw new Error(ruleErrorText(rule, parsed));
-  if (!!input.envFile === !!input.endpoints?.length) throw new Error('give the node\'s envFile (its ETCDCTL_* block) or endpoints, one of them');
+  if (!parsed.ok) throw new ConfigError(ruleErrorText(rule, parsed));
+  if (!!input.envFile === !!input.endpoints?.length) throw new ConfigError('give the node\'s envFile (its ETCDCTL_* block) or endpoints, one of them');
   const spacing = input.spacingMinutes ?? 20;
-  if (!Number.isInteger(spacing) || spacing < 10) throw new Error(`spacingMinutes must be a whole number of at least 10, not ${spacing}`);
+  if (!Number.isInteger(spacing) || spacing < 10) throw new ConfigError(`spacingMinutes must be a whole number of at least 10, not ${spacing}`);
   const m = /^(\d{1,2}):(\d{2})$/.exec(input.startTime ?? '02:00');
-  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw new Error(`startTime must be HH:MM, not "${input.startTime}"`);
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw new ConfigError(`startTime must be HH:MM, not "${input.startTime}"`);
   const first = Number(m[1]) * 60 + Number(m[2]);
   const last = first + (nodeCount - 1) * spacing;
   // The runs must end the same day: the stagger does not carry over to the next day of the week.
-  if (last + spacing > 24 * 60) throw new Error(`${nodeCount} nodes ${spacing} minutes apart from ${hhmm(first)} run past midnight: start earlier or space them less`);
+  if (last + spacing > 24 * 60) throw new ConfigError(`${nodeCount} nodes ${spacing} minutes apart from ${hhmm(first)} run past midnight: start earlier or space them less`);
   const days = input.days ?? 'Sun';
-  if (!/^[A-Za-z.,*]+$/.test(days)) throw new Error(`days must be a systemd weekday spec (Sun, Mon..Fri, *), not "${days}"`);
+  if (!/^[A-Za-z.,*]+$/.test(days)) throw new ConfigError(`days must be a systemd weekday spec (Sun, Mon..Fri, *), not "${days}"`);
   const at = first + nodeIndex * spacing;
   const argv = [bin, 'defrag', '--rule', rule];
   if (input.moveLeader ?? true) argv.push('--move-leader');

@@ -7,6 +7,7 @@
  *
  * The unit's ExecStart has no flags: every setting comes from the env file, so nothing is set twice.
  */
+import { ConfigError } from '../domain/errors.js';
 import { isIP } from 'node:net';
 import {
   certPaths,
@@ -152,7 +153,7 @@ const PINNED: Record<string, string> = {
 const ENV_KEY = /^ETCD(CTL)?_[A-Z0-9_]+$/;
 
 function fail(message: string): never {
-  throw new Error(message);
+  throw new ConfigError(message);
 }
 
 /** A value from the input, quoted for a one-line message (a newline shows as \n). */

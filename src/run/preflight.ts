@@ -211,10 +211,21 @@ export async function hostFacts(conn: HostConnection, host: HostSpec, settings: 
     const avail = Number(root?.stdout.trim().split('\n').pop()?.trim().split(/\s+/)[3]);
     if (Number.isFinite(avail)) facts.freeDiskBytes = avail * 1024;
   }
+  // The remote clock is read after the login shell has started (0.3-0.8 s with a heavy .bashrc) and
+  // half a network round trip after the request left: not in the middle of the call. A command that
+  // does nothing, just before, measures that start-up plus the round trip; the clock was read about
+  // that long after t0 (within half a network round trip).
+  const b0 = now();
+  const baseline = await q(['true']);
+  const b1 = now();
   const t0 = now();
   const date = await q(['date', '+%s%N']);
   const t1 = now();
-  if (date?.code === 0 && /^\d+$/.test(date.stdout.trim())) facts.clockSkewMs = Number(BigInt(date.stdout.trim()) / 1_000_000n) - (t0 + t1) / 2;
+  if (date?.code === 0 && /^\d+$/.test(date.stdout.trim())) {
+    const startup = baseline?.code === 0 ? b1 - b0 : (t1 - t0) / 2;
+    const readAt = Math.min(t1, t0 + startup);
+    facts.clockSkewMs = Number(BigInt(date.stdout.trim()) / 1_000_000n) - readAt;
+  }
   const bin = await q([host.binaryPath, '--version']);
   if (bin) facts.binary = bin.code === 0 ? { present: true, version: etcdVersionOf(bin.stdout) ?? bin.stdout.trim().split('\n')[0] } : { present: false, ...(bin.code === 127 ? {} : { error: (bin.stderr.trim() || `exit ${bin.code}`).split('\n')[0] }) };
   const active = await q(['systemctl', 'is-active', `${host.unitName}.service`]);

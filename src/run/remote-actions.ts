@@ -143,6 +143,12 @@ export async function runRemoteAction(action: RemoteAction, index: number, deps:
           },
         });
       }
+      if (existed && action.dataDir) {
+        // An existing data dir keeps whatever mode it was made with (often 0755, and etcd warns):
+        // it gets the mode the plan says.
+        await must(conn, action.host, ['chmod', mode, '--', action.path]);
+        return `${action.path} exists; mode set to ${mode}`;
+      }
       if (existed) return `${action.path} exists`;
       await must(conn, action.host, ['mkdir', '-p', '-m', mode, '--', action.path]);
       if (!action.dataDir) {

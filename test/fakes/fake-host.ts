@@ -1,6 +1,6 @@
 // An in-memory host for fast tests of the remote steps and their rollback: files and directories in
 // maps, a unit that can be told to fail its start, and a record of every argv run. It understands
-// only the commands the product sends (test, mkdir, ls, mv, rm, rmdir, systemctl, journalctl, uname,
+// only the commands the product sends (test, mkdir, chmod, ls, mv, rm, rmdir, systemctl, journalctl, uname,
 // ss, df, date, etcd --version); anything else exits 127, so a new command shows up in the tests.
 import type { CommandResult, HostConnection, RunOptions, UploadOptions, UploadResult } from '../../src/hosts/gateway.js';
 import type { SshTarget } from '../../src/domain/hosts.js';
@@ -9,6 +9,8 @@ export class FakeHost implements HostConnection {
   readonly files = new Map<string, { content: Buffer; mode: number }>();
   readonly dirs = new Set<string>(['/', '/etc', '/etc/systemd', '/etc/systemd/system', '/usr', '/usr/local', '/usr/local/bin', '/var', '/var/lib']);
   readonly ran: string[][] = [];
+  /** Modes of directories made with `mkdir -m` or changed with `chmod` (octal numbers). */
+  readonly dirModes = new Map<string, number>();
   readonly services = new Map<string, 'active' | 'inactive' | 'failed'>();
   readonly enabled = new Set<string>();
   /** When set, `systemctl start` fails with this journal line. */
@@ -45,6 +47,15 @@ export class FakeHost implements HostConnection {
           if (this.dirs.has(p)) return fail(1, `mkdir: cannot create directory '${p}': File exists`);
           this.dirs.add(p);
         }
+        const m = a.indexOf('-m');
+        if (m >= 0) this.dirModes.set(p, parseInt(a[m + 1], 8));
+        return ok();
+      }
+      case 'chmod': {
+        const p = a[a.length - 1];
+        if (!this.dirs.has(p) && !this.files.has(p)) return fail(1, `chmod: cannot access '${p}': No such file or directory`);
+        if (this.dirs.has(p)) this.dirModes.set(p, parseInt(a[0], 8));
+        else this.files.get(p)!.mode = parseInt(a[0], 8);
         return ok();
       }
       case 'ls': {

@@ -1,7 +1,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { makeCerts } from '../harness/certs.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from '../../src/cli/args.js';
@@ -518,9 +519,15 @@ describe('file I/O: loadSettings and saveContext', () => {
   test('loadSettings reads the env file and the contexts file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'etcd-tui-cfg-'));
     try {
+      // The CA file must hold a certificate (checked before connecting): 'x' is refused, a real one read.
       const ca = join(dir, 'ca.pem');
       await writeFile(ca, 'x');
       await writeFile(join(dir, 'etcd.env'), `ETCDCTL_ENDPOINTS=https://127.0.0.1:2379\nETCDCTL_CA_FILE=${ca}\n`);
+      await rejectsConfig(
+        loadSettings(parseArgs(['--env-file', join(dir, 'etcd.env')]).flags, {}, { homedir: dir }),
+        /etcd\.env: ETCDCTL_CA_FILE: .*ca\.pem is not a PEM CA certificate/,
+      );
+      await copyFile(makeCerts(join(dir, 'certs')).caCert, ca);
       const r = await loadSettings(parseArgs(['--env-file', join(dir, 'etcd.env')]).flags, {}, { homedir: dir });
       assert.deepEqual(r.settings.endpoints, ['https://127.0.0.1:2379']);
       assert.equal(r.settings.tls.cacert, ca);

@@ -337,7 +337,7 @@ describe('renderNodeFiles', () => {
       assert.deepEqual(bySettings, byOption);
       // A strict template: a field the data does not have throws, naming the template file.
       writeFileSync(join(dir, 'etcd.service.hbs'), 'ExecStart={{execStart}} --name {{name}}\n');
-      assert.throws(() => renderNodeFiles(seedInput(1), { overrideDir: dir }), /etcd\.service\.hbs: "name" not defined/);
+      assert.throws(() => renderNodeFiles(seedInput(1), { overrideDir: dir }), /etcd\.service\.hbs:1:\d+: unknown variable "name" \(the template gets: .*nodeName/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

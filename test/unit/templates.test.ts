@@ -99,7 +99,7 @@ describe('rendering', () => {
   test('strict and unescaped: a missing field throws, "=" stays "="', () => {
     assert.equal(renderText('A={{a}}', { a: 'x=y&z' }), 'A=x=y&z');
     assert.throws(() => renderText('A={{missing}}', {}), /"missing" not defined/);
-    assert.throws(() => renderTemplate('etcd-defrag.timer.hbs', { nodeName: 'x' }), /etcd-defrag\.timer\.hbs: "nodeNumber" not defined/);
+    assert.throws(() => renderTemplate('etcd-defrag.timer.hbs', { nodeName: 'x' }), /etcd-defrag\.timer\.hbs:\d+:\d+: unknown variable "nodeNumber" \(the template gets: nodeName\)/);
     assert.throws(() => renderTemplate('../etc/passwd', {}), /plain file name/);
   });
 
@@ -157,4 +157,29 @@ test('systemd-analyze verify accepts the rendered units of every node', (t) => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+describe('template mistakes as one line with file and line', () => {
+  test('syntax error, unknown variable, missing override directory', async () => {
+    const { templateErrorText } = await import('../../src/render/templates.js');
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    let parseError: unknown;
+    try {
+      renderText('A=1\nB={{#if x}}\n', { x: true });
+    } catch (error) {
+      parseError = error;
+    }
+    assert.match(templateErrorText('/t/a.hbs', parseError, {}), /^\/t\/a\.hbs:\d+: template syntax error: Expecting .*got 'EOF' \(a block such as \{\{#if\}\} or \{\{#each\}\} is not closed\?\)$/);
+    const dir = mkdtempSync(join(tmpdir(), 'etcd-tui-tpl-err-'));
+    try {
+      writeFileSync(join(dir, 'etcd-defrag.timer.hbs'), 'A=1\n{{#each}}\n');
+      assert.throws(() => renderTemplate('etcd-defrag.timer.hbs', {}, { overrideDir: dir }), (e: Error) => e.name === 'ConfigError' && /etcd-defrag\.timer\.hbs:\d+: template syntax error/.test(e.message) && !e.message.includes('\n'));
+      assert.throws(() => renderTemplate('etcd-defrag.timer.hbs', {}, { overrideDir: join(dir, 'nope') }), /templatesDir .*nope does not exist/);
+      assert.throws(() => renderTemplate('etcd-defrag.timer.hbs', {}, { overrideDir: join(dir, 'etcd-defrag.timer.hbs') }), /is not a directory/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
