@@ -78,6 +78,8 @@ export interface VerdictReason {
   level: 'ok' | 'warn' | 'crit' | 'info' | 'unknown';
   /** What was checked and found. Screens may shorten it from the middle. */
   text: string;
+  /** A shorter `text` for narrow screens (e.g. without the URL the member name already stands for). */
+  brief?: string;
   /** For a failing check: the next step, with the console key for it ("A: compact, defragment, disarm"). Never shortened. */
   fix?: string;
 }

@@ -24,7 +24,7 @@ export function orderReasons(reasons: VerdictReason[]): VerdictReason[] {
 }
 
 function layout(reasons: VerdictReason[], width: number, mode: 'wrap' | 'short'): HealthLine[] {
-  return reasons.flatMap((r) => healthLines(r.text, r.fix, width, mode).map((text, i) => ({ level: r.level, text, first: i === 0 })));
+  return reasons.flatMap((r) => healthLines(mode === 'short' ? (r.brief ?? r.text) : r.text, r.fix, width, mode).map((text, i) => ({ level: r.level, text, first: i === 0 })));
 }
 
 /** The rows the pane would like: every reason whole. */

@@ -4,12 +4,15 @@
  * screen between panes. Pure: widths and heights in, lines and row counts out.
  */
 
-/** Shorten from the middle with "…", keeping the start and the end: "m3 unreachable: conn…ning there?". */
+/**
+ * Shorten from the middle with "…", keeping the start (two thirds: it says what) and the end
+ * (where a message says what to check): "m3 unreachable: connection refu…listening there?".
+ */
 export function shortenMiddle(text: string, width: number): string {
   if (width <= 0) return '';
   if (text.length <= width) return text;
   if (width === 1) return '…';
-  const head = Math.ceil((width - 1) / 2);
+  const head = Math.ceil(((width - 1) * 2) / 3);
   const tail = width - 1 - head;
   return text.slice(0, head) + '…' + (tail > 0 ? text.slice(text.length - tail) : '');
 }

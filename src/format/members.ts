@@ -50,7 +50,8 @@ export function memberRows(view: ClusterView, members: Member[], options: Health
       peerURL: m.peerURLs[0] ?? '-',
     };
     const isLeader = agreement.leaderId === m.id;
-    const role: MemberRow['role'] = m.isLearner ? 'learner' : isLeader ? 'leader' : probe?.ok ? 'follower' : '?';
+    // A member that answers is a follower only while there is a leader to follow.
+    const role: MemberRow['role'] = m.isLearner ? 'learner' : isLeader ? 'leader' : probe?.ok && agreement.leaderId ? 'follower' : '?';
     if (!probe?.ok) {
       const down = view.downSince[m.id];
       const state = m.clientURLs.length === 0 ? 'unstarted' : probe ? `DOWN ${down !== undefined ? formatDuration(now - down) : ''}`.trim() : 'waiting';
@@ -89,7 +90,7 @@ export function memberRows(view: ClusterView, members: Member[], options: Health
     return {
       ...base,
       role,
-      roleText: role === 'leader' ? 'leader' : role,
+      roleText: role === '?' ? 'voter' : role,
       state: disagrees ? `up, sees ${s.leader === '0' ? 'no leader' : memberLabel(view.members.find((x) => x.id === s.leader), s.leader)}` : 'up',
       stateTone: disagrees ? 'warn' : 'ok',
       version: s.version,

@@ -94,8 +94,8 @@ export function quotaPhrase(options: HealthOptions): string {
 
 /** The next steps for the checks that fail, each with the console key when there is one. */
 export const FIX = {
-  memberDown: 'restart etcd on its host (it keeps its data), or R to replace it',
-  memberDownNoQuorum: 'restart etcd on its host (it keeps its data)',
+  memberDown: 'restart etcd on its host, or R to replace it',
+  memberDownNoQuorum: 'restart etcd on its host (its data is kept)',
   learnerDown: 'restart etcd on its host, or x to remove the learner',
   unstarted: 'start etcd on its host with the env block the add printed, or x to remove it',
   quorumLost:
@@ -169,7 +169,10 @@ export function computeVerdict(input: VerdictInput): Verdict {
   for (const m of unreachable) {
     const p = probes[m.id];
     const fix = m.isLearner ? FIX.learnerDown : quorum.hasQuorum ? FIX.memberDown : FIX.memberDownNoQuorum;
-    add('warn', `${name(m.id)} unreachable: ${p && !p.ok ? p.error : ''}`, fix);
+    const error = p && !p.ok ? p.error : '';
+    // For narrow screens: the error's first clause, without the URL the name stands for.
+    const brief = `${name(m.id)} DOWN: ${error.split(/ at |: /)[0]}`;
+    reasons.push({ level: 'warn', text: `${name(m.id)} unreachable: ${error}`, brief, fix });
   }
   for (const m of unstarted) add('warn', `${name(m.id)} added but not started (no client URL yet)`, FIX.unstarted);
   if (unreachable.length === 0 && unstarted.length === 0) add('ok', `all ${members.length} members reachable`);

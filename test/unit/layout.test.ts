@@ -6,7 +6,8 @@ import type { VerdictReason } from '../../src/domain/types.js';
 
 test('shortenMiddle keeps the start and the end', () => {
   assert.equal(shortenMiddle('abcdefghij', 20), 'abcdefghij');
-  assert.equal(shortenMiddle('abcdefghij', 5), 'ab…ij');
+  assert.equal(shortenMiddle('abcdefghij', 5), 'abc…j');
+  assert.equal(shortenMiddle('abcdefghij', 7), 'abcd…ij');
   assert.equal(shortenMiddle('abcdefghij', 1), '…');
   assert.equal(shortenMiddle('abcdefghij', 5).length, 5);
 });
@@ -71,7 +72,7 @@ const reasons: VerdictReason[] = [
   { level: 'ok', text: 'all 3 members reachable' },
   { level: 'crit', text: '3 voters, 1 healthy: QUORUM LOST (needs 2)', fix: 'restart the DOWN voters on their hosts (no data lost); if they are gone for good: recover from the most advanced survivor or restore a snapshot: both not yet in this tool' },
   { level: 'unknown', text: 'one leader: unknown while quorum is lost' },
-  { level: 'warn', text: 'm2 unreachable: connection refused at http://127.0.0.1:2379: is etcd running and listening there?', fix: 'restart etcd on its host (it keeps its data)' },
+  { level: 'warn', text: 'm2 unreachable: connection refused at http://127.0.0.1:2379: is etcd running and listening there?', brief: 'm2 DOWN: connection refused', fix: 'restart etcd on its host (its data is kept)' },
   { level: 'ok', text: 'no alarms' },
 ];
 
@@ -82,9 +83,12 @@ test('the health pane: worst first; wrapped when there is room; passed checks fo
   const folded = healthPaneLines(reasons, 80, all.length - 1);
   assert.equal(folded.at(-1)?.text, '2 more checks passed');
   assert.ok(folded.some((l) => l.text.includes('connection refused at http')), 'problems still whole');
-  const short = healthPaneLines(reasons, 80, 7);
-  assert.ok(short.length <= 7);
-  assert.ok(short.some((l) => l.text.endsWith('→ restart etcd on its host (it keeps its data)')), short.map((l) => l.text).join('\n'));
+  const foldedMore = healthPaneLines(reasons, 80, 7);
+  assert.equal(foldedMore.length, 7);
+  assert.match(foldedMore.map((l) => l.text).join(' '), /m2 unreachable: connection refused at http:\/\/127\.0\.0\.1:2379: is etcd running and listening there\? → restart etcd on its host/);
+  const short = healthPaneLines(reasons, 80, 6);
+  assert.ok(short.length <= 6);
+  assert.ok(short.some((l) => l.text === 'm2 DOWN: connection refused → restart etcd on its host (its data is kept)'), short.map((l) => l.text).join('\n'));
   const cut = healthPaneLines(reasons, 80, 5);
   assert.ok(cut.length <= 5);
   assert.equal(cut[0].text, '3 voters, 1 healthy: QUORUM LOST (needs 2)');

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyRefreshes, emptyView, type Refresh } from '../../src/health/view.js';
 import { leaderLine } from '../../src/format/members.js';
+import { statusJson, statusText } from '../../src/cli/status.js';
 import { DEFAULT_HEALTH_OPTIONS, type Member } from '../../src/domain/types.js';
 import { member, up, down, IDS } from '../fakes/fixtures.js';
 
@@ -116,4 +117,15 @@ test('members are listed by name, as in `status`; the cluster version is kept fr
   assert.equal(v.clusterVersion, '3.5.0');
   v = applyRefreshes(v, [{ type: 'version', at: 1200, result: { ok: false, error: 'timeout', kind: 'timeout' } }], opts);
   assert.equal(v.clusterVersion, '3.5.0');
+});
+
+test('`status` lists members by name, as the console does (not by ID)', () => {
+  const named = [member('m1', { name: 'gamma' }), member('m2', { name: 'beta' }), member('m3', { name: 'alpha' })];
+  const v = applyRefreshes(emptyView(opts, 0), [list(named, 1000), ...[IDS.m1, IDS.m2, IDS.m3].map((id) => probe(id, up({}, 1000), 1000))], opts);
+  const rows = statusText(v, opts, 1000)
+    .split('\n')
+    .filter((l) => /^(alpha|beta|gamma) /.test(l))
+    .map((l) => l.split(' ')[0]);
+  assert.deepEqual(rows, ['alpha', 'beta', 'gamma']);
+  assert.deepEqual((statusJson(v, opts, 1000) as { members: Array<{ name: string }> }).members.map((m) => m.name), ['alpha', 'beta', 'gamma']);
 });
