@@ -82,6 +82,9 @@ export function catchUpRatio(status: MemberStatus, leaderRaftIndex: number | und
   return Math.min(1, status.raftAppliedIndex / leaderRaftIndex);
 }
 
+/** How a member reports an active alarm in its status errors. */
+const ALARM_ECHO = /memberID:\s*(\d+)\s+alarm:\s*([A-Za-z]+)/;
+
 /** Whether the quota is etcd's default taken for want of the real one (see HealthOptions.quotaAssumed). */
 export function isQuotaAssumed(options: HealthOptions): boolean {
   return options.quotaAssumed ?? options.quotaBytes === DEFAULT_HEALTH_OPTIONS.quotaBytes;
@@ -247,8 +250,23 @@ export function computeVerdict(input: VerdictInput): Verdict {
   } else if (!input.alarmsError) {
     add('ok', 'no alarms');
   }
+  // Members echo active alarms in their status ("memberID:<decimal> alarm:NOSPACE"): said once, by
+  // name, and only when the alarm list did not already say it.
+  const echoed = new Set<string>();
   for (const [m, s] of answering) {
-    for (const e of s.errors) add('warn', `${name(m.id)} reports: ${e}`);
+    for (const e of s.errors) {
+      const echo = ALARM_ECHO.exec(e);
+      if (!echo) {
+        add('warn', `${name(m.id)} reports: ${e}`);
+        continue;
+      }
+      const [, id, alarm] = echo;
+      const key = `${id}/${alarm.toUpperCase()}`;
+      if (echoed.has(key) || input.alarms.some((a) => a.memberId === id && a.alarm === alarm.toUpperCase())) continue;
+      echoed.add(key);
+      const known = alarm.toUpperCase() === 'NOSPACE' || alarm.toUpperCase() === 'CORRUPT';
+      add(known ? 'crit' : 'warn', `alarm ${alarm.toUpperCase()} on ${name(id)} (from the members' status)`, alarm.toUpperCase() === 'NOSPACE' ? FIX.nospace : alarm.toUpperCase() === 'CORRUPT' ? FIX.corrupt : undefined);
+    }
   }
 
   // DB size against the quota.

@@ -161,3 +161,15 @@ test('a quota that was not given is said to be assumed; a given one is not', () 
   const passed = computeVerdict(input(healthy, { options: { ...DEFAULT_HEALTH_OPTIONS, quotaBytes: 8e9 } }));
   assert.ok(passed.reasons.some((r) => r.text === 'DB below 80% of the 8.0 GB quota on every member'));
 });
+
+test('alarms the members echo in their status are said once, by name, never with a decimal ID', () => {
+  const echo = `memberID:${IDS.m2} alarm:NOSPACE `; // etcd prints the protobuf text form, with a trailing space
+  const probes = { [IDS.m1]: up({ errors: [echo] }), [IDS.m2]: up({ errors: [echo] }), [IDS.m3]: up({ errors: [echo] }) };
+  const listed = computeVerdict(input(probes, { alarms: [{ memberId: IDS.m2, alarm: 'NOSPACE' }] }));
+  assert.equal(listed.reasons.filter((r) => /NOSPACE/.test(r.text)).length, 1);
+  assert.ok(!listed.reasons.some((r) => r.text.includes(IDS.m2)));
+  const unlisted = computeVerdict(input(probes, { alarmsError: 'deadline exceeded' }));
+  const said = unlisted.reasons.filter((r) => /NOSPACE/.test(r.text));
+  assert.deepEqual(said.map((r) => [r.level, r.text]), [['crit', "alarm NOSPACE on m2 (from the members' status)"]]);
+  assert.match(said[0].fix ?? '', /^A: /);
+});
