@@ -5,7 +5,8 @@ import { useAppStore } from '../context.js';
 import { Table, type Column, type Row } from '../components/Table.js';
 import { memberRows, type MemberRow } from '../../src/format/members.js';
 import { visibleMembers } from '../../src/store/store.js';
-import { formatClock } from '../../src/format/units.js';
+import { formatBytes, formatClock } from '../../src/format/units.js';
+import { isQuotaAssumed } from '../../src/health/verdict.js';
 import { allocateRows, scrollStart, type PaneNeed } from '../../src/format/layout.js';
 import { healthPaneLines, healthRowsNeeded, healthRowsWanted } from '../../src/format/health-lines.js';
 import { useBodySize } from '../components/size.js';
@@ -97,6 +98,8 @@ export function Members({ rows: maxRows }: { rows?: number } = {}) {
   const hidden = all.length - rows.length;
   const filter = ui.filter ? ` of ${view.members.length}, filter "${ui.filter}"` : '';
   const window = hidden > 0 ? `; ${start + 1}-${start + rows.length} shown, j/k scroll` : '';
+  // The QUOTA column is a share of a quota nobody gave: say so where it is read.
+  const assumed = columns.some((c) => c.key === 'quota') && isQuotaAssumed(health) ? `  QUOTA: % of an assumed ${formatBytes(health.quotaBytes)} (etcd's default)` : '';
   const empty = view.membershipError
     ? `member list failed: ${view.membershipError.error}`
     : ui.filter && view.members.length > 0
@@ -109,7 +112,7 @@ export function Members({ rows: maxRows }: { rows?: number } = {}) {
       <Text bold wrap="truncate-end">
         MEMBERS ({members.length}
         {filter}
-        {window})
+        {window})<Text color="gray">{assumed}</Text>
       </Text>
       <Table columns={columns} rows={rows} selectedId={ui.selectedId} empty={empty} />
     </Box>

@@ -205,3 +205,10 @@ test('the detail counts "last answered" on the clock', async () => {
   assert.match(f, /MEMBER m1/);
   ui.unmount();
 });
+
+test('where the QUOTA column shows, an assumed quota is said to be assumed', async () => {
+  const { frame, ui } = await setup({ columns: 120, rows: 40 });
+  const f = await frame('QUOTA column', (x) => /NAME .*QUOTA/.test(x));
+  assert.match(f, /MEMBERS \(3\) {2}QUOTA: % of an assumed 2\.1 GB \(etcd's default\)/);
+  ui.unmount();
+});
