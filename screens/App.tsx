@@ -5,6 +5,10 @@
  * read the store and dispatch commands.
  */
 import { useMemo } from 'react';
+import type { ScreenName } from '../src/store/store.js';
+import { readOnlyMessage, unknownCommandMessage } from '../src/format/suggest.js';
+import { BodySizeContext, useTerminalSize } from './components/size.js';
+import { headerRows } from './components/Header.js';
 import { Box, Text, useInput, useStdin } from 'ink';
 import { StoreContext, RegistryContext, useAppStore } from './context.js';
 import type { AppStore } from '../src/store/store.js';
@@ -33,9 +37,18 @@ export interface AppProps {
 
 interface DispatcherProps extends AppProps {
   registry: CommandRegistry;
+  /** The registry as it would be without read-only mode, to say why a key does nothing there. */
+  fullRegistry: CommandRegistry;
 }
 
-function handleInputLine(ctx: CommandContext, registry: CommandRegistry, name: string, raw: string): void {
+/** In read-only mode: the message for a key whose command was taken away, if it was. */
+function readOnlyRefusal(fullRegistry: CommandRegistry, registry: CommandRegistry, key: string, screen: ScreenName): string | undefined {
+  const hidden = fullRegistry.forKey(key, screen);
+  if (!hidden || registry.byId(hidden.id)) return undefined;
+  return readOnlyMessage(`${hidden.title} (${key})`);
+}
+
+function handleInputLine(ctx: CommandContext, registry: CommandRegistry, fullRegistry: CommandRegistry, name: string, raw: string): void {
   const state = ctx.store.getState();
   const input = state.ui.input;
   if (!input) return;
@@ -48,7 +61,13 @@ function handleInputLine(ctx: CommandContext, registry: CommandRegistry, name: s
     state.setInput(undefined);
     if (input.kind === 'palette') {
       const parsed = parsePalette(registry, input.text);
-      if (parsed.error) state.say(parsed.error, 'warn');
+      if (parsed.error) {
+        // The nearest commands by edit distance, and why a command read-only mode hides is missing.
+        const word = input.text.trim().split(/\s+/)[0] ?? '';
+        const ids = registry.commands.map((c) => c.id);
+        const hidden = fullRegistry.commands.map((c) => c.id).filter((id) => !ids.includes(id));
+        state.say(unknownCommandMessage(word, ids, hidden), 'warn');
+      }
       else if (parsed.command) runCommand(parsed.command, ctx, parsed.argument);
     }
     return;
@@ -65,7 +84,7 @@ function handleInputLine(ctx: CommandContext, registry: CommandRegistry, name: s
   if (input.kind === 'filter') state.setFilter(text);
 }
 
-function Dispatcher({ store, registry, actions }: DispatcherProps) {
+function Dispatcher({ store, registry, fullRegistry, actions }: DispatcherProps) {
   const { isRawModeSupported } = useStdin();
   useInput(
     (input, key) => {
@@ -75,7 +94,7 @@ function Dispatcher({ store, registry, actions }: DispatcherProps) {
         const state = store.getState();
         const raw = names.length > 1 ? (name.length === 1 ? name : '') : input;
         if (state.ui.input) {
-          handleInputLine(ctx, registry, name, raw);
+          handleInputLine(ctx, registry, fullRegistry, name, raw);
           continue;
         }
         if (state.flow) {
@@ -89,6 +108,10 @@ function Dispatcher({ store, registry, actions }: DispatcherProps) {
         state.clearMessage();
         const command = registry.forKey(name, state.ui.screen);
         if (command) runCommand(command, ctx);
+        else {
+          const refusal = readOnlyRefusal(fullRegistry, registry, name, state.ui.screen);
+          if (refusal) state.say(refusal, 'warn');
+        }
       }
     },
     { isActive: isRawModeSupported === true },
@@ -118,16 +141,25 @@ function CurrentScreen() {
 function Console(props: AppProps) {
   const readOnly = useAppStore((s) => s.connection.readOnly);
   const registry = useMemo(() => new CommandRegistry({ readOnly }), [readOnly]);
+  const fullRegistry = useMemo(() => new CommandRegistry({ readOnly: false }), []);
+  // The whole console fits the terminal (one row spare: a full screen would scroll): header and
+  // footer always on screen, the current screen in the rows between them.
+  const { columns, rows } = useTerminalSize();
+  const width = Math.max(20, columns - 1);
+  const total = rows ? Math.max(8, rows - 1) : undefined;
+  const body = useMemo(() => ({ width, height: total ? Math.max(1, total - headerRows(readOnly) - 1) : undefined }), [width, total, readOnly]);
   return (
     <RegistryContext.Provider value={registry}>
-      <Box flexDirection="column">
-        <Header />
-        <CurrentScreen />
-        <Box marginTop={1}>
-          <Footer />
+      <BodySizeContext.Provider value={body}>
+        <Box flexDirection="column" height={total} width={columns}>
+          <Header width={width} />
+          <Box flexDirection="column" flexGrow={1} flexShrink={1} overflow={total ? 'hidden' : undefined}>
+            <CurrentScreen />
+          </Box>
+          <Footer width={width} />
+          <Dispatcher {...props} registry={registry} fullRegistry={fullRegistry} />
         </Box>
-        <Dispatcher {...props} registry={registry} />
-      </Box>
+      </BodySizeContext.Provider>
     </RegistryContext.Provider>
   );
 }

@@ -24,6 +24,11 @@ const CHAR_KEYS: Record<string, string> = { '\r': 'enter', '\n': 'enter', '\t': 
  * together, e.g. "j\r": split them so each acts as if typed alone.
  */
 export function keyNames(input: string, key: Key): string[] {
+  // esc followed at once by a key reaches us as one chunk, which reads as meta+key (alt-x). No
+  // command uses alt: it was esc, then the key, typed fast (or sent by a script).
+  if (key.meta && !key.ctrl && input.length === 1 && input >= ' ' && !key.upArrow && !key.downArrow && !key.leftArrow && !key.rightArrow) {
+    return ['escape', input];
+  }
   if (input.length <= 1 || key.ctrl || key.meta || input.startsWith('\x1b')) {
     const name = keyName(input, key);
     return name ? [name] : [];

@@ -1,52 +1,76 @@
-/** The header: context, endpoints, read-only banner, the verdict and the leader line. */
+/**
+ * The header: who and what (context, cluster version, last update, cluster ID, endpoints), the
+ * read-only banner, the verdict with its reason, and the leader line. One row each, so that they
+ * stay on screen at any terminal size; the first line drops its least useful pieces when narrow.
+ */
 import { Box, Text } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
 import { useAppStore } from '../context.js';
-import { describeQuorum } from '../../src/health/quorum.js';
-import { leaderLine } from '../../src/format/members.js';
+import { leaderLine, verdictHeadline } from '../../src/format/members.js';
 import { hexId } from '../../src/format/ids.js';
 import { formatClock, formatDuration } from '../../src/format/units.js';
+import { fitPieces, shortenMiddle } from '../../src/format/layout.js';
+import { mixedVersions } from '../../src/health/verdict.js';
+import { answeringStatuses } from '../../src/health/verdict.js';
+import { memberLabel } from '../../src/format/ids.js';
 
 const LEVEL_COLOR = { healthy: 'green', degraded: 'yellow', critical: 'red', unknown: 'gray' } as const;
 
-export function Header() {
+/** Rows the header takes. */
+export function headerRows(readOnly: boolean): number {
+  return readOnly ? 4 : 3;
+}
+
+export function Header({ width }: { width: number }) {
   const connection = useAppStore((s) => s.connection);
-  const { clusterId, verdict, updatedAt, loaded } = useAppStore(
-    useShallow((s) => ({ clusterId: s.view.clusterId, verdict: s.view.verdict, updatedAt: s.view.updatedAt, loaded: s.view.loaded })),
+  const { clusterId, clusterVersion, verdict, loaded } = useAppStore(
+    useShallow((s) => ({ clusterId: s.view.clusterId, clusterVersion: s.view.clusterVersion, verdict: s.view.verdict, loaded: s.view.loaded })),
   );
   const view = useAppStore((s) => s.view);
-  // The time of the latest refresh: durations advance with the data, so the screen redraws only when it changes.
-  const now = useAppStore((s) => s.view.updatedAt);
+  // The newest refresh, published or not: "updated" moves while data arrives.
+  const updatedAt = useAppStore((s) => s.latest.updatedAt);
+  const latestLoaded = useAppStore((s) => s.latest.loaded);
+  // Durations advance with the data, so the screen redraws only when it changes.
+  const now = view.updatedAt;
   const endpoints = connection.endpoints.length > 1 ? `${connection.endpoints[0]} (+${connection.endpoints.length - 1})` : connection.endpoints[0];
+  const mixed = mixedVersions(answeringStatuses(view.members, view.probes), (id) => memberLabel(view.members.find((m) => m.id === id), id));
+  const version = clusterVersion ? `cluster version ${clusterVersion}${mixed ? ' (mixed versions)' : ''}` : undefined;
+  const identity = fitPieces(
+    [
+      'etcd-tui',
+      `context ${connection.contextName}`,
+      version,
+      latestLoaded ? `updated ${formatClock(updatedAt)}` : undefined,
+      clusterId ? `cluster ${hexId(clusterId)}` : undefined,
+      `${endpoints}${connection.secure ? ' (TLS)' : ''}`,
+      connection.user ? `user ${connection.user}` : undefined,
+      `refresh ${formatDuration(connection.refreshMs)}`,
+    ],
+    width,
+  );
+  const level = '● ' + verdict.level.toUpperCase();
+  const headline = shortenMiddle(verdictHeadline(verdict, loaded), Math.max(10, width - level.length - 2));
   return (
-    <Box flexDirection="column">
-      <Text>
+    <Box flexDirection="column" flexShrink={0}>
+      <Text wrap="truncate-end">
         <Text bold color="cyan">
-          etcd-tui
+          {identity[0]}
         </Text>
-        {'  '}context <Text bold>{connection.contextName}</Text>
-        {'  '}
-        {endpoints}
-        {connection.secure ? ' (TLS)' : ''}
-        {connection.user ? ` user ${connection.user}` : ''}
-        {clusterId ? `  cluster ${hexId(clusterId)}` : ''}
-        {'  '}refresh {formatDuration(connection.refreshMs)}
-        {loaded ? `  updated ${formatClock(updatedAt)}` : ''}
+        {identity.length > 1 ? '  ' + identity.slice(1).join('  ') : ''}
       </Text>
       {connection.readOnly ? (
-        <Text backgroundColor="yellow" color="black" bold>
+        <Text backgroundColor="yellow" color="black" bold wrap="truncate-end">
           {' READ-ONLY: commands that change the cluster are disabled '}
         </Text>
       ) : null}
-      <Text>
+      <Text wrap="truncate-end">
         <Text color={LEVEL_COLOR[verdict.level]} bold>
-          {'● ' + verdict.level.toUpperCase()}
+          {level}
         </Text>
         {'  '}
-        {loaded ? describeQuorum(verdict.quorum) : verdict.summary}
+        {headline}
       </Text>
-      <Text>
-        <Text bold>Leader </Text>
+      <Text wrap="truncate-end" color={view.leader.id || !view.loaded ? undefined : 'red'}>
         {leaderLine(view, now)}
       </Text>
     </Box>

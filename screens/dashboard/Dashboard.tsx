@@ -1,12 +1,15 @@
-/** The dashboard: members, health reasons, alarms and the latest events. */
-import { Box, Text, useStdout } from 'ink';
+/** The dashboard: members, health (with the alarms and the next step for each failing check) and the latest events. */
+import { Box, Text } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
 import { useAppStore } from '../context.js';
 import { Table, type Column, type Row } from '../components/Table.js';
 import { memberRows, type MemberRow } from '../../src/format/members.js';
 import { visibleMembers } from '../../src/store/store.js';
-import { formatClock } from '../../src/format/units.js';
-import { memberLabel } from '../../src/format/ids.js';
+import { formatBytes, formatClock } from '../../src/format/units.js';
+import { isQuotaAssumed } from '../../src/health/verdict.js';
+import { allocateRows, scrollStart, type PaneNeed } from '../../src/format/layout.js';
+import { healthPaneLines, healthRowsNeeded, healthRowsWanted } from '../../src/format/health-lines.js';
+import { useBodySize } from '../components/size.js';
 import { toneColor } from '../components/tone.js';
 
 export const MEMBER_COLUMNS: Column[] = [
@@ -27,8 +30,11 @@ export const MEMBER_COLUMNS: Column[] = [
   { key: 'errors', title: 'ERRORS', width: 10 },
 ];
 
-/** Columns dropped first when the terminal is narrow. */
-const DROP_ORDER = ['errors', 'applied', 'dbInUse', 'version', 'latency', 'quota', 'clientURL', 'hexId'];
+/**
+ * Columns dropped first when the terminal is narrow. NAME, ROLE, STATE and VERSION are never
+ * dropped (a rolling upgrade must be visible at 80 columns).
+ */
+const DROP_ORDER = ['errors', 'applied', 'dbInUse', 'latency', 'clientURL', 'quota', 'hexId', 'term', 'lag', 'index', 'dbSize'];
 
 /** The columns that fit the width; ERRORS takes what is left. */
 export function fitColumns(width: number): Column[] {
@@ -69,65 +75,76 @@ export function toTableRow(r: MemberRow): Row {
   };
 }
 
-/** The members table (also shown above an open flow, to watch it act). */
-export function Members() {
+/** Rows the members pane takes for `count` members: the title, the column titles, one per member. */
+export function membersRowsWanted(count: number): number {
+  return 2 + Math.max(1, count);
+}
+
+/**
+ * The members table (also shown above an open flow, to watch it act). Given `rows`, it shows a
+ * window of the members around the selection and says how many are out of sight.
+ */
+export function Members({ rows: maxRows }: { rows?: number } = {}) {
   const { view, ui, health } = useAppStore(useShallow((s) => ({ view: s.view, ui: s.ui, health: s.health })));
   // The time of the latest refresh: durations advance with the data, so the screen redraws only when it changes.
   const now = useAppStore((s) => s.view.updatedAt);
   const members = visibleMembers({ view, ui });
-  const rows = memberRows(view, members, health, now).map(toTableRow);
-  const { stdout } = useStdout();
-  const columns = fitColumns(Math.max(60, (stdout?.columns ?? 160) - 1));
+  const all = memberRows(view, members, health, now).map(toTableRow);
+  const { width } = useBodySize();
+  const columns = fitColumns(Math.max(40, width));
+  const room = maxRows === undefined ? all.length : Math.max(1, maxRows - 2);
+  const start = scrollStart(all.length, room, all.findIndex((r) => r.id === ui.selectedId));
+  const rows = all.slice(start, start + room);
+  const hidden = all.length - rows.length;
+  const filter = ui.filter ? ` of ${view.members.length}, filter "${ui.filter}"` : '';
+  const window = hidden > 0 ? `; ${start + 1}-${start + rows.length} shown, j/k scroll` : '';
+  // The QUOTA column is a share of a quota nobody gave: say so where it is read.
+  const assumed = columns.some((c) => c.key === 'quota') && isQuotaAssumed(health) ? `  QUOTA: % of an assumed ${formatBytes(health.quotaBytes)} (etcd's default)` : '';
+  const empty = view.membershipError
+    ? `member list failed: ${view.membershipError.error}`
+    : ui.filter && view.members.length > 0
+      ? `no member matches the filter "${ui.filter}" (esc clears it)`
+      : view.loaded
+        ? 'the member list is empty'
+        : 'connecting…';
   return (
-    <Box flexDirection="column" marginTop={1}>
-      <Text bold>
+    <Box flexDirection="column" flexShrink={0}>
+      <Text bold wrap="truncate-end">
         MEMBERS ({members.length}
-        {ui.filter ? ` of ${view.members.length}, filter "${ui.filter}"` : ''})
+        {filter}
+        {window})<Text color="gray">{assumed}</Text>
       </Text>
-      <Table columns={columns} rows={rows} selectedId={ui.selectedId} empty={view.membershipError ? `member list failed: ${view.membershipError.error}` : 'connecting…'} />
+      <Table columns={columns} rows={rows} selectedId={ui.selectedId} empty={empty} />
     </Box>
   );
 }
 
-const MARK = { ok: '✓', warn: '!', crit: '✗', info: '·' } as const;
+const MARK = { ok: '✓', warn: '!', crit: '✗', info: '·', unknown: '?' } as const;
+const LEVEL_TONE = { ok: 'ok', warn: 'warn', crit: 'crit', info: 'info', unknown: 'dim' } as const;
 
-function HealthPane() {
+function HealthPane({ rows, width }: { rows?: number; width: number }) {
   const verdict = useAppStore((s) => s.view.verdict);
+  const lines = healthPaneLines(verdict.reasons, width, rows === undefined ? undefined : rows - 1);
   return (
-    <Box flexDirection="column" marginTop={1} width="60%">
+    <Box flexDirection="column" flexShrink={0}>
       <Text bold>HEALTH</Text>
-      {verdict.reasons.slice(0, 12).map((r, i) => (
-        <Text key={i} color={toneColor(r.level === 'info' ? 'info' : r.level)} wrap="truncate-end">
-          {MARK[r.level]} {r.text}
+      {lines.map((l, i) => (
+        <Text key={i} color={toneColor(LEVEL_TONE[l.level])} wrap="truncate-end">
+          {l.first ? MARK[l.level] + ' ' : '  '}
+          {l.text}
         </Text>
       ))}
     </Box>
   );
 }
 
-function AlarmsPane() {
-  const { alarms, alarmsError, members } = useAppStore(useShallow((s) => ({ alarms: s.view.alarms, alarmsError: s.view.alarmsError, members: s.view.members })));
-  return (
-    <Box flexDirection="column" marginTop={1} marginLeft={2}>
-      <Text bold>ALARMS</Text>
-      {alarmsError ? <Text color="yellow">alarm list failed: {alarmsError}</Text> : null}
-      {alarms.length === 0 && !alarmsError ? <Text color="green">none</Text> : null}
-      {alarms.map((a) => (
-        <Text key={`${a.memberId}/${a.alarm}`} color="red">
-          {a.alarm} on {memberLabel(members.find((m) => m.id === a.memberId), a.memberId)}
-        </Text>
-      ))}
-    </Box>
-  );
-}
-
-function EventsPane({ limit }: { limit: number }) {
+function EventsPane({ rows }: { rows: number }) {
   const events = useAppStore((s) => s.view.events);
-  const shown = events.slice(-limit);
+  const shown = events.slice(-Math.max(0, rows - 1));
   return (
-    <Box flexDirection="column" marginTop={1}>
+    <Box flexDirection="column" flexShrink={0}>
       <Text bold>EVENTS ({events.length}, e for all)</Text>
-      {shown.length === 0 ? <Text color="gray">none yet</Text> : null}
+      {shown.length === 0 && rows > 1 ? <Text color="gray">none yet</Text> : null}
       {shown.map((e, i) => (
         <Text key={`${e.at}-${i}`} wrap="truncate-end">
           <Text color="gray">{formatClock(e.at)}</Text> {e.text}
@@ -137,15 +154,44 @@ function EventsPane({ limit }: { limit: number }) {
   );
 }
 
+/** Events the dashboard asks room for (it gets what the panes above leave). */
+const EVENTS_SHOWN = 30;
+
+/**
+ * The dashboard: panes stacked in order of importance (members, health, events), each given rows
+ * by allocateRows so that the whole fits the body; a new pane is one more entry in `panes`.
+ */
 export function Dashboard() {
+  const { width, height } = useBodySize();
+  const memberCount = useAppStore((s) => visibleMembers({ view: s.view, ui: s.ui }).length);
+  const reasons = useAppStore((s) => s.view.verdict.reasons);
+  const eventCount = useAppStore((s) => Math.min(EVENTS_SHOWN, s.view.events.length));
+  const panes: PaneNeed[] = [
+    { id: 'members', min: 2 + Math.min(memberCount, 3), want: membersRowsWanted(memberCount) },
+    { id: 'health', min: 1 + healthRowsNeeded(reasons, width), want: 1 + healthRowsWanted(reasons, width) },
+    { id: 'events', min: 0, want: 1 + Math.max(1, eventCount), elastic: true },
+  ];
+  // Without a known height (no terminal size) every pane takes what it wants.
+  const fixed = height !== undefined;
+  const { rows, gap } = fixed ? allocateRows(panes, height) : { rows: Object.fromEntries(panes.map((p) => [p.id, p.want])), gap: 1 };
+  const shown = panes.filter((p) => rows[p.id] > 0);
+  const render = (id: string) => {
+    switch (id) {
+      case 'members':
+        return <Members rows={fixed ? rows.members : undefined} />;
+      case 'health':
+        return <HealthPane rows={fixed ? rows.health : undefined} width={width} />;
+      default:
+        return <EventsPane rows={rows.events} />;
+    }
+  };
   return (
     <Box flexDirection="column">
-      <Members />
-      <Box flexDirection="row">
-        <HealthPane />
-        <AlarmsPane />
-      </Box>
-      <EventsPane limit={6} />
+      {shown.map((p, i) => (
+        <Box key={p.id} flexDirection="column" marginTop={i > 0 ? gap : 0} height={fixed ? rows[p.id] : undefined} overflow={fixed ? 'hidden' : undefined} flexShrink={0}>
+          {render(p.id)}
+        </Box>
+      ))}
     </Box>
   );
 }

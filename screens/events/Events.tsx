@@ -1,16 +1,30 @@
-/** The whole event timeline, newest last. */
+/** The whole event timeline, newest last; ↑/↓ (j/k) scroll back through older events when they do not all fit. */
+import { useEffect } from 'react';
 import { Box, Text } from 'ink';
 import { useAppStore } from '../context.js';
 import { formatClock } from '../../src/format/units.js';
+import { useBodySize } from '../components/size.js';
 
 export function Events() {
   const events = useAppStore((s) => s.view.events);
+  const back = useAppStore((s) => s.ui.scroll ?? 0);
+  const clampScroll = useAppStore((s) => s.clampScroll);
+  const { height } = useBodySize();
+  const room = Math.max(1, (height ?? 31) - 1);
+  const max = Math.max(0, events.length - room);
+  const offset = Math.min(back, max);
+  useEffect(() => clampScroll(max), [max, clampScroll]);
+  const end = events.length - offset;
+  const shown = events.slice(Math.max(0, end - room), end);
   return (
-    <Box flexDirection="column" marginTop={1}>
-      <Text bold>EVENTS ({events.length})</Text>
+    <Box flexDirection="column">
+      <Text bold wrap="truncate-end">
+        EVENTS ({events.length})
+        {max > 0 ? <Text color="gray">{`  ${end - shown.length + 1}-${end} shown, ↑ older, ↓ newer`}</Text> : null}
+      </Text>
       {events.length === 0 ? <Text color="gray">nothing has happened yet</Text> : null}
-      {events.slice(-30).map((e, i) => (
-        <Text key={`${e.at}-${i}`}>
+      {shown.map((e, i) => (
+        <Text key={`${e.at}-${i}`} wrap="truncate-end">
           <Text color="gray">{formatClock(e.at)}</Text> {e.kind.padEnd(18)} {e.text}
         </Text>
       ))}

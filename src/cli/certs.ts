@@ -57,7 +57,7 @@ export function certsJson(report: CertReport, now: number): object {
 
 export function certsText(report: CertReport, now: number): string {
   const rows = certRows(report, now);
-  const mark = { ok: 'ok  ', warn: 'WARN', crit: 'CRIT', info: 'info' } as const;
+  const mark = { ok: 'ok  ', warn: 'WARN', crit: 'CRIT', info: 'info', unknown: '?   ' } as const;
   return [
     textTable(
       ['WHAT', 'URL OR FILE', 'SUBJECT CN', 'SANS', 'NOT AFTER (UTC)', 'DAYS', 'KEY', 'STATE'],

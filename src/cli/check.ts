@@ -22,7 +22,7 @@ export interface CheckOptions {
 export const DEFAULT_HASH_TIMEOUT_MS = 120_000;
 
 export function consistencyText(result: ConsistencyResult, verdict: ConsistencyVerdict): string {
-  const mark = { ok: 'ok  ', warn: 'WARN', crit: 'CRIT', info: 'info' } as const;
+  const mark = { ok: 'ok  ', warn: 'WARN', crit: 'CRIT', info: 'info', unknown: '?   ' } as const;
   return [
     `revision ${result.revision} (from ${result.revisionFrom})`,
     textTable(

@@ -8,7 +8,7 @@ import type { ClusterView } from '../health/view.js';
 import { memberRows } from '../format/members.js';
 import { hexId, memberLabel } from '../format/ids.js';
 import { textTable } from '../format/text-table.js';
-import { leaderAgreement } from '../health/verdict.js';
+import { leaderAgreement, reasonLine } from '../health/verdict.js';
 
 export const EXIT = { healthy: 0, degraded: 1, critical: 2, unreachable: 3, usage: 4 } as const;
 
@@ -68,14 +68,14 @@ export function statusText(view: ClusterView, health: HealthOptions, now: number
     ['NAME', 'ID', 'ROLE', 'STATE', 'VERSION', 'CLIENT URL', 'DB', 'IN USE', 'QUOTA', 'TERM', 'INDEX', 'APPLIED', 'LAG', 'LATENCY', 'ERRORS'],
     rows.map((r) => [r.name, r.hexId, r.role === '?' ? r.roleText : r.role, r.state, r.version, r.clientURL, r.dbSize, r.dbInUse, r.quota, r.term, r.index, r.applied, r.lag, r.latency, r.errors]),
   );
-  const mark = { ok: 'ok  ', warn: 'WARN', crit: 'CRIT', info: 'info' } as const;
+  const mark = { ok: 'ok  ', warn: 'WARN', crit: 'CRIT', info: 'info', unknown: '?   ' } as const;
   const lines = [
     view.clusterId ? `cluster ${hexId(view.clusterId)}` : 'cluster: unknown',
     view.members.length ? table : `no member list: ${view.membershipError?.error ?? 'no answer'}`,
     '',
     `alarms: ${!view.loaded ? 'unknown' : view.alarmsError ? `unknown (${view.alarmsError})` : view.alarms.length ? view.alarms.map((a) => `${a.alarm} on ${memberLabel(view.members.find((m) => m.id === a.memberId), a.memberId)}`).join(', ') : 'none'}`,
     `verdict: ${view.verdict.summary}`,
-    ...view.verdict.reasons.map((r) => `  ${mark[r.level]} ${r.text}`),
+    ...view.verdict.reasons.map((r) => `  ${mark[r.level]} ${reasonLine(r)}`),
   ];
   return lines.join('\n');
 }

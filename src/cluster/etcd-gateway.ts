@@ -4,6 +4,8 @@
  * reach the screen, and a deadline on every call (etcd3 never reads dialTimeout).
  */
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { Etcd3, type IOptions } from 'etcd3';
 import { noop } from 'cockatiel';
 import { PassThrough, type Readable } from 'node:stream';
@@ -339,6 +341,34 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
     } catch (error) {
       const c = classifyError(error, url);
       throw new ClusterError(c.message, c.kind);
+    }
+  }
+
+  /** GET /version over HTTP(S), with the connection's CA and client certificate, bounded by the status deadline. */
+  async version(clientURL: string): Promise<{ server: string; cluster: string }> {
+    const url = new URL('/version', clientURL);
+    const body = await new Promise<string>((resolve, reject) => {
+      const tls = this.credentials;
+      const options = {
+        timeout: this.deadlines.statusMs,
+        ...(url.protocol === 'https:' && tls ? { ca: tls.rootCertificate.length ? tls.rootCertificate : undefined, cert: tls.certChain, key: tls.privateKey } : {}),
+      };
+      const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, options, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text.length < 4096 ? (text += chunk) : undefined));
+        res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new ClusterError(`GET ${url.href}: HTTP ${res.statusCode}`, 'unknown'))));
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new ClusterError(`GET ${url.href}: no answer within ${this.deadlines.statusMs} ms`, 'timeout')));
+      req.on('error', (error) => reject(error instanceof ClusterError ? error : new ClusterError(`GET ${url.href}: ${(error as Error).message}`, 'unreachable')));
+      req.end();
+    });
+    try {
+      const parsed = JSON.parse(body) as { etcdserver?: unknown; etcdcluster?: unknown };
+      return { server: String(parsed.etcdserver ?? ''), cluster: String(parsed.etcdcluster ?? '') };
+    } catch {
+      throw new ClusterError(`GET ${url.href}: not a version document`, 'unknown');
     }
   }
 

@@ -38,6 +38,12 @@ export interface ClusterGateway {
    * 32-byte sha256. The stream honours backpressure; destroy it to cancel.
    */
   snapshot(clientURL: string, timeoutMs: number): Promise<Readable>;
+  /**
+   * The versions behind one client URL, from etcd's HTTP `/version` endpoint: the member's server
+   * version and the cluster version (the lowest minor every member supports). Optional: a gateway
+   * without it shows no cluster version.
+   */
+  version?(clientURL: string): Promise<{ server: string; cluster: string }>;
   /** Keep one client per member: open clients for these URLs, close the ones no longer listed. */
   syncEndpoints(clientURLs: string[]): void;
   /** Close every client. */

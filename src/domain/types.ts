@@ -74,8 +74,14 @@ export interface Observation {
 export type VerdictLevel = 'healthy' | 'degraded' | 'critical' | 'unknown';
 
 export interface VerdictReason {
-  level: 'ok' | 'warn' | 'crit' | 'info';
+  /** 'unknown': a check that cannot be decided now (e.g. one that needs a leader while there is none). */
+  level: 'ok' | 'warn' | 'crit' | 'info' | 'unknown';
+  /** What was checked and found. Screens may shorten it from the middle. */
   text: string;
+  /** A shorter `text` for narrow screens (e.g. without the URL the member name already stands for). */
+  brief?: string;
+  /** For a failing check: the next step, with the console key for it ("A: compact, defragment, disarm"). Never shortened. */
+  fix?: string;
 }
 
 export interface QuorumSummary {
@@ -128,6 +134,11 @@ export interface HealthOptions {
   leaderChangeWindowMs: number;
   /** Warn at this share of the quota (0.8 = 80 %). */
   quotaWarnRatio: number;
+  /**
+   * True when the quota was neither given nor read (quotaBytes is then etcd's default), false when
+   * it was; undefined: assumed exactly when quotaBytes is the default (see isQuotaAssumed).
+   */
+  quotaAssumed?: boolean;
 }
 
 export const DEFAULT_HEALTH_OPTIONS: HealthOptions = {

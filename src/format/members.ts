@@ -3,7 +3,9 @@ import type { HealthOptions, Member, MemberId } from '../domain/types.js';
 import type { ClusterView } from '../health/view.js';
 import { catchUpRatio, leaderAgreement, leaderIndex } from '../health/verdict.js';
 import { hexId, memberLabel } from './ids.js';
-import { formatBytes, formatDuration, formatPercent } from './units.js';
+import { formatBytes, formatClock, formatDuration, formatPercent } from './units.js';
+import { describeQuorum } from '../health/quorum.js';
+import type { Verdict } from '../domain/types.js';
 
 export type Tone = 'ok' | 'warn' | 'crit' | 'dim' | 'normal' | 'accent';
 
@@ -34,8 +36,10 @@ export interface MemberRow {
 }
 
 export function memberRows(view: ClusterView, members: Member[], options: HealthOptions, now: number): MemberRow[] {
-  const agreement = leaderAgreement(view.members, view.probes);
-  const lIndex = leaderIndex(view.members, view.probes, agreement.leaderId);
+  // Without quorum no member leads, whatever a survivor still reports: no row is marked leader.
+  const agreed = leaderAgreement(view.members, view.probes);
+  const agreement = view.verdict.quorum.hasQuorum ? agreed : { ...agreed, leaderId: undefined };
+  const lIndex = agreement.leaderId ? leaderIndex(view.members, view.probes, agreement.leaderId) : undefined;
   return members.map((m) => {
     const probe = view.probes[m.id];
     const base = {
@@ -46,7 +50,8 @@ export function memberRows(view: ClusterView, members: Member[], options: Health
       peerURL: m.peerURLs[0] ?? '-',
     };
     const isLeader = agreement.leaderId === m.id;
-    const role: MemberRow['role'] = m.isLearner ? 'learner' : isLeader ? 'leader' : probe?.ok ? 'follower' : '?';
+    // A member that answers is a follower only while there is a leader to follow.
+    const role: MemberRow['role'] = m.isLearner ? 'learner' : isLeader ? 'leader' : probe?.ok && agreement.leaderId ? 'follower' : '?';
     if (!probe?.ok) {
       const down = view.downSince[m.id];
       const state = m.clientURLs.length === 0 ? 'unstarted' : probe ? `DOWN ${down !== undefined ? formatDuration(now - down) : ''}`.trim() : 'waiting';
@@ -85,7 +90,7 @@ export function memberRows(view: ClusterView, members: Member[], options: Health
     return {
       ...base,
       role,
-      roleText: role === 'leader' ? 'leader' : role,
+      roleText: role === '?' ? 'voter' : role,
       state: disagrees ? `up, sees ${s.leader === '0' ? 'no leader' : memberLabel(view.members.find((x) => x.id === s.leader), s.leader)}` : 'up',
       stateTone: disagrees ? 'warn' : 'ok',
       version: s.version,
@@ -105,11 +110,33 @@ export function memberRows(view: ClusterView, members: Member[], options: Health
   });
 }
 
-/** "m1 (8e9e05c52164694d)" for the leader line, or "none". */
+/**
+ * The leader line of the header: "Leader m1 (8e9e05c52164694d), term 2 since 13:05:12 (5m2s); leader
+ * changes seen: 0", or, once the leader is gone (no leader agreed on, or quorum lost), "No leader
+ * since 13:20:01 (12s), was m2 (…); quorum lost" — never the old leader.
+ */
 export function leaderLine(view: ClusterView, now: number): string {
   const { leader } = view;
-  if (!leader.id) return 'no leader known';
+  const changes = `leader changes seen: ${leader.changes}`;
+  if (!leader.id) {
+    if (leader.lostAt === undefined) return view.loaded ? 'No leader known yet' : 'Leader: connecting…';
+    const was = leader.lastId ? `, was ${memberLabel(view.members.find((x) => x.id === leader.lastId), leader.lastId)} (${hexId(leader.lastId)})` : '';
+    const why = view.verdict.quorum.hasQuorum ? '' : '; quorum lost';
+    return `No leader since ${formatClock(leader.lostAt)} (${formatDuration(Math.max(0, now - leader.lostAt))})${was}${why}; ${changes}`;
+  }
   const m = view.members.find((x) => x.id === leader.id);
-  const since = leader.since !== undefined ? ` since ${new Date(leader.since).toTimeString().slice(0, 8)} (${formatDuration(Math.max(0, now - leader.since))})` : '';
-  return `${memberLabel(m, leader.id)} (${hexId(leader.id)}), term ${leader.term ?? '?'}${since}; leader changes seen: ${leader.changes}`;
+  const since = leader.since !== undefined ? ` since ${formatClock(leader.since)} (${formatDuration(Math.max(0, now - leader.since))})` : '';
+  return `Leader ${memberLabel(m, leader.id)} (${hexId(leader.id)}), term ${leader.term ?? '?'}${since}; ${changes}`;
+}
+
+/**
+ * The verdict's headline for the header: healthy, the quorum; otherwise the first problem (critical
+ * before degraded), names not IDs, and how many more there are.
+ */
+export function verdictHeadline(verdict: Verdict, loaded: boolean): string {
+  if (!loaded) return verdict.summary;
+  const problems = verdict.reasons.filter((r) => r.level === 'crit').concat(verdict.reasons.filter((r) => r.level === 'warn'));
+  if (problems.length === 0) return describeQuorum(verdict.quorum);
+  const more = problems.length > 1 ? ` (+${problems.length - 1} more)` : '';
+  return `${problems[0].text}${more}`;
 }

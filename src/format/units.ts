@@ -1,18 +1,31 @@
 /** Human formatting of sizes, durations, ratios and sparklines. Pure. */
 
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
+const SI_SIZES = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
 
-/** 1536000 -> "1.5 MB" (powers of 1024, as etcdctl's table prints sizes). */
+/**
+ * Sizes in decimal units (kB = 1000, MB = 10^6, GB = 10^9), as etcdctl and etcdutl print them: the
+ * algorithm of Go's go-humanize Bytes() ("9 B", "20 kB", "1.2 MB", "12 MB"), so a size reads the
+ * same here, in `snapshot status` and in `etcdctl endpoint status`. Sizes typed by a person accept
+ * both: `8GB` is 8 * 10^9, `8GiB` is 8 * 2^30 (see parseSize in src/cli/args.ts).
+ */
 export function formatBytes(bytes: number | undefined): string {
   if (bytes === undefined || !Number.isFinite(bytes)) return '-';
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  const digits = unit === 0 || value >= 100 ? 0 : 1;
-  return `${value.toFixed(digits)} ${UNITS[unit]}`;
+  if (bytes < 0) return '-' + formatBytes(-bytes);
+  const s = Math.floor(bytes);
+  if (s < 10) return `${s} B`;
+  const e = Math.floor(Math.log(s) / Math.log(1000));
+  const suffix = SI_SIZES[Math.min(e, SI_SIZES.length - 1)];
+  const val = Math.floor((s / Math.pow(1000, e)) * 10 + 0.5) / 10;
+  if (val < 10) return `${val.toFixed(1)} ${suffix}`;
+  return `${goRound0(val)} ${suffix}`;
+}
+
+/** fmt.Sprintf("%.0f", v): rounds an exact half to even (12.5 -> "12"), unlike toFixed. */
+function goRound0(v: number): string {
+  const floor = Math.floor(v);
+  const frac = v - floor;
+  if (frac === 0.5) return String(floor % 2 === 0 ? floor : floor + 1);
+  return String(Math.round(v));
 }
 
 /** 1234 -> "1.2s", 45 -> "45ms", 125000 -> "2m5s". */

@@ -15,6 +15,7 @@ import type {
 } from '../domain/types.js';
 import { memberLabel } from '../format/ids.js';
 import { computeVerdict, leaderAgreement } from './verdict.js';
+import { summarizeQuorum } from './quorum.js';
 
 const HISTORY = 60;
 const MAX_EVENTS = 200;
@@ -25,9 +26,13 @@ export interface MemberHistory {
 }
 
 export interface LeaderTrack {
+  /** The leader now: set only while quorum holds and the answering members agree on one. */
   id?: MemberId;
   term?: number;
   since?: number;
+  /** When the last leader was lost (no leader agreed on, or quorum lost), and who it was. */
+  lostAt?: number;
+  lastId?: MemberId;
   /** Leader changes seen since the console started (the first leader seen is not a change). */
   changes: number;
   changeTimes: number[];
@@ -44,6 +49,8 @@ export interface ClusterView {
   history: Record<MemberId, MemberHistory>;
   alarms: Alarm[];
   alarmsError?: string;
+  /** The cluster version (etcd's /version "etcdcluster"), when read. */
+  clusterVersion?: string;
   leader: LeaderTrack;
   events: ClusterEvent[];
   verdict: Verdict;
@@ -71,7 +78,13 @@ export function emptyView(options: HealthOptions, now = Date.now()): ClusterView
 export type Refresh =
   | { type: 'membership'; at: number; result: { ok: true; clusterId: string; members: Member[] } | { ok: false; error: string; kind: ErrorKind } }
   | { type: 'probe'; at: number; memberId: MemberId; probe: Probe }
-  | { type: 'alarms'; at: number; result: { ok: true; alarms: Alarm[] } | { ok: false; error: string; kind: ErrorKind } };
+  | { type: 'alarms'; at: number; result: { ok: true; alarms: Alarm[] } | { ok: false; error: string; kind: ErrorKind } }
+  | { type: 'version'; at: number; result: { ok: true; cluster: string } | { ok: false; error: string; kind: ErrorKind } };
+
+/** Members in the order every screen and `status` lists them: by name, then by ID (unstarted ones, nameless, first). */
+export function sortMembers(members: Member[]): Member[] {
+  return [...members].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+}
 
 /** Fold a batch of refresh results into the view. */
 export function applyRefreshes(prev: ClusterView, refreshes: Refresh[], options: HealthOptions): ClusterView {
@@ -93,6 +106,7 @@ export function applyRefreshes(prev: ClusterView, refreshes: Refresh[], options:
     leaderChangeTimes: next.leader.changeTimes,
     now,
     options,
+    clusterVersion: next.clusterVersion,
   });
   const events = detectEvents(prev, next, now);
   if (events.length > 0) next.events = [...prev.events, ...events].slice(-MAX_EVENTS);
@@ -106,7 +120,7 @@ function applyOne(view: ClusterView, r: Refresh): ClusterView {
       const ids = new Set(r.result.members.map((m) => m.id));
       // Forget probes of members that left.
       for (const id of Object.keys(view.probes)) if (!ids.has(id)) delete view.probes[id];
-      return { ...view, clusterId: r.result.clusterId, members: r.result.members, membershipError: undefined, loaded: true };
+      return { ...view, clusterId: r.result.clusterId, members: sortMembers(r.result.members), membershipError: undefined, loaded: true };
     }
     case 'probe': {
       if (!view.members.some((m) => m.id === r.memberId)) return view;
@@ -126,18 +140,35 @@ function applyOne(view: ClusterView, r: Refresh): ClusterView {
     }
     case 'alarms':
       return r.result.ok ? { ...view, alarms: r.result.alarms, alarmsError: undefined } : { ...view, alarmsError: r.result.error };
+    case 'version':
+      // A failed read keeps the last known version: it changes only at the end of an upgrade.
+      return r.result.ok ? { ...view, clusterVersion: r.result.cluster || undefined } : view;
   }
 }
 
+/** Every voter with a client URL has been probed at least once: quorum can be judged. */
+function probedAll(view: ClusterView): boolean {
+  return view.members.length > 0 && view.members.every((m) => m.isLearner || m.clientURLs.length === 0 || view.probes[m.id] !== undefined);
+}
+
+/**
+ * The leader as the view shows it. A leader counts only while quorum holds (a minority member may
+ * name the old leader for a while); once it is gone the view says since when, and who it was.
+ */
 function trackLeader(prev: ClusterView, next: ClusterView, now: number): ClusterView {
   const agreement = leaderAgreement(next.members, next.probes);
-  const id = agreement.leaderId;
-  const lp = id ? next.probes[id] : undefined;
-  const term = lp?.ok ? lp.status.raftTerm : prev.leader.term;
-  if (!id || id === prev.leader.id) {
-    return { ...next, leader: { ...prev.leader, term: id ? term : prev.leader.term } };
+  const quorum = summarizeQuorum(next.members, next.probes);
+  if (!probedAll(next)) return { ...next, leader: prev.leader };
+  const id = quorum.hasQuorum ? agreement.leaderId : undefined;
+  if (!id) {
+    if (prev.leader.id === undefined) return { ...next, leader: prev.leader };
+    return { ...next, leader: { ...prev.leader, id: undefined, since: undefined, lostAt: now, lastId: prev.leader.id } };
   }
-  const isChange = prev.leader.id !== undefined;
+  const lp = next.probes[id];
+  const term = lp?.ok ? lp.status.raftTerm : prev.leader.term;
+  if (id === prev.leader.id) return { ...next, leader: { ...prev.leader, term } };
+  // A leader after none counts as a change when there was one before it (a new election happened).
+  const isChange = (prev.leader.id ?? prev.leader.lastId) !== undefined;
   return {
     ...next,
     leader: {
@@ -155,13 +186,16 @@ export function detectEvents(prev: ClusterView, next: ClusterView, at: number): 
   const events: ClusterEvent[] = [];
   const name = (id: MemberId) => memberLabel(next.members.find((m) => m.id === id) ?? prev.members.find((m) => m.id === id), id);
 
+  const before = prev.leader.id ?? prev.leader.lastId;
   if (next.leader.id !== prev.leader.id && next.leader.id) {
     events.push({
       at,
       kind: 'leader-changed',
       memberId: next.leader.id,
-      text: prev.leader.id ? `leader changed: ${name(prev.leader.id)} -> ${name(next.leader.id)} (term ${next.leader.term ?? '?'})` : `leader is ${name(next.leader.id)} (term ${next.leader.term ?? '?'})`,
+      text: before ? `leader changed: ${name(before)} -> ${name(next.leader.id)} (term ${next.leader.term ?? '?'})` : `leader is ${name(next.leader.id)} (term ${next.leader.term ?? '?'})`,
     });
+  } else if (prev.leader.id && !next.leader.id) {
+    events.push({ at, kind: 'leader-lost', memberId: prev.leader.id, text: `no leader (was ${name(prev.leader.id)})${next.verdict.quorum.hasQuorum ? '' : ': quorum lost'}` });
   } else if (prev.leader.term !== undefined && next.leader.term !== undefined && next.leader.term !== prev.leader.term) {
     events.push({ at, kind: 'term-changed', text: `raft term ${prev.leader.term} -> ${next.leader.term}` });
   }
@@ -193,9 +227,10 @@ export function detectEvents(prev: ClusterView, next: ClusterView, at: number): 
 
   const hadQuorum = prev.verdict.quorum.hasQuorum;
   const hasQuorum = next.verdict.quorum.hasQuorum;
-  if (prev.loaded && next.members.length > 0 && Object.keys(next.probes).length > 0) {
+  // Only between two views where every voter was probed: a first round arriving member by member is no loss or return.
+  if (prev.loaded && probedAll(prev) && probedAll(next)) {
     if (hadQuorum && !hasQuorum) events.push({ at, kind: 'quorum-lost', text: `quorum lost: ${next.verdict.quorum.healthyVoters} of ${next.verdict.quorum.voters} voters answer (needs ${next.verdict.quorum.quorum})` });
-    if (!hadQuorum && hasQuorum && Object.keys(prev.probes).length > 0) events.push({ at, kind: 'quorum-back', text: 'quorum restored' });
+    if (!hadQuorum && hasQuorum) events.push({ at, kind: 'quorum-back', text: 'quorum restored' });
   }
   return events;
 }

@@ -27,6 +27,12 @@ const ALARM_EVERY_MS = 10_000;
  */
 const MEMBERS_EVERY_MS = 5_000;
 
+/**
+ * The cluster version is read every VERSION_EVERY_MS (it changes only when the last member of an
+ * upgrade is done), and at once when a member's server version changes.
+ */
+const VERSION_EVERY_MS = 10_000;
+
 function failure(error: unknown): { error: string; kind: ClusterError['kind'] } {
   if (error instanceof ClusterError) return { error: error.message, kind: error.kind };
   return { error: (error as Error)?.message ?? String(error), kind: 'unknown' };
@@ -51,6 +57,10 @@ export class Poller {
   private indexAtMembers = -1;
   private forceMembers = true;
   private readonly errorsSeen = new Map<MemberId, string>();
+  private lastVersionCheck = -Infinity;
+  /** A client URL that answered its status lately (the cluster version is asked there), and the versions seen. */
+  private answeringURL?: string;
+  private readonly versionsSeen = new Map<MemberId, string>();
 
   constructor(
     private readonly gateway: ClusterGateway,
@@ -109,6 +119,7 @@ export class Poller {
   private round(): void {
     if (this.membersDue()) this.checkMembers();
     if (this.now() - this.lastAlarmCheck >= ALARM_EVERY_MS) this.checkAlarms();
+    if (this.now() - this.lastVersionCheck >= VERSION_EVERY_MS) this.checkVersion();
     for (const m of this.members) {
       const url = probeURL(m);
       if (url) this.guarded(`status:${m.id}`, () => probeMember(this.gateway, m.id, url, this.now));
@@ -146,6 +157,14 @@ export class Poller {
     });
   }
 
+  private checkVersion(): void {
+    const url = this.answeringURL;
+    const read = this.gateway.version?.bind(this.gateway);
+    if (!url || !read) return;
+    this.lastVersionCheck = this.now();
+    this.guarded('version', () => readVersion(read, url, this.now));
+  }
+
   private push(r: Refresh): void {
     if (this.stopped) return;
     this.pending.push(r);
@@ -154,6 +173,13 @@ export class Poller {
       const errors = r.probe.status.errors.join('\n');
       if (this.errorsSeen.has(r.memberId) && this.errorsSeen.get(r.memberId) !== errors) this.checkAlarms();
       this.errorsSeen.set(r.memberId, errors);
+      const answered = this.members.find((m) => m.id === r.memberId);
+      const url = answered ? probeURL(answered) : undefined;
+      const firstAnswer = this.answeringURL === undefined;
+      if (url) this.answeringURL = url;
+      const versionChanged = this.versionsSeen.has(r.memberId) && this.versionsSeen.get(r.memberId) !== r.probe.status.version;
+      this.versionsSeen.set(r.memberId, r.probe.status.version);
+      if (firstAnswer || versionChanged) this.checkVersion();
     }
     // A new member list means new members to probe: probe them without waiting for the next tick.
     if (r.type === 'membership' && r.result.ok) {
@@ -186,6 +212,16 @@ export async function probeMember(gateway: ClusterGateway, memberId: MemberId, u
   }
 }
 
+/** Read the cluster version through one member. */
+async function readVersion(read: NonNullable<ClusterGateway['version']>, url: string, now: () => number): Promise<Refresh> {
+  try {
+    const v = await read(url);
+    return { type: 'version', at: now(), result: { ok: true, cluster: v.cluster } };
+  } catch (error) {
+    return { type: 'version', at: now(), result: { ok: false, ...failure(error) } };
+  }
+}
+
 /**
  * One complete round, for the one-shot `status` command and the flows' gates: member list, then
  * every status and (unless `alarms` is false: alarm GET is a raft request) the alarms.
@@ -215,6 +251,9 @@ export async function pollOnce(gateway: ClusterGateway, now: () => number = Date
             .then((list): Refresh => ({ type: 'alarms', at: now(), result: { ok: true, alarms: list } }))
             .catch((error): Refresh => ({ type: 'alarms', at: now(), result: { ok: false, ...failure(error) } })),
         ];
-  refreshes.push(...(await Promise.all([...probes, ...alarms])));
+  const read = gateway.version?.bind(gateway);
+  const url = members.map(probeURL).find((u) => u !== undefined);
+  const version = read && url ? [readVersion(read, url, now)] : [];
+  refreshes.push(...(await Promise.all([...probes, ...alarms, ...version])));
   return refreshes;
 }

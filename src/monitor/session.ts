@@ -8,6 +8,7 @@ import type { AppStore, ConnectionInfo } from '../store/store.js';
 import { Poller } from './poller.js';
 import { collectStatus } from './observe.js';
 import type { ClusterView } from '../health/view.js';
+import { DEFAULT_HEALTH_OPTIONS, type HealthOptions } from '../domain/types.js';
 
 export type GatewayFactory = (settings: ConnectionSettings) => ClusterGateway;
 
@@ -22,6 +23,11 @@ export function connectionInfo(settings: ConnectionSettings): ConnectionInfo {
   };
 }
 
+/** The health settings a context brings: its quota when given (or read from its hosts), else etcd's default, said as assumed. */
+export function healthOverrides(settings: Pick<ConnectionSettings, 'quotaBytes'>): Partial<HealthOptions> {
+  return settings.quotaBytes ? { quotaBytes: settings.quotaBytes, quotaAssumed: false } : { quotaBytes: DEFAULT_HEALTH_OPTIONS.quotaBytes, quotaAssumed: true };
+}
+
 export class Session {
   private gateway?: ClusterGateway;
   private poller?: Poller;
@@ -34,7 +40,7 @@ export class Session {
 
   start(settings: ConnectionSettings): void {
     this.stop();
-    this.store.getState().resetView(connectionInfo(settings), settings.quotaBytes ? { quotaBytes: settings.quotaBytes } : {});
+    this.store.getState().resetView(connectionInfo(settings), healthOverrides(settings));
     this.gateway = this.makeGateway(settings);
     this.poller = new Poller(this.gateway, (batch) => this.store.getState().applyBatch(batch), settings.refreshMs);
     this.poller.start();

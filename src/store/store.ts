@@ -12,6 +12,12 @@ import type { FlowView } from '../flows/state.js';
 /** A published view is refreshed at least this often even when nothing visible changed. */
 const MAX_PUBLISH_AGE_MS = 30_000;
 
+/** An info message ("refreshing", "switched to context x") goes with the first refresh this long after it was said. */
+export const INFO_MESSAGE_MS = 3_000;
+
+/** Scroll positions are clamped by the screens; this only bounds what a held key can pile up. */
+const SCROLL_LIMIT = 1000;
+
 /**
  * Where key bindings act: a screen, or 'flow', the flow dialog (open over any screen while the
  * store's `flow` is set; it takes the keys first).
@@ -49,6 +55,8 @@ export interface UiState {
   message?: Message;
   /** Cursor in the context switcher. */
   contextCursor: number;
+  /** First line shown on the screens that scroll (help; events counts back from the newest). */
+  scroll?: number;
 }
 
 export interface AppState {
@@ -78,6 +86,8 @@ export interface AppState {
   say(text: string, level?: Message['level']): void;
   clearMessage(): void;
   moveContextCursor(delta: number): void;
+  /** A scrolling screen says how far it can scroll, so that scrolling back starts at once. */
+  clampScroll(max: number): void;
   setFlow(flow: FlowView | undefined): void;
 }
 
@@ -119,20 +129,23 @@ export function createAppStore(init: StoreInit): AppStore {
       const state = get();
       const view = applyRefreshes(state.latest, batch, state.health);
       if (view === state.latest) return;
+      const message = state.ui.message;
+      const ui = message && message.level === 'info' && now() - message.at >= INFO_MESSAGE_MS ? { ...state.ui, message: undefined } : state.ui;
       const signature = displaySignature(view, state.health);
-      if (signature === publishedSignature && view.updatedAt - state.view.updatedAt < MAX_PUBLISH_AGE_MS) return set({ latest: view });
+      if (signature === publishedSignature && view.updatedAt - state.view.updatedAt < MAX_PUBLISH_AGE_MS) return set(ui === state.ui ? { latest: view } : { latest: view, ui });
       publishedSignature = signature;
       const hasData = view.members.length > 0 && Object.keys(view.probes).length > 0;
-      const selectedId = state.ui.selectedId && view.members.some((m) => m.id === state.ui.selectedId) ? state.ui.selectedId : visibleMembers({ view, ui: state.ui })[0]?.id;
+      const selectedId = ui.selectedId && view.members.some((m) => m.id === ui.selectedId) ? ui.selectedId : visibleMembers({ view, ui })[0]?.id;
       set({
         view,
         latest: view,
-        ui: selectedId === state.ui.selectedId ? state.ui : { ...state.ui, selectedId },
+        ui: selectedId === ui.selectedId ? ui : { ...ui, selectedId },
         firstDataAt: state.firstDataAt ?? (hasData ? now() : undefined),
       });
     },
     resetView(connection, overrides) {
-      const h = { ...get().health, ...overrides };
+      // Each context starts from the defaults: a quota or threshold of the previous one never carries over.
+      const h = { ...health, quotaBytes: DEFAULT_HEALTH_OPTIONS.quotaBytes, quotaAssumed: true, ...overrides };
       publishedSignature = '';
       set({ connection, health: h, view: emptyView(h, now()), latest: emptyView(h, now()), firstDataAt: undefined, ui: { ...get().ui, selectedId: undefined, screen: 'dashboard', stack: [] } });
     },
@@ -142,7 +155,7 @@ export function createAppStore(init: StoreInit): AppStore {
     navigate(screen) {
       const ui = get().ui;
       if (ui.screen === screen) return;
-      set({ ui: { ...ui, screen, stack: [...ui.stack, ui.screen].slice(-10) } });
+      set({ ui: { ...ui, screen, stack: [...ui.stack, ui.screen].slice(-10), scroll: 0 } });
     },
     back() {
       const ui = get().ui;
@@ -152,10 +165,15 @@ export function createAppStore(init: StoreInit): AppStore {
         return;
       }
       const stack = ui.stack.slice(0, -1);
-      set({ ui: { ...ui, screen: ui.stack[ui.stack.length - 1], stack } });
+      set({ ui: { ...ui, screen: ui.stack[ui.stack.length - 1], stack, scroll: 0 } });
     },
     moveSelection(delta) {
       const state = get();
+      // On the screens that scroll, up and down scroll them (the screen clamps what it shows).
+      if (state.ui.screen === 'help' || state.ui.screen === 'events') {
+        const scroll = Math.max(0, Math.min(SCROLL_LIMIT, (state.ui.scroll ?? 0) + (state.ui.screen === 'events' ? delta * -1 : delta)));
+        return set({ ui: { ...state.ui, scroll } });
+      }
       const list = visibleMembers(state);
       if (list.length === 0) return;
       const i = list.findIndex((m) => m.id === state.ui.selectedId);
@@ -184,6 +202,10 @@ export function createAppStore(init: StoreInit): AppStore {
       const { ui, contexts } = get();
       if (contexts.length === 0) return;
       set({ ui: { ...ui, contextCursor: Math.max(0, Math.min(contexts.length - 1, ui.contextCursor + delta)) } });
+    },
+    clampScroll(max) {
+      const ui = get().ui;
+      if ((ui.scroll ?? 0) > max) set({ ui: { ...ui, scroll: Math.max(0, max) } });
     },
     setFlow(flow) {
       set({ flow });

@@ -33,6 +33,15 @@ export class FakeGateway implements ClusterGateway {
     return s;
   }
 
+  /** The cluster version /version reports (etcdcluster). */
+  clusterVersion = '3.4.0';
+
+  async version(url: string): Promise<{ server: string; cluster: string }> {
+    this.calls.push(`version ${url}`);
+    if (this.down.has(url)) throw new ClusterError(`connection refused at ${url}: is etcd running and listening there?`, 'unreachable');
+    return { server: this.statuses.get(url)?.version ?? '', cluster: this.clusterVersion };
+  }
+
   async alarms(): Promise<Alarm[]> {
     return this.alarmList;
   }

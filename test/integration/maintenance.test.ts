@@ -324,7 +324,7 @@ describe('NOSPACE and alarms (etcd 3.4, 16 MiB quota)', () => {
         'Defragment mX (member 1 of 3, follower)',
         'Defragment mX (member 2 of 3, follower)',
         'Defragment mX (member 3 of 3, leader)',
-        'Check every voter\'s DB is below 80% of the 16.0 MB quota',
+        'Check every voter\'s DB is below 80% of the 17 MB quota',
         'Disarm NOSPACE (only NOSPACE; CORRUPT stays armed)',
       ],
     );

@@ -23,8 +23,9 @@ test('memberLabel names unstarted members by hex ID', () => {
 });
 
 test('formatters', () => {
-  assert.equal(formatBytes(1536), '1.5 KB');
-  assert.equal(formatBytes(2 * 1024 ** 3), '2.0 GB');
+  // Decimal units, as etcdctl prints them (go-humanize): kB = 1000.
+  assert.equal(formatBytes(1536), '1.5 kB');
+  assert.equal(formatBytes(2 * 1024 ** 3), '2.1 GB');
   assert.equal(formatDuration(45), '45ms');
   assert.equal(formatDuration(1500), '1.5s');
   assert.equal(formatDuration(125000), '2m5s');

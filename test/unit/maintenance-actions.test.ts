@@ -118,9 +118,9 @@ test('a rolling defrag: followers then the leader, each shrinks, the detail give
   const r = await run(g, await defragPlan(g));
   assert.equal(r.result.outcome, 'succeeded', r.result.error);
   assert.deepEqual(g.calls, ['defrag:m2', 'defrag:m3', 'defrag:m1']);
-  assert.match(r.details[0] ?? '', /^m2: 286 MB -> 95\.4 MB, reclaimed 191 MB \(200000000 bytes\) in \d+ms$/);
-  assert.equal(r.summary, 'm2, m3 and m1 done; reclaimed 620 MB in total');
-  assert.ok(r.events.some((e) => e.type === 'progress' && /^m2: defragmenting 286 MB \(95\.4 MB in use\), timeout 1m30s$/.test(e.text)));
+  assert.match(r.details[0] ?? '', /^m2: 300 MB -> 100 MB, reclaimed 200 MB \(200000000 bytes\) in \d+ms$/);
+  assert.equal(r.summary, 'm2, m3 and m1 done; reclaimed 650 MB in total');
+  assert.ok(r.events.some((e) => e.type === 'progress' && /^m2: defragmenting 300 MB \(100 MB in use\), timeout 1m30s$/.test(e.text)));
 });
 
 test('--move-leader: leadership moves to the defragmented m2 before m1\'s turn', async () => {
@@ -140,7 +140,7 @@ test('a member killed in the middle of the run stops it; no further member is to
   const r = await run(g, await defragPlan(g));
   assert.equal(r.result.outcome, 'failed');
   assert.deepEqual(g.calls, ['defrag:m2', 'defrag:m3']);
-  assert.match(r.summary, /^m2 done, m3 failed: defragment of m3 failed: no connection at .*, m1 not started; reclaimed 191 MB in total$/);
+  assert.match(r.summary, /^m2 done, m3 failed: defragment of m3 failed: no connection at .*, m1 not started; reclaimed 200 MB in total$/);
   assert.equal(g.sizes[IDS.m1].size, 400e6);
 });
 
@@ -162,7 +162,7 @@ test('the gate before: a member down, or quorum lost without the member, stops t
   const s = await run(h, await defragPlan(h));
   assert.deepEqual(h.calls, ['defrag:m2', 'defrag:m3']);
   assert.match(s.errors[2], /^gate before m1 not passed within 100ms: the cluster is not healthy: .*m2 unreachable/);
-  assert.equal(s.summary, 'm2 and m3 done, m1 failed: ' + s.errors[2] + '; reclaimed 334 MB in total');
+  assert.equal(s.summary, 'm2 and m3 done, m1 failed: ' + s.errors[2] + '; reclaimed 350 MB in total');
 });
 
 test('a client deadline that expires: finished by etcd (the DB shrank) is done; not shrunk stops the run', async () => {
@@ -171,8 +171,8 @@ test('a client deadline that expires: finished by etcd (the DB shrank) is done; 
   g.behaviour.m3 = 'timeout-running';
   const r = await run(g, await defragPlan(g));
   assert.equal(r.result.outcome, 'failed');
-  assert.match(r.details[0] ?? '', /^m2: the defragment call timed out after 1m30s but etcd finished it: 286 MB -> 95\.4 MB/);
-  assert.match(r.errors[1], /^the defragment call to m3 timed out after 1m30s and its DB has not shrunk \(238 MB\): etcd may still be defragmenting it; m3 answers again, the run stops so that no second member is blocked at the same time/);
+  assert.match(r.details[0] ?? '', /^m2: the defragment call timed out after 1m30s but etcd finished it: 300 MB -> 100 MB/);
+  assert.match(r.errors[1], /^the defragment call to m3 timed out after 1m30s and its DB has not shrunk \(250 MB\): etcd may still be defragmenting it; m3 answers again, the run stops so that no second member is blocked at the same time/);
   assert.deepEqual(g.calls, ['defrag:m2', 'defrag:m3']);
 });
 
@@ -185,7 +185,7 @@ test('an abort acts between members: the member under way is finished and verifi
   const r = await run(g, await defragPlan(g), controller.signal);
   assert.equal(r.result.outcome, 'aborted');
   assert.deepEqual(g.calls, ['defrag:m2']);
-  assert.equal(r.summary, 'm2 done, m3 and m1 not started; reclaimed 191 MB in total');
+  assert.equal(r.summary, 'm2 done, m3 and m1 not started; reclaimed 200 MB in total');
 });
 
 test('compact: the target is the current revision minus the retention; an already compacted revision is a clear sentence', async () => {
@@ -220,7 +220,7 @@ test('NOSPACE recovery: compaction, defrag of every voter, the quota check, then
   assert.equal(r.result.outcome, 'succeeded', r.result.error);
   assert.deepEqual(g.calls, ['compact:4990:true', 'defrag:m2', 'defrag:m3', 'defrag:m1', 'disarm:NOSPACE:m1', 'disarm:NOSPACE:m2']);
   assert.deepEqual(g.alarmList, [{ memberId: IDS.m3, alarm: 'CORRUPT' }]);
-  assert.match(r.details[4] ?? '', /^every voter below 12\.8 MB \(80% of the 16\.0 MB quota\): m1 977 KB, m2 977 KB, m3 977 KB$/);
+  assert.match(r.details[4] ?? '', /^every voter below 13 MB \(80% of the 17 MB quota\): m1 1\.0 MB, m2 1\.0 MB, m3 1\.0 MB$/);
   assert.equal(r.details[5], 'NOSPACE disarmed on m1, m2; no NOSPACE alarm left; CORRUPT left armed on m3 (replace the member)');
   const out = r.events.find((e) => e.type === 'output');
   assert.match(out && out.type === 'output' ? out.lines[0] : '', /^CORRUPT on m3 left armed: it is never disarmed here; replace the member \(etcd-tui member replace m3\)/);
@@ -235,7 +235,7 @@ test('NOSPACE recovery: a DB still above the quota with margin keeps NOSPACE arm
   assert.ok(planned.ok);
   const r = await run(g, planned.plan);
   assert.equal(r.result.outcome, 'failed');
-  assert.match(r.result.error ?? '', /^not below 12\.8 MB \(80% of the 16\.0 MB quota\): m1 14\.3 MB \(89%\); NOSPACE stays armed/);
+  assert.match(r.result.error ?? '', /^not below 13 MB \(80% of the 17 MB quota\): m1 15 MB \(89%\); NOSPACE stays armed/);
   assert.ok(!g.calls.some((c) => c.startsWith('disarm')));
   assert.equal(g.alarmList.length, 1);
 });

@@ -116,8 +116,8 @@ describe('the defrag rule language', () => {
   test('explain: the comparisons that decide, with the values', () => {
     const r = parseRule(DEFAULT_DEFRAG_RULE);
     assert.ok(r.ok);
-    assert.equal(explainRule(r.rule, v(50 * MB, 45 * MB)), 'free (4.8 MB) < 100MB and inUse/size (0.9) >= 0.55');
-    assert.equal(explainRule(r.rule, v(500 * MB, 100 * MB)), 'free (381 MB) >= 100MB');
+    assert.equal(explainRule(r.rule, v(50 * MB, 45 * MB)), 'free (5.0 MB) < 100MB and inUse/size (0.9) >= 0.55');
+    assert.equal(explainRule(r.rule, v(500 * MB, 100 * MB)), 'free (400 MB) >= 100MB');
     const and = parseRule('size > 1 && !(free < 5)');
     assert.ok(and.ok);
     assert.equal(explainRule(and.rule, v(10, 8)), 'free (2 B) < 5');
@@ -136,7 +136,7 @@ describe('planDefrag', () => {
     assert.equal(a.timeoutMs, defragTimeoutMs(400 * MB, 5000));
     assert.equal(a.gapThreshold, 50);
     assert.equal(a.expectAlarms, undefined);
-    assert.ok(p.preview.some((l) => /^m1\s+leader\s+381 MB\s+95\.4 MB\s+286 MB\s+19%\s+yes, 3 of 3$/.test(l)), p.preview.join('\n'));
+    assert.ok(p.preview.some((l) => /^m1\s+leader\s+400 MB\s+100 MB\s+300 MB\s+19%\s+yes, 3 of 3$/.test(l)), p.preview.join('\n'));
     assert.ok(p.preview.some((l) => /the leader m1 goes last/.test(l)));
     assert.deepEqual(p.args.order, ['m2', 'm3', 'm1']);
   });
@@ -155,14 +155,14 @@ describe('planDefrag', () => {
     const p = planOf(planDefrag(v, base));
     assert.deepEqual(kinds(p), ['defrag:m3', 'defrag:m1']);
     const m2 = p.preview.find((l) => l.startsWith('m2 '));
-    assert.match(m2 ?? '', /no: free \(4\.8 MB\) < 100MB and inUse\/size \(0\.9\) >= 0\.55$/);
+    assert.match(m2 ?? '', /no: free \(5\.0 MB\) < 100MB and inUse\/size \(0\.9\) >= 0\.55$/);
     assert.ok(p.preview.includes(`rule: ${DEFAULT_DEFRAG_RULE} (the default)`));
     assert.equal(p.title, 'Rolling defrag of 2 members (m3, m1)');
   });
 
   test('nothing qualifies: refused, pointing to --all', () => {
     const v = viewOf(three, { [IDS.m1]: sized(50 * MB, 45 * MB), [IDS.m2]: sized(50 * MB, 45 * MB), [IDS.m3]: sized(50 * MB, 45 * MB) });
-    assert.match(refusalOf(planDefrag(v, base)), /^nothing to defragment: no voter matches the rule "free >= 100MB \|\| inUse\/size < 0\.55" \(m1: free \(4\.8 MB\) < 100MB .*\); use --all to defragment every voter anyway$/);
+    assert.match(refusalOf(planDefrag(v, base)), /^nothing to defragment: no voter matches the rule "free >= 100MB \|\| inUse\/size < 0\.55" \(m1: free \(5\.0 MB\) < 100MB .*\); use --all to defragment every voter anyway$/);
     assert.match(refusalOf(planDefrag(v, { ...base, compactRetain: 100 })), /before the compaction frees space: compact first \(etcd-tui compact --retain 100\)/);
     assert.equal(planDefrag(v, { ...base, all: true }).ok, true);
   });
@@ -283,7 +283,7 @@ describe('planRecoverNospace', () => {
     const v = viewOf(three, probes, [{ memberId: IDS.m2, alarm: 'NOSPACE' }]);
     const p = planOf(planRecoverNospace(v, { ...base, quotaGiven: false }));
     assert.deepEqual(p.steps[0].action, { kind: 'compact', retain: 1000 });
-    assert.match(p.warnings.join('\n'), /the quota is assumed to be 2\.0 GB/);
+    assert.match(p.warnings.join('\n'), /the quota is assumed to be 2\.1 GB/);
   });
 
   test('CORRUPT: never disarmed; the warning explains and points to replacing the member', () => {
@@ -318,7 +318,7 @@ describe('the headless summary', () => {
   test('all done, with the bytes reclaimed; an abort; the other steps apart', () => {
     const defragmented = (name: string) => ({ kind: 'defragmented' as const, memberId: IDS.m1, name, beforeBytes: 381_000_000, afterBytes: 81_000_000, reclaimedBytes: 300_000_000 });
     const data = { 0: defragmented('m2'), 1: defragmented('m3'), 2: defragmented('m4'), 3: defragmented('m1') };
-    assert.equal(runSummary(p, ['done', 'done', 'done', 'done'], {}, data), 'm2, m3, m4 and m1 done; reclaimed 1.1 GB in total');
+    assert.equal(runSummary(p, ['done', 'done', 'done', 'done'], {}, data), 'm2, m3, m4 and m1 done; reclaimed 1.2 GB in total');
     assert.equal(runSummary(p, ['done', 'failed', 'pending', 'pending'], { 1: 'aborted' }), 'm2 done, m3 stopped by the abort, m4 and m1 not started');
     const moved = planOf(planDefrag(fragmented, { ...base, all: true, moveLeader: true, compactRetain: 10 }));
     assert.equal(runSummary(moved, ['done', 'done', 'done', 'failed', 'pending'], { 3: 'm2 did not become leader' }), 'compaction done; m2 and m3 done; leadership move to m2 failed: m2 did not become leader; m1 not started');

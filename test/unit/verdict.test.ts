@@ -92,3 +92,84 @@ test('no member list yet is unknown', () => {
   const v = computeVerdict(input({}, { members: [], membershipError: 'connection refused' }));
   assert.equal(v.level, 'unknown');
 });
+
+const fixOf = (v: ReturnType<typeof computeVerdict>, pattern: RegExp) => v.reasons.find((r) => pattern.test(r.text))?.fix ?? '';
+
+test('every failing check says the next step and its key', () => {
+  const oneDown = computeVerdict(input({ ...healthy, [IDS.m3]: down() }));
+  assert.match(fixOf(oneDown, /^m3 unreachable/), /restart etcd on its host.*R to replace it/);
+  const nospace = computeVerdict(input(healthy, { alarms: [{ memberId: IDS.m2, alarm: 'NOSPACE' }] }));
+  assert.match(fixOf(nospace, /alarm NOSPACE/), /^A: compact, defragment every member, disarm NOSPACE$/);
+  const corrupt = computeVerdict(input(healthy, { alarms: [{ memberId: IDS.m2, alarm: 'CORRUPT' }] }));
+  assert.match(fixOf(corrupt, /alarm CORRUPT on m2/), /^R to replace the member/);
+  const options = { ...DEFAULT_HEALTH_OPTIONS, quotaBytes: 100_000 };
+  const near = computeVerdict(input({ ...healthy, [IDS.m2]: up({ dbSize: 85_000 }) }, { options }));
+  assert.match(fixOf(near, /^m2 DB/), /^C to compact the history, then D to defragment$/);
+  const flapping = computeVerdict(input(healthy, { leaderChangeTimes: [1000, 2000, 3000, 4000] }));
+  assert.match(fixOf(flapping, /leader changes/), /disks \(fsync latency\) and the network/);
+  const lost = computeVerdict(input({ [IDS.m1]: up(), [IDS.m2]: down(), [IDS.m3]: down() }));
+  const guide = fixOf(lost, /QUORUM LOST/);
+  assert.match(guide, /restart the DOWN voters on their hosts \(no data lost\)/);
+  assert.match(guide, /most advanced survivor .*loses the writes only the lost members had/);
+  assert.match(guide, /restore the last snapshot .*loses every write since it/);
+  assert.match(guide, /not yet in this tool/);
+  // Replace needs quorum: without it, a DOWN member's step is the restart alone.
+  assert.doesNotMatch(fixOf(lost, /^m2 unreachable/), /R to replace/);
+  // Passed checks carry no step; the summary (used by `status` and the gates) ends with it.
+  assert.ok(computeVerdict(input(healthy)).reasons.every((r) => r.fix === undefined));
+  assert.match(nospace.summary, /^critical: alarm NOSPACE on m2: .* -> A: compact/);
+});
+
+test('quorum lost: the checks that need a leader are unknown, not passed, even when a survivor still names one', () => {
+  const v = computeVerdict(input({ [IDS.m1]: up({ leader: IDS.m1 }), [IDS.m2]: down(), [IDS.m3]: down() }));
+  assert.equal(v.level, 'critical');
+  const leader = v.reasons.find((r) => /one leader/.test(r.text));
+  assert.equal(leader?.level, 'unknown');
+  const index = v.reasons.find((r) => /raft index within 50/.test(r.text));
+  assert.equal(index?.level, 'unknown');
+  assert.ok(!v.reasons.some((r) => r.level === 'ok' && /leader/.test(r.text)));
+});
+
+test('mixed server versions are degraded, with the cluster version', () => {
+  const v = computeVerdict(input({ ...healthy, [IDS.m1]: up({ version: '3.5.16' }) }, { clusterVersion: '3.4.0' }));
+  assert.equal(v.level, 'degraded');
+  const r = v.reasons.find((x) => x.text.startsWith('mixed versions'));
+  assert.equal(r?.text, 'mixed versions: m1 3.5.16; m2, m3 3.4.23 (cluster version 3.4.0)');
+  assert.match(r?.fix ?? '', /rolling upgrade one member at a time/);
+  const same = computeVerdict(input(healthy, { clusterVersion: '3.4.0' }));
+  assert.equal(same.level, 'healthy');
+  assert.ok(same.reasons.some((x) => x.level === 'ok' && x.text === 'every answering member runs etcd 3.4.23 (cluster version 3.4.0)'));
+});
+
+test('a raised NOSPACE is not "NOSPACE soon"; an alarm of a member not in the list names it in hex', () => {
+  const options = { ...DEFAULT_HEALTH_OPTIONS, quotaBytes: 100_000, quotaAssumed: false };
+  const v = computeVerdict(input({ ...healthy, [IDS.m2]: up({ dbSize: 99_000 }) }, { options, alarms: [{ memberId: IDS.m2, alarm: 'NOSPACE' }] }));
+  assert.ok(!v.reasons.some((r) => /NOSPACE soon/.test(r.text)), v.reasons.map((r) => r.text).join('\n'));
+  const soon = computeVerdict(input({ ...healthy, [IDS.m2]: up({ dbSize: 99_000 }) }, { options }));
+  assert.ok(soon.reasons.some((r) => /NOSPACE soon/.test(r.text)));
+  const stranger = computeVerdict(input(healthy, { alarms: [{ memberId: IDS.m4, alarm: 'NOSPACE' }] }));
+  assert.match(stranger.summary, /alarm NOSPACE on 10000000000001:/);
+  assert.doesNotMatch(stranger.summary, new RegExp(IDS.m4));
+});
+
+test('a quota that was not given is said to be assumed; a given one is not', () => {
+  const assumed = computeVerdict(input(healthy));
+  assert.ok(assumed.reasons.some((r) => r.text === "DB below 80% of the 2.1 GB quota (assumed: etcd's default; give --quota-bytes) on every member"));
+  const given = computeVerdict(input(healthy, { options: { ...DEFAULT_HEALTH_OPTIONS, quotaBytes: 8e9, quotaAssumed: false } }));
+  assert.ok(given.reasons.some((r) => r.text === 'DB below 80% of the 8.0 GB quota on every member'));
+  // A quota that merely differs from the default (as the CLI commands pass it) counts as given.
+  const passed = computeVerdict(input(healthy, { options: { ...DEFAULT_HEALTH_OPTIONS, quotaBytes: 8e9 } }));
+  assert.ok(passed.reasons.some((r) => r.text === 'DB below 80% of the 8.0 GB quota on every member'));
+});
+
+test('alarms the members echo in their status are said once, by name, never with a decimal ID', () => {
+  const echo = `memberID:${IDS.m2} alarm:NOSPACE `; // etcd prints the protobuf text form, with a trailing space
+  const probes = { [IDS.m1]: up({ errors: [echo] }), [IDS.m2]: up({ errors: [echo] }), [IDS.m3]: up({ errors: [echo] }) };
+  const listed = computeVerdict(input(probes, { alarms: [{ memberId: IDS.m2, alarm: 'NOSPACE' }] }));
+  assert.equal(listed.reasons.filter((r) => /NOSPACE/.test(r.text)).length, 1);
+  assert.ok(!listed.reasons.some((r) => r.text.includes(IDS.m2)));
+  const unlisted = computeVerdict(input(probes, { alarmsError: 'deadline exceeded' }));
+  const said = unlisted.reasons.filter((r) => /NOSPACE/.test(r.text));
+  assert.deepEqual(said.map((r) => [r.level, r.text]), [['crit', "alarm NOSPACE on m2 (from the members' status)"]]);
+  assert.match(said[0].fix ?? '', /^A: /);
+});
