@@ -102,9 +102,9 @@ export const FIX = {
   learnerDown: 'restart etcd on its host, or x to remove the learner',
   unstarted: 'start etcd on its host with the env block the add printed, or x to remove it',
   quorumLost:
-    'restart the DOWN voters on their hosts (no data lost); if they are gone for good: recover from the most advanced survivor ' +
-    '(--force-new-cluster; loses the writes only the lost members had) or restore the last snapshot on every member ' +
-    '(loses every write since it): both not yet in this tool',
+    'restart the DOWN voters on their hosts (no data lost); if they are gone for good: Q to recover from the most advanced survivor ' +
+    '(--force-new-cluster; loses the writes only the lost members had) or O to restore the last snapshot on every member ' +
+    '(loses every write since it)',
   noLeader: 'an election should end within seconds; if not, check the network between the members',
   disagree: 'the members that see another leader are cut off: check their network',
   lagging: "check its disk and network; a member restarted a moment ago is catching up",

@@ -144,12 +144,13 @@ describe('quorum lost at 80x24 with 3 members', () => {
     assert.doesNotMatch(screen, /^Leader /m, 'no old leader in the header');
     assert.match(screen, /^\? one leader: unknown while quorum is lost/m);
     assert.match(screen, /^\? raft index within 50 of the leader: unknown/m);
-    // The recovery guide: each choice and what it costs, said plainly as not yet in this tool.
+    // The recovery guide: each choice and what it costs, with the key for it.
     const flat = screen.replace(/\n\s+/g, ' ');
     assert.match(flat, /restart the DOWN voters on their hosts \(no data lost\)/);
     assert.match(flat, /recover from the most advanced survivor/);
     assert.match(flat, /restore the last snapshot/);
-    assert.match(flat, /not yet in this tool/);
+    assert.match(flat, /Q to recover/);
+    assert.match(flat, /O to restore/);
     // Each DOWN member: the next step on its line (replace needs quorum: not offered now).
     assert.match(flat, new RegExp(`${leader} (DOWN|unreachable): .*→ restart etcd on its host`));
     assert.doesNotMatch(flat, /R to replace it/);

@@ -125,7 +125,7 @@ test('quorum lost: no old leader in the header or the table, and the guide in th
   assert.match(lines[2], /^No leader since \d\d:\d\d:\d\d .*was m1 \(8e9e05c52164694d\); quorum lost/);
   assert.doesNotMatch(f, /leader ★/);
   assert.match(f, /^\? one leader: unknown while quorum is lost/m);
-  assert.match(plain(f).replace(/\n {2,}/g, ' '), /restart the DOWN voters on their hosts .*not yet in this tool/);
+  assert.match(plain(f).replace(/\n {2,}/g, ' '), /restart the DOWN voters on their hosts .*Q to recover/);
   ui.unmount();
 });
 

@@ -112,7 +112,7 @@ test('every failing check says the next step and its key', () => {
   assert.match(guide, /restart the DOWN voters on their hosts \(no data lost\)/);
   assert.match(guide, /most advanced survivor .*loses the writes only the lost members had/);
   assert.match(guide, /restore the last snapshot .*loses every write since it/);
-  assert.match(guide, /not yet in this tool/);
+  assert.match(guide, /Q to recover from the most advanced survivor .* O to restore the last snapshot/);
   // Replace needs quorum: without it, a DOWN member's step is the restart alone.
   assert.doesNotMatch(fixOf(lost, /^m2 unreachable/), /R to replace/);
   // Passed checks carry no step; the summary (used by `status` and the gates) ends with it.
