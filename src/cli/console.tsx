@@ -64,7 +64,7 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
     flows.close();
     void session.switchContext(name);
   };
-  const app = render(<App store={store} actions={{ quit, refreshNow: () => session.refreshNow(), switchContext, flows }} />, { exitOnCtrlC: false });
+  const app = render(<App store={store} actions={{ quit, refreshNow: () => session.refreshNow(), switchContext, flows, inspect: session.inspectActions() }} />, { exitOnCtrlC: false });
   await app.waitUntilExit();
   session.stop();
 }

@@ -6,6 +6,8 @@ import type { AppState, AppStore, ScreenName } from '../store/store.js';
 import { visibleMembers } from '../store/store.js';
 import type { FlowId } from '../domain/plan.js';
 import { FLOW_COMMANDS } from '../flows/commands.js';
+import { INSPECT_COMMANDS } from './inspect.js';
+import type { InspectActions } from './inspect.js';
 
 /** `dialog`: the keys inside an open flow dialog. */
 export type Category = 'navigation' | 'view' | 'cluster' | 'dialog' | 'general';
@@ -42,6 +44,8 @@ export interface CommandContext {
   switchContext(name: string): void;
   /** The membership flows; absent where the console has no cluster to change (some tests). */
   flows?: FlowActions;
+  /** Certificates, metrics, consistency check, keyspace scan (src/monitor/inspect.ts); absent in some tests. */
+  inspect?: InspectActions;
 }
 
 export interface Command {
@@ -192,6 +196,7 @@ const ALL_COMMANDS: Command[] = [
     },
   },
   ...FLOW_COMMANDS,
+  ...INSPECT_COMMANDS,
   {
     id: 'quit',
     title: 'Quit',

@@ -8,6 +8,7 @@ import type { AppStore, ConnectionInfo } from '../store/store.js';
 import { Poller } from './poller.js';
 import { collectStatus } from './observe.js';
 import type { ClusterView } from '../health/view.js';
+import { InspectMonitor, isInspectGateway, type InspectActions } from './inspect.js';
 
 export type GatewayFactory = (settings: ConnectionSettings) => ClusterGateway;
 
@@ -25,6 +26,7 @@ export function connectionInfo(settings: ConnectionSettings): ConnectionInfo {
 export class Session {
   private gateway?: ClusterGateway;
   private poller?: Poller;
+  private inspect?: InspectMonitor;
 
   constructor(
     private readonly store: AppStore,
@@ -38,6 +40,20 @@ export class Session {
     this.gateway = this.makeGateway(settings);
     this.poller = new Poller(this.gateway, (batch) => this.store.getState().applyBatch(batch), settings.refreshMs);
     this.poller.start();
+    if (isInspectGateway(this.gateway)) {
+      this.inspect = new InspectMonitor(this.store, settings, this.gateway);
+      this.inspect.start();
+    }
+  }
+
+  /** The visibility actions of the current context (they follow context switches). */
+  inspectActions(): InspectActions {
+    return {
+      refreshCertificates: () => this.inspect?.refreshCertificates(),
+      startConsistencyCheck: () => this.inspect?.startConsistencyCheck(),
+      startKeyspaceScan: (prefix, depth) => this.inspect?.startKeyspaceScan(prefix, depth),
+      abortTask: () => this.inspect?.abortTask(),
+    };
   }
 
   /** The current context's gateway (flows send their requests through it). */
@@ -71,6 +87,8 @@ export class Session {
   }
 
   stop(): void {
+    this.inspect?.stop();
+    this.inspect = undefined;
     this.poller?.stop();
     this.gateway?.close();
     this.poller = undefined;
