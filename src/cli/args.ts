@@ -61,6 +61,11 @@ export interface CliFlags {
   token?: string;
   /** bootstrap render: the folder to write the rendered files to. */
   out?: string;
+  /** status: also scrape every member's /metrics twice. */
+  metrics?: boolean;
+  /** keyspace: only keys under this prefix; path segments per prefix. */
+  prefix?: string;
+  depth?: number;
 }
 
 export interface ParsedArgs {
@@ -115,6 +120,14 @@ Usage:
   etcd-tui bootstrap render [HOST...] --out DIR [--token T]
                                      write each host's etcd.env, etcd.service and staggered defrag
                                      service and timer to DIR/HOST/ (no SSH; nothing is overwritten)
+  etcd-tui status --metrics [--json] the status report plus each member's metrics, scraped twice 5 s apart:
+                                     WAL fsync, backend commit and peer round-trip p99 from bucket
+                                     deltas, proposals, leader changes; their health lines join the
+                                     verdict and the exit code
+  etcd-tui keyspace [--prefix P] [--depth N] [--json]
+                                     top prefixes by keys and bytes from paginated serializable reads
+                                     on a follower (Kubernetes /registry/<resource>/<namespace> by
+                                     default), bounded in pages and time
   etcd-tui certs [--json]            every member's server certificate (read in the TLS handshake),
                                      the CA and the client certificate: days left, SAN coverage;
                                      exit 0 fine, 1 expires within 30 days, 2 within 7 days, expired
@@ -253,8 +266,10 @@ type ValueFlag =
   | 'ca-dir'
   | 'binary'
   | 'token'
-  | 'out';
-type BoolFlag = 'read-only' | 'json' | 'dry-run' | 'yes' | 'help' | 'version' | 'no-move-leader' | 'all' | 'move-leader' | 'accept-new-host-key';
+  | 'out'
+  | 'prefix'
+  | 'depth';
+type BoolFlag = 'read-only' | 'json' | 'dry-run' | 'yes' | 'help' | 'version' | 'no-move-leader' | 'all' | 'move-leader' | 'accept-new-host-key' | 'metrics';
 
 const VALUE_FLAGS: ReadonlySet<string> = new Set<ValueFlag>([
   'endpoints',
@@ -287,8 +302,10 @@ const VALUE_FLAGS: ReadonlySet<string> = new Set<ValueFlag>([
   'binary',
   'token',
   'out',
+  'prefix',
+  'depth',
 ]);
-const BOOL_FLAGS: ReadonlySet<string> = new Set<BoolFlag>(['read-only', 'json', 'dry-run', 'yes', 'help', 'version', 'no-move-leader', 'all', 'move-leader', 'accept-new-host-key']);
+const BOOL_FLAGS: ReadonlySet<string> = new Set<BoolFlag>(['read-only', 'json', 'dry-run', 'yes', 'help', 'version', 'no-move-leader', 'all', 'move-leader', 'accept-new-host-key', 'metrics']);
 
 const VALUE_EXAMPLES: Record<ValueFlag, string> = {
   endpoints: '--endpoints https://10.0.0.1:2379',
@@ -321,6 +338,8 @@ const VALUE_EXAMPLES: Record<ValueFlag, string> = {
   binary: '--binary /srv/etcd/etcd-v3.4.23-linux-amd64.tar.gz',
   token: '--token prod-etcd-2026',
   out: '--out ./rendered',
+  prefix: '--prefix /registry/',
+  depth: '--depth 3',
 };
 
 /** Parse the command line (without the node and script paths). Throws ConfigError on a bad flag or value. */
@@ -385,6 +404,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
           break;
         case 'accept-new-host-key':
           flags.acceptNewHostKey = value;
+          break;
+        case 'metrics':
+          flags.metrics = value;
           break;
       }
       continue;
@@ -498,6 +520,12 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         break;
       case 'out':
         flags.out = value;
+        break;
+      case 'prefix':
+        flags.prefix = value;
+        break;
+      case 'depth':
+        flags.depth = parseCount(value, flag);
         break;
       case 'token':
         flags.token = value;

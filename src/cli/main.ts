@@ -159,6 +159,11 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     const { runCheckCommand } = await import('./check.js');
     return runCheckCommand(rest[0], await resolve(args.flags, env), { json: args.flags.json, waitMs: args.flags.waitMs }, process);
   }
+  if (command === 'keyspace') {
+    if (rest.length > 0) throw new ConfigError(`keyspace: unexpected argument "${rest[0]}" (see etcd-tui --help)`);
+    const { runKeyspaceCommand } = await import('./keyspace.js');
+    return runKeyspaceCommand(await resolve(args.flags, env), { json: args.flags.json, prefix: args.flags.prefix, depth: args.flags.depth }, process);
+  }
   if (command === 'certs') {
     if (rest.length > 0) throw new ConfigError(`certs: unexpected argument "${rest[0]}" (see etcd-tui --help)`);
     const { runCertsCommand } = await import('./certs.js');
@@ -171,6 +176,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       await openConsole(await resolve(args.flags, env), args.flags, env);
       return 0;
     case 'status':
+      if (args.flags.metrics) return (await import('./status-metrics.js')).runStatusWithMetrics(await resolve(args.flags, env), { json: args.flags.json }, process);
       return status(args.flags, env);
     case 'sandbox':
       return sandbox(args.flags, env);
