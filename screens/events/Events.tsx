@@ -4,7 +4,10 @@ import { useAppStore } from '../context.js';
 import { formatClock } from '../../src/format/units.js';
 
 export function Events() {
-  const events = useAppStore((s) => s.view.events);
+  const clusterEvents = useAppStore((s) => s.view.events);
+  // Flows run from this bastion (audit log) beside the cluster's own events.
+  const operator = useAppStore((s) => s.inspect.operatorEvents);
+  const events = operator.length ? [...clusterEvents, ...operator].sort((a, b) => a.at - b.at) : clusterEvents;
   return (
     <Box flexDirection="column" marginTop={1}>
       <Text bold>EVENTS ({events.length})</Text>

@@ -34,7 +34,7 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
   // Node's deprecation warnings (e.g. DEP0123 for TLS to an IP address) would corrupt the screen.
   process.noDeprecation = true;
   const store = createAppStore({ connection: connectionInfo(options.settings), contexts: options.contexts });
-  const session = new Session(store, (s) => new EtcdGateway(s, deadlinesFor(s)), options.loadContext);
+  const session = new Session(store, (s) => new EtcdGateway(s, deadlinesFor(s)), options.loadContext, options.auditLog ?? defaultAuditPath());
   const flows = new FlowController(store, {
     gateway: () => session.currentGateway(),
     observe: (opts) => session.observe(opts),

@@ -19,6 +19,9 @@ import { compareHashes } from '../health/consistency.js';
 import { scanKeyspace, DEFAULT_SCAN_BOUNDS } from './keyspace.js';
 import { DEFAULT_KEYSPACE_OPTIONS } from '../plans/keyspace.js';
 import type { InspectActions } from '../commands/inspect.js';
+import { auditBackups, fileStamp, readAuditLines, readSidecars } from './backup.js';
+import { backupReasons, newestBackup, operatorEvents } from '../health/backup.js';
+import { defaultAuditPath, osUser } from '../run/audit.js';
 
 export type { InspectActions };
 
@@ -48,6 +51,8 @@ export class InspectMonitor implements InspectActions {
     private readonly settings: ConnectionSettings,
     private readonly gateway: ClusterGateway & InspectGateway,
     private readonly now: () => number = Date.now,
+    /** The flows' audit log (operator actions, snapshot saves). */
+    private readonly auditPath: string = defaultAuditPath(),
   ) {
     this.scraper = new MetricsScraper(gateway, Math.max(1000, settings.dialTimeoutMs), now);
   }
@@ -58,7 +63,11 @@ export class InspectMonitor implements InspectActions {
     const tick = () => {
       if (this.stopped) return;
       const members = this.store.getState().latest.members;
-      if (members.length > 0 && this.now() - this.certsAt >= CERTS_EVERY_MS) void this.readCertificates();
+      if (members.length > 0 && this.now() - this.certsAt >= CERTS_EVERY_MS) {
+        void this.readCertificates();
+        this.readBackups();
+      }
+      this.readAudit();
       const screen = this.store.getState().ui.screen;
       const every = screen === 'metrics' || screen === 'detail' ? METRICS_SHOWN_EVERY_MS : METRICS_HIDDEN_EVERY_MS;
       if (members.length > 0 && this.now() - this.metricsAt >= every) void this.scrapeMetrics();
@@ -79,6 +88,26 @@ export class InspectMonitor implements InspectActions {
   private setCheck(source: string, reasons: VerdictReason[]): void {
     const checks = { ...this.store.getState().inspect.checks, [source]: reasons };
     this.store.getState().setInspect({ checks });
+  }
+
+  private auditStamp = '';
+
+  /** The audit log again when it changed: operator actions for the timeline; a new snapshot resets the backup age. */
+  private readAudit(): void {
+    const stamp = fileStamp(this.auditPath);
+    if (stamp === this.auditStamp) return;
+    this.auditStamp = stamp;
+    const lines = readAuditLines(this.auditPath);
+    const s = this.store.getState();
+    s.setInspect({ operatorEvents: operatorEvents(lines, { clusterId: s.latest.clusterId, context: s.connection.contextName, me: osUser() }) });
+    this.readBackups(lines);
+  }
+
+  private readBackups(lines = readAuditLines(this.auditPath)): void {
+    const clusterId = this.store.getState().latest.clusterId;
+    const evidence = [...(this.settings.backupDir ? readSidecars(this.settings.backupDir) : []), ...auditBackups(lines)];
+    this.store.getState().setInspect({ newestBackup: newestBackup(evidence, clusterId) });
+    this.setCheck('backup', backupReasons(evidence, { now: this.now(), backupDir: this.settings.backupDir, clusterId }).filter((r) => r.level !== 'ok'));
   }
 
   refreshCertificates(): void {

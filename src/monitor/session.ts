@@ -32,6 +32,8 @@ export class Session {
     private readonly store: AppStore,
     private readonly makeGateway: GatewayFactory,
     private readonly loadContext: (name: string) => Promise<ConnectionSettings>,
+    /** The flows' audit log, read for operator actions and snapshot saves (default: defaultAuditPath()). */
+    private readonly auditPath?: string,
   ) {}
 
   start(settings: ConnectionSettings): void {
@@ -41,7 +43,7 @@ export class Session {
     this.poller = new Poller(this.gateway, (batch) => this.store.getState().applyBatch(batch), settings.refreshMs);
     this.poller.start();
     if (isInspectGateway(this.gateway)) {
-      this.inspect = new InspectMonitor(this.store, settings, this.gateway);
+      this.inspect = new InspectMonitor(this.store, settings, this.gateway, Date.now, this.auditPath);
       this.inspect.start();
     }
   }

@@ -2,7 +2,8 @@
  * The visibility panes' slice of the store: certificates, metrics, the consistency check and the
  * keyspace triage, plus the health lines each source adds to the verdict. Plain data.
  */
-import type { VerdictReason } from '../domain/types.js';
+import type { ClusterEvent, VerdictReason } from '../domain/types.js';
+import type { BackupEvidence } from '../health/backup.js';
 import type { CertReport } from '../health/certs.js';
 import type { ConsistencyResult } from '../health/consistency.js';
 import type { MemberFigures } from '../health/metrics.js';
@@ -27,10 +28,14 @@ export interface InspectState {
   metricsError?: string;
   consistency: TaskState<ConsistencyResult>;
   keyspace: TaskState<KeyspaceReport>;
+  /** Flows run from this bastion (audit log), for the event timeline. */
+  operatorEvents: ClusterEvent[];
+  /** The newest verified snapshot found (backup directory or audit log). */
+  newestBackup?: BackupEvidence;
   /** Health lines by source ('certs', 'metrics', 'consistency', 'backup'); the verdict appends them. */
   checks: Record<string, VerdictReason[]>;
 }
 
 export function emptyInspect(): InspectState {
-  return { metrics: {}, consistency: { running: false }, keyspace: { running: false }, checks: {} };
+  return { metrics: {}, operatorEvents: [], consistency: { running: false }, keyspace: { running: false }, checks: {} };
 }

@@ -13,6 +13,10 @@ import { InspectMonitor } from '../../src/monitor/inspect.js';
 import { FakeGateway } from '../fakes/fake-gateway.js';
 import { waitFor } from '../harness/wait.js';
 import type { CertReport } from '../../src/health/certs.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { osUser } from '../../src/run/audit.js';
 
 const connection = { contextName: 'test', endpoints: ['http://127.0.0.1:2389'], readOnly: false, refreshMs: 1000, secure: false };
 const settings = { contextName: 'test', endpoints: connection.endpoints, tls: {}, dialTimeoutMs: 1000, commandTimeoutMs: 1000, refreshMs: 1000, readOnly: false };
@@ -97,4 +101,29 @@ test('M shows the metrics pane; figures come after two scrapes', async () => {
   assert.equal(store.getState().ui.screen, 'metrics');
   monitor.stop();
   ui.unmount();
+});
+
+test('the event timeline shows the flows run from this bastion (audit log); an old snapshot makes the verdict degraded', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'etcd-tui-audit-'));
+  const auditPath = path.join(dir, 'audit.jsonl');
+  const gateway = new FakeGateway();
+  const rec = (hoursAgo: number, command: string, args: Record<string, unknown>) => JSON.stringify({ time: new Date(Date.now() - hoursAgo * 3_600_000).toISOString(), user: osUser(), context: 'test', command, arguments: args, clusterId: gateway.clusterId, outcome: 'succeeded' });
+  fs.writeFileSync(auditPath, [rec(30, 'snapshot-save', { file: '/b/s.db', from: 'm1' }), rec(1, 'remove', { member: 'm4', id: '9' })].join('\n') + '\n');
+  const store: AppStore = createAppStore({ connection });
+  store.getState().applyBatch(await pollOnce(gateway));
+  const monitor = new InspectMonitor(store, settings, gateway, Date.now, auditPath);
+  const ui = render(<App store={store} actions={{ quit: () => undefined, refreshNow: () => undefined, switchContext: () => undefined, inspect: monitor }} />);
+  try {
+    monitor.start();
+    await waitFor(() => store.getState().inspect.operatorEvents.length === 2, { what: 'operator events', timeoutMs: 3000 });
+    ui.stdin.write('e');
+    const f = await waitFor(() => { const x = (ui.lastFrame() ?? '').replace(/\s+/g, ' '); return x.includes('you: remove m4 (succeeded)') ? x : undefined; }, { what: 'timeline', timeoutMs: 3000 });
+    assert.match(f, /operator you: snapshot save \/b\/s\.db \(succeeded\)/);
+    await waitFor(() => store.getState().view.verdict.reasons.some((r) => /\/b\/s\.db .* is 30 h old \(older than 24 h\): press S/.test(r.text)), { what: 'backup age line', timeoutMs: 3000 });
+    assert.equal(store.getState().view.verdict.level, 'degraded');
+  } finally {
+    monitor.stop();
+    ui.unmount();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
