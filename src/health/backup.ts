@@ -80,3 +80,26 @@ export function operatorEvents(lines: AuditLine[], opts: { clusterId?: string; c
     }))
     .filter((e) => Number.isFinite(e.at));
 }
+
+/**
+ * Names the flows gave to members they added (add-learner, replace), by hex ID: the record's
+ * arguments hold the name and peer URLs, its `after` topology the new member's ID. The timeline
+ * uses them for members that have not started yet ("(unstarted 7dbe...)").
+ */
+export function namesFromAudit(lines: AuditLine[]): Record<string, string> {
+  const names: Record<string, string> = {};
+  for (const l of lines) {
+    const after = (l as AuditLine & { after?: { members?: Array<{ hexId: string; name: string; peerURLs: string[] }> } }).after;
+    const name = typeof l.arguments.name === 'string' ? l.arguments.name : typeof l.arguments.newName === 'string' ? l.arguments.newName : undefined;
+    const urls = Array.isArray(l.arguments.peerURLs) ? (l.arguments.peerURLs as unknown[]).map(String) : [];
+    if (!name || urls.length === 0 || !after?.members) continue;
+    const added = after.members.find((m) => m.peerURLs.length > 0 && m.peerURLs.every((u) => urls.includes(u)));
+    if (added) names[added.hexId] = name;
+  }
+  return names;
+}
+
+/** An event text with "(unstarted HEX)" replaced by the name a flow gave that member. */
+export function nameUnstarted(text: string, names: Record<string, string>): string {
+  return text.replace(/\(unstarted ([0-9a-f]+)\)/g, (whole, hex: string) => (names[hex] ? `${names[hex]} (${hex})` : whole));
+}

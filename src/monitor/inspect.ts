@@ -20,7 +20,7 @@ import { scanKeyspace, DEFAULT_SCAN_BOUNDS } from './keyspace.js';
 import { DEFAULT_KEYSPACE_OPTIONS } from '../plans/keyspace.js';
 import type { InspectActions } from '../commands/inspect.js';
 import { auditBackups, fileStamp, readAuditLines, readSidecars } from './backup.js';
-import { backupReasons, newestBackup, operatorEvents } from '../health/backup.js';
+import { backupReasons, namesFromAudit, newestBackup, operatorEvents } from '../health/backup.js';
 import { defaultAuditPath, osUser } from '../run/audit.js';
 
 export type { InspectActions };
@@ -99,7 +99,7 @@ export class InspectMonitor implements InspectActions {
     this.auditStamp = stamp;
     const lines = readAuditLines(this.auditPath);
     const s = this.store.getState();
-    s.setInspect({ operatorEvents: operatorEvents(lines, { clusterId: s.latest.clusterId, context: s.connection.contextName, me: osUser() }) });
+    s.setInspect({ operatorEvents: operatorEvents(lines, { clusterId: s.latest.clusterId, context: s.connection.contextName, me: osUser() }), memberNames: namesFromAudit(lines) });
     this.readBackups(lines);
   }
 

@@ -30,6 +30,8 @@ export interface InspectState {
   keyspace: TaskState<KeyspaceReport>;
   /** Flows run from this bastion (audit log), for the event timeline. */
   operatorEvents: ClusterEvent[];
+  /** Hex ID -> the name a flow gave a member it added (audit log), for members not started yet. */
+  memberNames: Record<string, string>;
   /** The newest verified snapshot found (backup directory or audit log). */
   newestBackup?: BackupEvidence;
   /** Health lines by source ('certs', 'metrics', 'consistency', 'backup'); the verdict appends them. */
@@ -37,5 +39,5 @@ export interface InspectState {
 }
 
 export function emptyInspect(): InspectState {
-  return { metrics: {}, operatorEvents: [], consistency: { running: false }, keyspace: { running: false }, checks: {} };
+  return { metrics: {}, operatorEvents: [], memberNames: {}, consistency: { running: false }, keyspace: { running: false }, checks: {} };
 }

@@ -69,3 +69,16 @@ test('a context may name its backup directory (relative to the contexts file); i
   assert.equal(contextToYaml(file.contexts[0]).backupDir, '/etc/etcd-tui/backups/prod');
   assert.throws(() => parseContextsFile('contexts:\n  - name: prod\n    endpoints: [https://10.0.0.1:2379]\n    backupDir: 5\n', '/x.yaml'), /backupDir must be a directory path/);
 });
+
+test('a member added by a flow is named in the timeline while it has not started', async () => {
+  const { namesFromAudit, nameUnstarted } = await import('../../src/health/backup.js');
+  const line = {
+    time: '2026-12-03T08:00:00Z', user: 'a', context: 'prod', command: 'add-learner', outcome: 'succeeded',
+    arguments: { name: 'm4', peerURLs: ['https://10.0.0.4:2380'] },
+    after: { members: [{ hexId: '8e9e05c52164694d', name: 'm1', peerURLs: ['https://10.0.0.1:2380'] }, { hexId: '7dbe1234', name: '', peerURLs: ['https://10.0.0.4:2380'] }] },
+  };
+  const names = namesFromAudit([line]);
+  assert.deepEqual(names, { '7dbe1234': 'm4' });
+  assert.equal(nameUnstarted('(unstarted 7dbe1234) joined as a learner', names), 'm4 (7dbe1234) joined as a learner');
+  assert.equal(nameUnstarted('(unstarted abcd) joined', names), '(unstarted abcd) joined');
+});
