@@ -13,7 +13,8 @@ export function Help() {
     <Box flexDirection="column" marginTop={1}>
       <Text bold>HELP: keys, and : followed by a command id (every description in full: README, "Keys")</Text>
       {categories.map((cat) => (
-        <Box key={cat} flexDirection="column" marginTop={1}>
+        // No blank line between categories: with every command on one line the screen must fit 50 rows.
+        <Box key={cat} flexDirection="column">
           <Text bold color="cyan">
             {CATEGORY_TITLE[cat]}
           </Text>
