@@ -5,6 +5,7 @@ import { useAppStore } from '../context.js';
 import { memberRows } from '../../src/format/members.js';
 import { formatBytes, formatDuration, sparkline } from '../../src/format/units.js';
 import { toneColor } from '../components/tone.js';
+import { MemberMetrics } from '../metrics/MemberMetrics.js';
 
 function Field({ label, value, tone }: { label: string; value: string; tone?: Parameters<typeof toneColor>[0] }) {
   return (
@@ -58,6 +59,7 @@ export function MemberDetail() {
           <Text color="cyan">{sparkline(history.dbSize, 60) || '-'}</Text> {formatBytes(history.dbSize.at(-1))}
         </Text>
       </Box>
+      <MemberMetrics memberId={member.id} />
     </Box>
   );
 }

@@ -1,6 +1,6 @@
 /**
  * The console's visibility loops, outside React: certificates read on start and every few minutes;
- * metrics scraped every 10 s while the metrics pane is shown, else once a
+ * metrics scraped every 10 s while the metrics pane or a member's detail is shown, else once a
  * minute for the health lines; the consistency check and the keyspace scan on request, each with
  * progress and an abort. Everything lands in the store's `inspect` slice.
  */
@@ -69,7 +69,7 @@ export class InspectMonitor implements InspectActions {
       }
       this.readAudit();
       const screen = this.store.getState().ui.screen;
-      const every = screen === 'metrics' ? METRICS_SHOWN_EVERY_MS : METRICS_HIDDEN_EVERY_MS;
+      const every = screen === 'metrics' || screen === 'detail' ? METRICS_SHOWN_EVERY_MS : METRICS_HIDDEN_EVERY_MS;
       if (members.length > 0 && this.now() - this.metricsAt >= every) void this.scrapeMetrics();
     };
     const timer = setInterval(tick, 1000);

@@ -127,3 +127,17 @@ test('the event timeline shows the flows run from this bastion (audit log); an o
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a member's detail shows its metrics figures", async () => {
+  const { frame, press, ui, monitor, store } = await setup();
+  await frame('dashboard', (f) => f.includes('m3'));
+  const id = store.getState().ui.selectedId!;
+  store.getState().setInspect({ metrics: { [id]: [{ at: 1, walFsyncP99Ms: 5, peerRttP99Ms: {} }, { at: 2, walFsyncP99Ms: 38, backendCommitP99Ms: 4.2, peerRttP99Ms: {}, rssBytes: 52_428_800, openFds: 23, leaderChangesTotal: 1 }] } });
+  await press('\r');
+  const f = await frame('detail metrics', (x) => x.includes('WAL fsync p99'));
+  assert.match(f, /WAL fsync p99 38ms \S+/);
+  assert.match(f, /commit p99 4\.2ms/);
+  assert.match(f, /RSS 50\.0 MB, open files 23/);
+  monitor.stop();
+  ui.unmount();
+});
