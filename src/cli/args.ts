@@ -192,6 +192,9 @@ Commands:
                               lacks etcd at the wanted version (default: etcd.binarySource)
   --token T                   bootstrap cluster, render: the initial-cluster token (default: a new one)
   --out DIR                   bootstrap render: where to write the files
+  --metrics                   status: also scrape each member's /metrics twice, 5 s apart
+  --prefix P, --depth N       keyspace: only keys under P; path segments per prefix (default 2)
+  --wait DURATION             check consistency: bound for each member's HashKV (default 2m)
   -h, --help                  show this help
   --version                   print the version
 
