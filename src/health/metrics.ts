@@ -12,8 +12,8 @@ export interface Sample {
   value: number;
 }
 
-/** Parse the text exposition format (version 0.0.4): comments skipped, labels unescaped. */
-export function parsePrometheus(text: string): Sample[] {
+/** Parse the text exposition format (version 0.0.4): comments skipped, labels unescaped; `keep` filters by name before the labels are parsed. */
+export function parsePrometheus(text: string, keep: (name: string) => boolean = () => true): Sample[] {
   const out: Sample[] = [];
   for (const raw of text.split('\n')) {
     const line = raw.trim();
@@ -25,6 +25,7 @@ export function parsePrometheus(text: string): Sample[] {
     let rest: string;
     if (brace >= 0 && (space < 0 || brace < space)) {
       name = line.slice(0, brace);
+      if (!keep(name)) continue;
       const close = findClose(line, brace + 1);
       if (close < 0) continue;
       labels = parseLabels(line.slice(brace + 1, close));
@@ -32,6 +33,7 @@ export function parsePrometheus(text: string): Sample[] {
     } else {
       if (space < 0) continue;
       name = line.slice(0, space);
+      if (!keep(name)) continue;
       rest = line.slice(space + 1).trim();
     }
     const valueText = rest.split(/\s+/)[0];
@@ -70,6 +72,11 @@ function parseValue(text: string | undefined): number | undefined {
   if (text === 'NaN') return NaN;
   const n = Number(text);
   return Number.isNaN(n) ? undefined : n;
+}
+
+/** The metric families the figures use (the rest of etcd's ~150 KB exposition is dropped while parsing). */
+export function usedMetric(name: string): boolean {
+  return /^(etcd_disk_|etcd_server_|etcd_network_peer_round_trip|etcd_debugging_snap_save|process_)/.test(name);
 }
 
 /** One histogram's cumulative buckets, sorted by upper bound (the last is +Inf). */

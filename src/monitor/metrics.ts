@@ -5,7 +5,7 @@
  */
 import type { Member } from '../domain/types.js';
 import type { InspectGateway } from '../cluster/gateway.js';
-import { memberFigures, parsePrometheus, type MemberFigures, type Scrape } from '../health/metrics.js';
+import { memberFigures, parsePrometheus, usedMetric, type MemberFigures, type Scrape } from '../health/metrics.js';
 
 export interface ScrapeRound {
   /** Member ID -> figures from this scrape and the previous one. */
@@ -37,7 +37,7 @@ export class MetricsScraper {
         this.inFlight.add(m.id);
         try {
           const text = await this.gateway.metrics(url, this.timeoutMs);
-          const scrape = { at: this.now(), samples: parsePrometheus(text) };
+          const scrape = { at: this.now(), samples: parsePrometheus(text, usedMetric) };
           figures[m.id] = memberFigures(this.last.get(m.id), scrape);
           this.last.set(m.id, scrape);
         } catch (error) {

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { histogram, memberFigures, metricReasons, parsePrometheus, quantileBetween } from '../../src/health/metrics.js';
+import { histogram, memberFigures, metricReasons, parsePrometheus, quantileBetween, usedMetric } from '../../src/health/metrics.js';
 import { repoRoot } from '../harness/binaries.js';
 
 const dir = path.join(repoRoot(), 'test', 'fixtures', 'metrics');
@@ -66,4 +66,9 @@ test('no observation between the scrapes, or a counter that went back (restart):
   assert.equal(critical[0].level, 'crit');
   assert.match(critical[0].text, /^m1: WAL fsync p99 800 ms \(> 500 ms\)/);
   assert.match(critical[1].text, /^m1: peer round trip to m3 p99 300 ms \(> 150 ms\)/);
+});
+
+test('the scraper keeps only the families the figures use', () => {
+  const kept = parsePrometheus('go_goroutines 40\ngrpc_server_started_total{grpc_method="Range"} 3\netcd_server_has_leader 1\nprocess_open_fds 19\n', usedMetric);
+  assert.deepEqual(kept.map((s) => s.name), ['etcd_server_has_leader', 'process_open_fds']);
 });
