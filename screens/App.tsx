@@ -23,6 +23,7 @@ import { Help } from './help/Help.js';
 import { Events } from './events/Events.js';
 import { Contexts } from './contexts/Contexts.js';
 import { FlowScreen } from './flow/FlowScreen.js';
+import { InspectScreen } from './inspect/InspectScreen.js';
 
 /** The flow controller as the dispatcher sees it: the registry's actions plus typed text. */
 export interface FlowInput {
@@ -132,6 +133,11 @@ function CurrentScreen() {
       return <Events />;
     case 'contexts':
       return <Contexts />;
+    case 'certs':
+    case 'metrics':
+    case 'consistency':
+    case 'keyspace':
+      return <InspectScreen screen={screen} />;
     default:
       return <Dashboard />;
   }

@@ -1,7 +1,7 @@
 import type { Tone } from '../../src/format/members.js';
 
 /** Terminal colours for tones. */
-export function toneColor(tone: Tone | 'info' | 'warn' | 'crit' | 'ok' | undefined): string | undefined {
+export function toneColor(tone: Tone | 'info' | 'warn' | 'crit' | 'ok' | 'unknown' | undefined): string | undefined {
   switch (tone) {
     case 'ok':
       return 'green';
@@ -10,6 +10,7 @@ export function toneColor(tone: Tone | 'info' | 'warn' | 'crit' | 'ok' | undefin
     case 'crit':
       return 'red';
     case 'dim':
+    case 'unknown':
       return 'gray';
     case 'accent':
     case 'info':

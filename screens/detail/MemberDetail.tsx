@@ -12,6 +12,7 @@ import { formatBytes, formatClock, formatDuration, sparkline } from '../../src/f
 import { isQuotaAssumed } from '../../src/health/verdict.js';
 import { toneColor } from '../components/tone.js';
 import { useBodySize } from '../components/size.js';
+import { MemberMetrics } from '../metrics/MemberMetrics.js';
 
 type FieldTone = Parameters<typeof toneColor>[0];
 
@@ -98,6 +99,7 @@ export function MemberDetail() {
           <Text color="cyan">{sparkline(history.dbSize, Math.min(60, width - 30)) || '-'}</Text> {formatBytes(history.dbSize.at(-1))}
         </Text>
       </Box>
+      <MemberMetrics memberId={member.id} />
     </Box>
   );
 }

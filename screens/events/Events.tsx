@@ -4,9 +4,14 @@ import { Box, Text } from 'ink';
 import { useAppStore } from '../context.js';
 import { formatClock } from '../../src/format/units.js';
 import { useBodySize } from '../components/size.js';
+import { nameUnstarted } from '../../src/health/backup.js';
 
 export function Events() {
-  const events = useAppStore((s) => s.view.events);
+  const clusterEvents = useAppStore((s) => s.view.events);
+  // Flows run from this bastion (audit log) beside the cluster's own events.
+  const operator = useAppStore((s) => s.inspect.operatorEvents);
+  const names = useAppStore((s) => s.inspect.memberNames);
+  const events = operator.length ? [...clusterEvents, ...operator].sort((a, b) => a.at - b.at) : clusterEvents;
   const back = useAppStore((s) => s.ui.scroll ?? 0);
   const clampScroll = useAppStore((s) => s.clampScroll);
   const { height } = useBodySize();
@@ -25,7 +30,7 @@ export function Events() {
       {events.length === 0 ? <Text color="gray">nothing has happened yet</Text> : null}
       {shown.map((e, i) => (
         <Text key={`${e.at}-${i}`} wrap="truncate-end">
-          <Text color="gray">{formatClock(e.at)}</Text> {e.kind.padEnd(18)} {e.text}
+          <Text color="gray">{formatClock(e.at)}</Text> {e.kind.padEnd(18)} {nameUnstarted(e.text, names)}
         </Text>
       ))}
     </Box>

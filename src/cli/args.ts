@@ -25,7 +25,8 @@ export const HELP_TEXT = `etcd-tui - a keyboard-driven terminal console to watch
 
 Usage:
   etcd-tui [flags]                   open the console
-  etcd-tui status [--json] [flags]   check the cluster once, print a report, exit with its code
+  etcd-tui status [--json] [--metrics] [flags]
+                                     check the cluster once, print a report, exit with its code
   etcd-tui sandbox [--members N]     start a throwaway local cluster and open the console on it
   etcd-tui member add-learner --name NAME --peer-urls URL[,URL] [--env-out FILE]
   etcd-tui member promote ID|NAME [--wait 5m]
@@ -68,6 +69,9 @@ Usage:
   etcd-tui certs [--json]            every member's server certificate (TLS handshake), the CA and
                                      the client certificate: days left, SAN coverage; exit 0 fine,
                                      1 within 30 days, 2 within 7 days, expired or a SAN gap
+  etcd-tui keyspace [--prefix P] [--depth N] [--json]
+                                     the top prefixes by keys and bytes (serializable reads on a
+                                     follower, bounded); Kubernetes prefixes understood
   etcd-tui check consistency         HashKV on every member at one revision; a member whose data
                                      differs is named
   etcd-tui bootstrap join HOST [--ca-dir DIR] [--binary FILE] [--accept-new-host-key]

@@ -90,10 +90,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     words: ['status'],
     noArgs: true,
-    usage: 'etcd-tui status [--json] [flags]',
-    summary: 'check the cluster once, print a report, exit with its code',
-    options: ['json', 'refresh'],
-    run: async ({ flags, env }) => (await import('./local.js')).status(flags, env),
+    usage: 'etcd-tui status [--json] [--metrics] [flags]',
+    summary: 'check the cluster once, print a report, exit with its code (--metrics: also the disk, network and proposal figures)',
+    options: ['json', 'refresh', 'metrics'],
+    run: async ({ flags, env, settings }) => (flags.metrics ? (await import('./status-metrics.js')).runStatusWithMetrics(await settings(), { json: flags.json }, process) : (await import('./local.js')).status(flags, env)),
   },
   {
     words: ['sandbox'],
@@ -164,6 +164,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "every member's server certificate (read in the TLS handshake), the CA and the client certificate: days left, SAN coverage; exit 0 fine, 1 within 30 days, 2 within 7 days, expired or a SAN gap, 3 nothing answered",
     options: ['json'],
     run: async ({ flags, settings }) => (await import('./certs.js')).runCertsCommand(await settings(), { json: flags.json }, process),
+  },
+  {
+    words: ['keyspace'],
+    noArgs: true,
+    usage: 'etcd-tui keyspace [--prefix P] [--depth N] [--json]',
+    summary: 'the top prefixes by key count and bytes, from paginated serializable reads on a follower (Kubernetes prefixes understood), bounded in time and pages',
+    options: ['json', 'prefix', 'depth'],
+    run: async ({ flags, settings }) => (await import('./keyspace.js')).runKeyspaceCommand(await settings(), { json: flags.json, prefix: flags.prefix, depth: flags.depth }, process),
   },
   {
     words: ['check', 'consistency'],
@@ -258,6 +266,9 @@ const FIELD_OPTION: Record<keyof CliFlags, string> = {
   skipHashCheck: 'skip-hash-check',
   bumpRevision: 'bump-revision',
   etcdVersion: 'etcd-version',
+  metrics: 'metrics',
+  prefix: 'prefix',
+  depth: 'depth',
 };
 
 function commandName(spec: CommandSpec): string {

@@ -185,6 +185,7 @@ export function resolveSettings(input: ResolveInput): ResolvedSettings {
   if (password) settings.password = password.value;
   const quota = flags.quotaBytes ?? ctx?.quotaBytes;
   if (quota !== undefined) settings.quotaBytes = quota;
+  if (ctx?.backupDir) settings.backupDir = ctx.backupDir;
 
   return { settings, needsPassword: user !== undefined && password === undefined };
 }

@@ -89,7 +89,7 @@ export async function runConsole(options: ConsoleOptions): Promise<number> {
   // Node's deprecation warnings (e.g. DEP0123 for TLS to an IP address) would corrupt the screen.
   process.noDeprecation = true;
   const store = createAppStore({ connection: connectionInfo(options.settings), contexts: options.contexts });
-  const session = new Session(store, (s) => new EtcdGateway(s, deadlinesFor(s)), options.loadContext);
+  const session = new Session(store, (s) => new EtcdGateway(s, deadlinesFor(s)), options.loadContext, options.auditLog ?? defaultAuditPath());
   const flows = new FlowController(store, {
     gateway: () => session.currentGateway(),
     observe: (opts) => session.observe(opts),
@@ -182,7 +182,7 @@ export async function runConsole(options: ConsoleOptions): Promise<number> {
   });
   const app = render(
     <LastResort onError={onFatal}>
-      <App store={store} actions={{ quit, refreshNow: () => session.refreshNow(), switchContext, flows }} />
+      <App store={store} actions={{ quit, refreshNow: () => session.refreshNow(), switchContext, flows, inspect: session.inspectActions() }} />
     </LastResort>,
     { exitOnCtrlC: false, stdin },
   );

@@ -51,6 +51,8 @@ export interface ContextConfig {
   quotaFromHosts?: boolean;
   /** Reserved for later use; passed through unvalidated. */
   envFile?: unknown;
+  /** Where verified snapshots (FILE + FILE.json sidecar) are kept: the backup-age check reads it. */
+  backupDir?: string;
 }
 
 export interface ContextsFile {
@@ -84,6 +86,7 @@ const CONTEXT_KEYS = new Set([
   'ssh',
   'etcd',
   'envFile',
+  'backupDir',
 ]);
 const TOP_KEYS = new Set(['current', 'contexts']);
 
@@ -237,6 +240,10 @@ function parseContext(raw: unknown, index: number, path: string): ContextConfig 
   if ('etcd' in raw) ctx.etcd = raw.etcd;
   if (inventory) ctx.inventory = inventory;
   if ('envFile' in raw) ctx.envFile = raw.envFile;
+  if (raw.backupDir !== undefined && raw.backupDir !== null) {
+    if (typeof raw.backupDir !== 'string' || raw.backupDir.trim() === '' || raw.backupDir.startsWith('~')) throw new ConfigError(`${where}: backupDir must be a directory path (full path; ~ is not expanded)`);
+    ctx.backupDir = resolve(dirname(path), raw.backupDir);
+  }
 
   // Drop undefined optional fields so the object stays tidy (deepEqual-friendly).
   for (const k of Object.keys(ctx) as (keyof ContextConfig)[]) {
@@ -309,6 +316,7 @@ export function contextToYaml(ctx: ContextConfig): Record<string, unknown> {
   if (ctx.etcd !== undefined) out.etcd = ctx.etcd;
   if (ctx.hosts !== undefined) out.hosts = ctx.hosts;
   if (ctx.envFile !== undefined) out.envFile = ctx.envFile;
+  if (ctx.backupDir !== undefined) out.backupDir = ctx.backupDir;
   return out;
 }
 

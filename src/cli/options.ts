@@ -69,6 +69,11 @@ export interface CliFlags {
   bumpRevision?: number;
   /** upgrade: the new binary's version when it cannot be run here to ask it. */
   etcdVersion?: string;
+  /** status: scrape every member's /metrics twice and add the metric health lines. */
+  metrics?: boolean;
+  /** keyspace: the prefix to scan and how many path segments make a group. */
+  prefix?: string;
+  depth?: number;
 }
 
 /** What the parser fills besides CliFlags. */
@@ -158,6 +163,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     },
   },
   { name: 'out', type: 'string', value: 'DIR', example: '--out ./rendered', help: 'where to write the files', set: str('out') },
+  { name: 'metrics', type: 'boolean', help: "also scrape every member's /metrics twice (5 s apart): disk, network and proposal health lines", set: str('metrics') },
+  { name: 'prefix', type: 'string', value: 'P', example: '--prefix /registry/', help: 'only keys under this prefix', set: str('prefix') },
+  { name: 'depth', type: 'string', value: 'N', example: '--depth 3', help: 'path segments that make a group (default: Kubernetes-aware)', set: (s, v, f) => void (s.flags.depth = parseCount(String(v), f)) },
   { name: 'etcd-version', type: 'string', value: 'V', example: '--etcd-version 3.5.16', help: "the new binary's version, when it cannot run on this machine to say it", set: (s, v, f) => {
     if (!/^v?\d+\.\d+\.\d+$/.test(String(v))) throw new ConfigError(`${f}: "${String(v)}" is not an etcd version (example: --etcd-version 3.5.16)`);
     s.flags.etcdVersion = String(v).replace(/^v/, '');

@@ -5,6 +5,7 @@
 import type { AppState, ScreenName } from '../store/store.js';
 import { visibleMembers } from '../store/store.js';
 import { FLOW_COMMANDS } from '../flows/commands.js';
+import { INSPECT_COMMANDS } from './inspect.js';
 
 export type { Category, Command, CommandContext, FlowActions } from './types.js';
 import type { Command, CommandContext } from './types.js';
@@ -140,6 +141,7 @@ const ALL_COMMANDS: Command[] = [
     },
   },
   ...FLOW_COMMANDS,
+  ...INSPECT_COMMANDS,
   {
     id: 'quit',
     title: 'Quit',

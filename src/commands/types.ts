@@ -40,6 +40,17 @@ export interface CommandContext {
   switchContext(name: string): void;
   /** The membership flows; absent where the console has no cluster to change (some tests). */
   flows?: FlowActions;
+  /** Certificates, metrics, consistency check, keyspace scan (src/monitor/inspect.ts); absent in some tests. */
+  inspect?: InspectActions;
+}
+
+/** What the inspection commands ask of the inspection monitor (src/monitor/inspect.ts). */
+export interface InspectActions {
+  refreshCertificates(): void;
+  startConsistencyCheck(): void;
+  startKeyspaceScan(prefix?: string, depth?: number): void;
+  /** Abort the running consistency check or keyspace scan. */
+  abortTask(): void;
 }
 
 export interface Command {

@@ -23,6 +23,8 @@ export interface ConnectionSettings {
   readOnly: boolean;
   /** DB quota in bytes, when the operator gives it (etcd 3.4/3.5 do not report it). */
   quotaBytes?: number;
+  /** The context's backup directory (snapshots with JSON sidecars), for the backup-age check. */
+  backupDir?: string;
 }
 
 export const DEFAULT_DIAL_TIMEOUT_MS = 2000;

@@ -114,7 +114,9 @@ export type ClusterEventKind =
   | 'alarm-raised'
   | 'alarm-cleared'
   | 'quorum-lost'
-  | 'quorum-back';
+  | 'quorum-back'
+  /** A flow run from this bastion, from the audit log. */
+  | 'operator';
 
 export interface ClusterEvent {
   at: number;

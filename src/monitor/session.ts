@@ -9,6 +9,7 @@ import { Poller } from './poller.js';
 import { collectStatus } from './observe.js';
 import type { ClusterView } from '../health/view.js';
 import { DEFAULT_HEALTH_OPTIONS, type HealthOptions } from '../domain/types.js';
+import { InspectMonitor, isInspectGateway, type InspectActions } from './inspect.js';
 
 export type GatewayFactory = (settings: ConnectionSettings) => ClusterGateway;
 
@@ -31,11 +32,14 @@ export function healthOverrides(settings: Pick<ConnectionSettings, 'quotaBytes'>
 export class Session {
   private gateway?: ClusterGateway;
   private poller?: Poller;
+  private inspect?: InspectMonitor;
 
   constructor(
     private readonly store: AppStore,
     private readonly makeGateway: GatewayFactory,
     private readonly loadContext: (name: string) => Promise<ConnectionSettings>,
+    /** The flows' audit log, read for operator actions and snapshot saves (default: defaultAuditPath()). */
+    private readonly auditPath?: string,
   ) {}
 
   start(settings: ConnectionSettings): void {
@@ -44,6 +48,20 @@ export class Session {
     this.gateway = this.makeGateway(settings);
     this.poller = new Poller(this.gateway, (batch) => this.store.getState().applyBatch(batch), settings.refreshMs);
     this.poller.start();
+    if (isInspectGateway(this.gateway)) {
+      this.inspect = new InspectMonitor(this.store, settings, this.gateway, Date.now, this.auditPath);
+      this.inspect.start();
+    }
+  }
+
+  /** The visibility actions of the current context (they follow context switches). */
+  inspectActions(): InspectActions {
+    return {
+      refreshCertificates: () => this.inspect?.refreshCertificates(),
+      startConsistencyCheck: () => this.inspect?.startConsistencyCheck(),
+      startKeyspaceScan: (prefix, depth) => this.inspect?.startKeyspaceScan(prefix, depth),
+      abortTask: () => this.inspect?.abortTask(),
+    };
   }
 
   /** The current context's gateway (flows send their requests through it). */
@@ -77,6 +95,8 @@ export class Session {
   }
 
   stop(): void {
+    this.inspect?.stop();
+    this.inspect = undefined;
     this.poller?.stop();
     this.gateway?.close();
     this.poller = undefined;

@@ -8,6 +8,8 @@ import { DEFAULT_HEALTH_OPTIONS } from '../domain/types.js';
 import { applyRefreshes, emptyView, type ClusterView, type Refresh } from '../health/view.js';
 import { displaySignature } from '../format/signature.js';
 import type { FlowView } from '../flows/state.js';
+import { emptyInspect, type InspectState } from './inspect.js';
+import { withChecks } from '../health/checks.js';
 
 /** A published view is refreshed at least this often even when nothing visible changed. */
 const MAX_PUBLISH_AGE_MS = 30_000;
@@ -22,7 +24,7 @@ const SCROLL_LIMIT = 1000;
  * Where key bindings act: a screen, or 'flow', the flow dialog (open over any screen while the
  * store's `flow` is set; it takes the keys first).
  */
-export type ScreenName = 'dashboard' | 'detail' | 'help' | 'events' | 'contexts' | 'flow';
+export type ScreenName = 'dashboard' | 'detail' | 'help' | 'events' | 'contexts' | 'flow' | 'certs' | 'metrics' | 'consistency' | 'keyspace';
 
 export interface InputState {
   kind: 'filter' | 'palette';
@@ -73,6 +75,8 @@ export interface AppState {
   firstDataAt?: number;
   /** The open flow dialog (add a learner, promote, remove, ...), written by the FlowController. */
   flow?: FlowView;
+  /** Certificates, metrics, consistency check, keyspace triage and their health lines (src/store/inspect.ts). */
+  inspect: InspectState;
 
   applyBatch(batch: Refresh[]): void;
   resetView(connection: ConnectionInfo, health?: Partial<HealthOptions>): void;
@@ -89,6 +93,8 @@ export interface AppState {
   /** A scrolling screen says how far it can scroll, so that scrolling back starts at once. */
   clampScroll(max: number): void;
   setFlow(flow: FlowView | undefined): void;
+  /** Update the visibility panes; a `checks` change is appended to the verdict at once. */
+  setInspect(patch: Partial<InspectState>): void;
 }
 
 export type AppStore = StoreApi<AppState>;
@@ -124,6 +130,7 @@ export function createAppStore(init: StoreInit): AppStore {
     latest: emptyView(health, now()),
     ui: { screen: 'dashboard', stack: [], filter: '', contextCursor: 0 },
     startedAt: now(),
+    inspect: emptyInspect(),
 
     applyBatch(batch) {
       const state = get();
@@ -131,6 +138,7 @@ export function createAppStore(init: StoreInit): AppStore {
       if (view === state.latest) return;
       const message = state.ui.message;
       const ui = message && message.level === 'info' && now() - message.at >= INFO_MESSAGE_MS ? { ...state.ui, message: undefined } : state.ui;
+      view.verdict = withChecks(view.verdict, state.inspect.checks);
       const signature = displaySignature(view, state.health);
       if (signature === publishedSignature && view.updatedAt - state.view.updatedAt < MAX_PUBLISH_AGE_MS) return set(ui === state.ui ? { latest: view } : { latest: view, ui });
       publishedSignature = signature;
@@ -147,7 +155,7 @@ export function createAppStore(init: StoreInit): AppStore {
       // Each context starts from the defaults: a quota or threshold of the previous one never carries over.
       const h = { ...health, quotaBytes: DEFAULT_HEALTH_OPTIONS.quotaBytes, quotaAssumed: true, ...overrides };
       publishedSignature = '';
-      set({ connection, health: h, view: emptyView(h, now()), latest: emptyView(h, now()), firstDataAt: undefined, ui: { ...get().ui, selectedId: undefined, screen: 'dashboard', stack: [] } });
+      set({ connection, health: h, view: emptyView(h, now()), latest: emptyView(h, now()), firstDataAt: undefined, inspect: emptyInspect(), ui: { ...get().ui, selectedId: undefined, screen: 'dashboard', stack: [] } });
     },
     setContexts(names) {
       set({ contexts: names });
@@ -209,6 +217,12 @@ export function createAppStore(init: StoreInit): AppStore {
     },
     setFlow(flow) {
       set({ flow });
+    },
+    setInspect(patch) {
+      const s = get();
+      const inspect = { ...s.inspect, ...patch };
+      if (!patch.checks) return set({ inspect });
+      set({ inspect, view: { ...s.view, verdict: withChecks(s.view.verdict, inspect.checks) }, latest: { ...s.latest, verdict: withChecks(s.latest.verdict, inspect.checks) } });
     },
   }));
 }

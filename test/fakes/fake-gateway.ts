@@ -1,11 +1,11 @@
 /** A fake cluster gateway for screen tests: members and statuses held in memory, hangs on demand. */
 import { Readable } from 'node:stream';
-import type { ClusterGateway, MemberListResult } from '../../src/cluster/gateway.js';
+import type { ClusterGateway, HashKVResult, InspectGateway, MemberListResult, RangePage } from '../../src/cluster/gateway.js';
 import type { Alarm, Member, MemberStatus } from '../../src/domain/types.js';
 import { ClusterError } from '../../src/domain/errors.js';
 import { member, status, IDS } from './fixtures.js';
 
-export class FakeGateway implements ClusterGateway {
+export class FakeGateway implements ClusterGateway, InspectGateway {
   members: Member[] = [member('m1'), member('m2'), member('m3')];
   statuses = new Map<string, MemberStatus>();
   down = new Set<string>();
@@ -105,6 +105,30 @@ export class FakeGateway implements ClusterGateway {
   async snapshot(): Promise<Readable> {
     this.calls.push('snapshot');
     return Readable.from([Buffer.alloc(0)]);
+  }
+
+  /** Inspection: HashKV answer by client URL (default '1111'), metrics text by URL, keys in memory. */
+  hashes = new Map<string, string>();
+  metricsText = new Map<string, string>();
+  keys = new Map<string, string>();
+
+  async hashKV(url: string, revision: number): Promise<HashKVResult> {
+    this.calls.push(`hashKV ${url} ${revision}`);
+    if (this.down.has(url)) throw new ClusterError(`connection refused at ${url}: is etcd running and listening there?`, 'unreachable');
+    const s = this.statuses.get(url);
+    return { memberId: s?.memberId ?? '', hash: this.hashes.get(url) ?? '1111', compactRevision: -1, headerRevision: revision };
+  }
+
+  async rangePage(url: string, start: Buffer, end: Buffer, limit: number): Promise<RangePage> {
+    this.calls.push(`rangePage ${url}`);
+    const all = [...this.keys.keys()].sort().filter((k) => Buffer.compare(Buffer.from(k), start) >= 0 && (end.equals(Buffer.from([0])) || Buffer.compare(Buffer.from(k), end) < 0));
+    const page = all.slice(0, limit);
+    return { kvs: page.map((k) => ({ key: Buffer.from(k), keySize: Buffer.byteLength(k), valueSize: Buffer.byteLength(this.keys.get(k) ?? '') })), more: all.length > limit, count: all.length, revision: 42 };
+  }
+
+  async metrics(url: string): Promise<string> {
+    this.calls.push(`metrics ${url}`);
+    return this.metricsText.get(url) ?? '';
   }
 
   syncEndpoints(): void {}
