@@ -3,7 +3,7 @@
  * check (H, `:check`) and the keyspace triage (U, `:keyspace [PREFIX] [DEPTH]`), and `s` to stop a
  * running check or scan. None is dangerous: they only read.
  */
-import type { Command, CommandContext, InspectActions } from './types.js';
+import type { Command, CommandContext } from './types.js';
 
 export type { InspectActions } from './types.js';
 
