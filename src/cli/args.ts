@@ -115,6 +115,10 @@ Usage:
   etcd-tui bootstrap render [HOST...] --out DIR [--token T]
                                      write each host's etcd.env, etcd.service and staggered defrag
                                      service and timer to DIR/HOST/ (no SSH; nothing is overwritten)
+  etcd-tui runs [--all]              runs that did not finish (cut off, or undo steps left), from
+                                     the run journals next to the audit log
+  etcd-tui undo RUN [--dry-run] [--yes]
+                                     show what RUN did and undo it as its rollback would have
 
 Connection:
   --endpoints URL[,URL...]    client URLs: http:// or https://, host, port (default below)

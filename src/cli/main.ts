@@ -150,6 +150,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     const { runBootstrapCommand } = await import('./bootstrap.js');
     return runBootstrapCommand(rest[0], rest.slice(1), args.flags, env, () => resolve(args.flags, env));
   }
+  if (command === 'runs' || command === 'undo') {
+    const { runsCommand, undoCommand } = await import('./runs.js');
+    return command === 'runs' ? runsCommand(rest, args.flags) : undoCommand(rest, args.flags, env, (f) => resolve(f, env));
+  }
   if (command === 'member') {
     const { runMemberCommand } = await import('./member.js');
     return runMemberCommand(rest[0], rest.slice(1), args.flags, await resolve(args.flags, env));

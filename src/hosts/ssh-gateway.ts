@@ -22,6 +22,7 @@ import type {
 } from './gateway.js';
 import { appendKnownHost, checkHostKey, fingerprint, keyBlobType, knownKeyTypes, readKnownHosts, type KnownHostEntry } from './known-hosts.js';
 import { shellCommand, sudoArgv } from './quote.js';
+import { formatBytes } from '../format/units.js';
 
 /** ssh2, loaded on the first connect: the console starts without it (about 70 ms of module loading). */
 type Ssh2 = typeof import('ssh2');
@@ -35,6 +36,12 @@ type SshClient = InstanceType<(typeof import('ssh2'))['Client']>;
 
 const DEFAULT_RUN_TIMEOUT_MS = 60_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** A connection that brings no bytes for this long is lost (keepalives keep a healthy idle one talking). */
+export const DEFAULT_STALL_TIMEOUT_MS = 20_000;
+/** Keepalive requests per stall timeout: the connection is dropped after this many go unanswered. */
+const KEEPALIVES_PER_STALL = 4;
+/** Cleanup after a failed or aborted upload (close, unlink) waits at most this long. */
+const CLEANUP_BOUND_MS = 5_000;
 /** Collected stdout/stderr of one command keep at most this many characters each (the tail). */
 const OUTPUT_CAP = 1024 * 1024;
 const DEFAULT_READ_MAX_BYTES = 64 * 1024 * 1024;
@@ -101,6 +108,46 @@ function expandHome(file: string): string {
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** The stall timeout of a target, in ms. */
+export function stallTimeoutMs(target: SshTarget): number {
+  return target.stallTimeoutMs && target.stallTimeoutMs > 0 ? target.stallTimeoutMs : DEFAULT_STALL_TIMEOUT_MS;
+}
+
+/**
+ * The connection to a host is gone (closed, reset, or silent for the stall timeout). `reason` says how;
+ * the message says during what.
+ */
+export class ConnectionLostError extends HostError {
+  constructor(
+    readonly target: SshTarget,
+    readonly reason: string,
+    during?: string,
+  ) {
+    super(
+      `connection to ${hostLabel(target)} lost${during ? ` during ${during}` : ''} (${reason}); check that the host is up and reachable, then run again`,
+      'unreachable',
+      target.address,
+    );
+  }
+}
+
+/** Resolves with the promise's value, or rejects after ms (the promise is left to settle on its own). */
+function bounded<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  return new Promise<T | undefined>((resolve, reject) => {
+    const t = setTimeout(() => resolve(undefined), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
 }
 
 function aborted(target: SshTarget, what: string): HostError {
@@ -434,8 +481,10 @@ async function connectClient(
       readyTimeout: 0,
       hostVerifier: hostVerifier as ConnectConfig['hostVerifier'],
       authHandler,
-      keepaliveInterval: 15_000,
-      keepaliveCountMax: 4,
+      // Keepalive requests are answered by the server's SSH layer, so a healthy connection brings bytes
+      // at least this often, busy or idle; after KEEPALIVES_PER_STALL unanswered ones it is dropped.
+      keepaliveInterval: Math.max(250, Math.floor(stallTimeoutMs(target) / KEEPALIVES_PER_STALL)),
+      keepaliveCountMax: KEEPALIVES_PER_STALL - 1,
       ...(algorithms ? { algorithms: { serverHostKey: algorithms } } : {}),
     };
     startTimer();
@@ -549,6 +598,8 @@ interface UploadSource {
 
 class SshConnection implements HostConnection {
   private closed = false;
+  /** Why the connection was lost (set with closed when it was not close()d here). */
+  private lostReason?: string;
   private sftpSession?: Promise<SFTPWrapper>;
   /** Ongoing operations, told when the connection drops. */
   private readonly pending = new Set<(err: HostError) => void>();
@@ -561,11 +612,21 @@ class SshConnection implements HostConnection {
     const lost = (why: string): void => {
       if (this.closed) return;
       this.closed = true;
-      const err = new HostError(`connection to ${hostLabel(target)} was lost: ${why}; connect again`, 'unreachable', target.address);
+      this.lostReason = why;
+      const err = new ConnectionLostError(target, why);
       for (const fail of [...this.pending]) fail(err);
+      client.destroy();
     };
-    client.on('error', (err: Error) => lost(err.message));
-    client.on('close', () => lost('closed'));
+    client.on('error', (err: Error & { level?: string }) =>
+      lost(
+        err.level === 'client-timeout'
+          ? `no answer for ${stallTimeoutMs(target) / 1000} s`
+          : /ECONNRESET/.test(err.message)
+            ? 'the host reset it: sshd gone or restarted?'
+            : err.message,
+      ),
+    );
+    client.on('close', () => lost('the connection was closed'));
   }
 
   private get label(): string {
@@ -574,6 +635,22 @@ class SshConnection implements HostConnection {
 
   private error(text: string, kind: HostErrorKind = 'other'): HostError {
     return new HostError(text, kind, this.target.address);
+  }
+
+  /** True once the connection is closed or lost: the pool then connects again. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** A lost connection's error says during what; other errors pass unchanged. */
+  private during(err: unknown, what: string): unknown {
+    return err instanceof ConnectionLostError ? new ConnectionLostError(this.target, err.reason, what) : err;
+  }
+
+  /** The error for an operation started on a closed connection. */
+  private closedError(what: string): HostError {
+    if (this.lostReason !== undefined) return new ConnectionLostError(this.target, this.lostReason, what);
+    return this.error(`cannot run ${what}: the connection to ${this.label} is closed; connect again`, 'unreachable');
   }
 
   close(): void {
@@ -601,6 +678,8 @@ class SshConnection implements HostConnection {
     const outcome = await this.exec(fullArgv, sudo, opts, {
       stdout: (d) => emit(outDecoder.decode(d, { stream: true }), stdout, opts.onStdout),
       stderr: (d) => emit(errDecoder.decode(d, { stream: true }), stderr, opts.onStderr),
+    }).catch((err: unknown) => {
+      throw this.during(err, commandText(argv));
     });
     emit(outDecoder.decode(), stdout, opts.onStdout);
     emit(errDecoder.decode(), stderr, opts.onStderr);
@@ -650,7 +729,7 @@ class SshConnection implements HostConnection {
     } catch (err) {
       return Promise.reject(this.error(`cannot run ${display} on ${this.label}: ${message(err)}`));
     }
-    if (this.closed) return Promise.reject(this.error(`cannot run ${display}: the connection to ${this.label} is closed; connect again`, 'unreachable'));
+    if (this.closed) return Promise.reject(this.closedError(display));
     if (opts.signal?.aborted) return Promise.reject(this.error(`${display} on ${this.label} was aborted before it started`, 'aborted'));
     const timeoutMs = opts.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
     const started = Date.now();
@@ -782,7 +861,7 @@ class SshConnection implements HostConnection {
   // ---- SFTP ----
 
   private sftp(): Promise<SFTPWrapper> {
-    if (this.closed) return Promise.reject(this.error(`the connection to ${this.label} is closed; connect again`, 'unreachable'));
+    if (this.closed) return Promise.reject(this.closedError('SFTP'));
     this.sftpSession ??= new Promise<SFTPWrapper>((resolve, reject) => {
       try {
         this.client.sftp((err, sftp) => {
@@ -805,16 +884,35 @@ class SshConnection implements HostConnection {
     return this.sftpSession;
   }
 
-  /** Calls an SFTP method; a dropped connection rejects it too. */
-  private sftpCall<T>(op: (cb: (err: Error | null | undefined, value?: T) => void) => void): Promise<T> {
+  /** Calls an SFTP method; a dropped connection rejects it too, and so does the signal (at once). */
+  private sftpCall<T>(op: (cb: (err: Error | null | undefined, value?: T) => void) => void, signal?: AbortSignal, what = 'SFTP request'): Promise<T> {
+    if (this.closed) return Promise.reject(this.closedError(what));
+    if (signal?.aborted) return Promise.reject(this.error(`${what} on ${this.label} was aborted`, 'aborted'));
     return new Promise<T>((resolve, reject) => {
-      const onLost = (err: HostError): void => reject(err);
-      this.pending.add(onLost);
-      op((err, value) => {
+      const done = (): void => {
         this.pending.delete(onLost);
-        if (err) reject(err);
-        else resolve(value as T);
-      });
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onLost = (err: HostError): void => {
+        done();
+        reject(err);
+      };
+      const onAbort = (): void => {
+        done();
+        reject(this.error(`${what} on ${this.label} was aborted`, 'aborted'));
+      };
+      this.pending.add(onLost);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        op((err, value) => {
+          done();
+          if (err) reject(err);
+          else resolve(value as T);
+        });
+      } catch (err) {
+        done();
+        reject(err);
+      }
     });
   }
 
@@ -883,7 +981,7 @@ class SshConnection implements HostConnection {
           const length = Math.min(UPLOAD_CHUNK, source.size - position);
           next += length;
           const data = await source.read(position, length);
-          await this.sftpCall((cb) => sftp.write(handle, data, 0, data.length, position, cb));
+          await this.sftpCall((cb) => sftp.write(handle, data, 0, data.length, position, cb), signal, `upload of ${file}`);
           sent += length;
           onProgress?.(sent, source.size);
         }
@@ -901,11 +999,40 @@ class SshConnection implements HostConnection {
       open = false;
       await this.sftpCall((cb) => sftp.close(handle, cb));
     } catch (err) {
-      if (open) await this.sftpCall((cb) => sftp.close(handle, cb)).catch(() => undefined);
-      await this.sftpCall((cb) => sftp.unlink(file, cb)).catch(() => undefined);
+      // Bounded: on a connection that went silent these wait for nothing.
+      if (open) await bounded(this.sftpCall((cb) => sftp.close(handle, cb)), CLEANUP_BOUND_MS).catch(() => undefined);
+      await bounded(this.sftpCall((cb) => sftp.unlink(file, cb)), CLEANUP_BOUND_MS).catch(() => undefined);
       if (err instanceof HostError) throw err;
-      throw this.error(`writing ${file} on ${this.label} failed: ${message(err)}`);
+      // SFTP says only "Failure" for a full disk or a read-only mount: look at the directory.
+      throw (await this.writeProblem(path.posix.dirname(file), source.size, false, signal)) ?? this.error(`writing ${file} on ${this.label} failed: ${message(err)}`);
     }
+  }
+
+  /**
+   * Why a write into `dir` failed, when the directory tells: no space left (free against needed),
+   * or no permission to write (a read-only mount too). Undefined when neither explains it.
+   */
+  private async writeProblem(dir: string, needed: number, sudo: boolean, signal?: AbortSignal): Promise<HostError | undefined> {
+    try {
+      const df = await this.run(['df', '-P', '-B1', '--', dir], { sudo, signal, timeoutMs: 15_000 });
+      const free = Number(df.stdout.trim().split('\n').pop()?.trim().split(/\s+/)[3]);
+      if (df.code === 0 && Number.isFinite(free) && free < needed + 64 * 1024) {
+        return this.error(
+          `no space left on ${this.label} in ${dir}: ${formatBytes(free)} free, ${formatBytes(needed)} needed; free space there (or give that directory more room), then run again`,
+          'no-space',
+        );
+      }
+      const writable = await this.run(['test', '-w', dir], { sudo, signal, timeoutMs: 15_000 });
+      if (writable.code === 1) {
+        return this.error(
+          `permission denied: ${sudo ? 'root' : this.target.user} may not write in ${dir} on ${this.label} (no write permission, or a read-only mount); ${sudo ? 'check the mount (findmnt ' + dir + ')' : 'upload with sudo (sudo: true), log in as root, or check the mount'}`,
+          'permission',
+        );
+      }
+    } catch {
+      // the connection may be gone: the caller's own message stands
+    }
+    return undefined;
   }
 
   private async openSource(content: Buffer | { localPath: string }): Promise<UploadSource> {
@@ -961,6 +1088,8 @@ class SshConnection implements HostConnection {
     const source = await this.openSource(content);
     try {
       return sudo ? await this.uploadWithSudo(source, remotePath, opts) : await this.uploadDirect(source, remotePath, opts);
+    } catch (err) {
+      throw this.during(err, `upload of ${remotePath}`);
     } finally {
       await source.close().catch(() => undefined);
     }
@@ -988,7 +1117,7 @@ class SshConnection implements HostConnection {
       placed = true;
       return { path: remotePath, ...(backup ? { backup } : {}), replaced, bytes: source.size };
     } finally {
-      if (!placed) await this.sftpCall((cb) => sftp.unlink(tmp, cb)).catch(() => undefined);
+      if (!placed) await bounded(this.sftpCall((cb) => sftp.unlink(tmp, cb)), CLEANUP_BOUND_MS).catch(() => undefined);
     }
   }
 
@@ -1026,8 +1155,11 @@ class SshConnection implements HostConnection {
       ];
       const installed = await this.run(installArgv, { sudo: true, signal: opts.signal, timeoutMs: 120_000 });
       if (installed.code !== 0) {
+        await this.run(['rm', '-f', '--', tmp], { sudo: true, timeoutMs: 30_000 }).catch(() => undefined);
         const dirThere = await this.run(['test', '-d', dir], { sudo: true, signal: opts.signal, timeoutMs: 30_000 });
         if (dirThere.code === 1) throw this.error(`directory ${dir} does not exist on ${this.label}; create it first (mkdir -p ${dir})`);
+        const problem = await this.writeProblem(dir, source.size, true, opts.signal);
+        if (problem) throw problem;
         throw this.error(`install of ${tmp} on ${this.label} failed: ${installed.stderr.trim().split('\n').pop() || `exit ${installed.code}`}`);
       }
       let placed = false;
@@ -1046,7 +1178,7 @@ class SshConnection implements HostConnection {
         if (!placed) await this.run(['rm', '-f', '--', tmp], { sudo: true, timeoutMs: 30_000 }).catch(() => undefined);
       }
     } finally {
-      await this.sftpCall((cb) => sftp.unlink(stage, cb)).catch(() => undefined);
+      await bounded(this.sftpCall((cb) => sftp.unlink(stage, cb)), CLEANUP_BOUND_MS).catch(() => undefined);
     }
   }
 

@@ -16,6 +16,7 @@ import { UNHEALTHY_CLUSTER } from '../cluster/classify.js';
 import { runMaintenanceAction } from './maintenance-actions.js';
 import { runSnapshotAction } from './snapshot-actions.js';
 import { runRemoteAction, type HostAccess, type UndoEntry } from './remote-actions.js';
+import type { RunJournal } from './journal.js';
 
 export interface ExecutorDeps {
   gateway: ClusterGateway;
@@ -33,6 +34,8 @@ export interface ExecutorDeps {
   startMember?(name: string, peerURLs: string[], initialCluster: string): Promise<void>;
   /** SSH access to the inventory's hosts (bootstrap flows). */
   hosts?: HostAccess;
+  /** The run journal (src/run/journal.ts): steps and undo entries written down as they happen. */
+  journal?: RunJournal;
 }
 
 class StepFailure extends Error {}
@@ -69,7 +72,8 @@ function message(error: unknown): string {
 export async function runPlan(plan: Plan, deps: ExecutorDeps): Promise<RunResult> {
   const now = deps.now ?? Date.now;
   const started = now();
-  const ctx: RunContext = { added: new Map(), output: [], undo: plan.rollbackOnFailure ? [] : undefined };
+  if (deps.journal) deps = { ...deps, onEvent: deps.journal.onEvent(deps.onEvent) };
+  const ctx: RunContext = { added: new Map(), output: [], undo: plan.rollbackOnFailure ? (deps.journal?.undoList() ?? []) : undefined };
   const end = async (result: Omit<RunResult, 'durationMs' | 'output'>): Promise<RunResult> => {
     const rollback = ctx.undo && ctx.undo.length > 0 ? await rollBack(ctx.undo, deps) : undefined;
     return { ...result, output: ctx.output, durationMs: now() - started, ...(rollback ? { rollback } : {}) };
@@ -171,6 +175,7 @@ async function runAction(action: Action, index: number, deps: ExecutorDeps, ctx:
       ctx.added.set(action.name, res.member);
       ctx.undo?.push({
         title: `remove ${action.name} (${hexId(res.member.id)}) from the cluster`,
+        spec: { kind: 'member-remove', name: action.name, memberId: res.member.id },
         run: async () => {
           const calm = { ...deps, signal: new AbortController().signal };
           await reconfigure(calm, index, () => deps.gateway.memberRemove(res.member.id));

@@ -20,6 +20,7 @@ import { clientURL } from '../domain/hosts.js';
 import { formatBytes, formatDuration } from '../format/units.js';
 import type { EtcdSettings } from '../domain/hosts.js';
 import type { RunEvent } from '../domain/plan.js';
+import { undoEntry, type UndoSpec } from './undo-steps.js';
 
 /** How the executor reaches the hosts of a plan. */
 export interface HostAccess {
@@ -34,6 +35,8 @@ export interface UndoEntry {
   title: string;
   /** Undo it; resolves with what was done, throws when it could not be. */
   run(): Promise<string>;
+  /** The same undo as data, for the run journal (src/run/undo-steps.ts). */
+  spec?: UndoSpec;
 }
 
 export interface RemoteDeps {
@@ -49,10 +52,6 @@ export class RemoteStepFailure extends Error {}
 
 /** Journal lines worth showing for a failed start (etcd's own reason, not systemd's summary). */
 const ERROR_LINE = /"level":"(error|fatal|panic)"|\b(error|fatal|panic)\b|bind|refus|denied|no such|permission/i;
-
-function stamp(now: number): string {
-  return new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-}
 
 function firstLine(text: string): string {
   return text.split('\n').map((l) => l.trim()).filter(Boolean)[0] ?? '';
@@ -122,6 +121,11 @@ async function uploadSource(conn: HostConnection, source: UploadSource, remotePa
   }
 }
 
+/** Undo steps connect through the run's host access (again, when a connection was lost). */
+function undoEnv(deps: RemoteDeps) {
+  return { connection: (host: string) => access(deps).connection(host), now: deps.now };
+}
+
 export async function runRemoteAction(action: RemoteAction, index: number, deps: RemoteDeps, undo: UndoEntry[]): Promise<string | undefined> {
   const now = deps.now ?? Date.now;
   switch (action.kind) {
@@ -129,35 +133,11 @@ export async function runRemoteAction(action: RemoteAction, index: number, deps:
       const conn = await access(deps).connection(action.host);
       const existed = await exists(conn, action.path, '-d');
       const mode = action.mode.toString(8).padStart(4, '0');
-      if (action.dataDir) {
-        // Whatever etcd writes here from now on is moved aside on rollback (never deleted).
-        undo.push({
-          title: `move ${action.path} aside on ${action.host}`,
-          run: async () => {
-            if (!(await exists(conn, action.path, '-d'))) return `${action.host}: ${action.path} is not there`;
-            const list = await must(conn, action.host, ['ls', '-A1', '--', action.path]);
-            if (list.trim() === '') {
-              if (!existed) await must(conn, action.host, ['rmdir', '--', action.path]);
-              return `${action.host}: ${action.path} was empty${existed ? ' (left as it was)' : ', removed the empty directory this run made'}`;
-            }
-            const aside = `${action.path}.etcd-tui-failed-${stamp(now())}`;
-            await must(conn, action.host, ['mv', '--', action.path, aside]);
-            if (existed) await must(conn, action.host, ['mkdir', '-m', mode, '--', action.path]);
-            return `${action.host}: moved ${action.path} aside to ${aside}`;
-          },
-        });
-      }
+      // Whatever etcd writes in a data dir from now on is moved aside on rollback (never deleted).
+      if (action.dataDir) undo.push(undoEntry({ kind: 'data-dir-aside', host: action.host, path: action.path, existed, mode }, undoEnv(deps)));
       if (existed) return `${action.path} exists`;
       await must(conn, action.host, ['mkdir', '-p', '-m', mode, '--', action.path]);
-      if (!action.dataDir) {
-        undo.push({
-          title: `remove the empty directory ${action.path} on ${action.host}`,
-          run: async () => {
-            const r = await conn.run(['rmdir', '--', action.path], { timeoutMs: 30_000 });
-            return r.code === 0 ? `${action.host}: removed ${action.path} (made by this run)` : `${action.host}: left ${action.path} (not empty)`;
-          },
-        });
-      }
+      if (!action.dataDir) undo.push(undoEntry({ kind: 'rmdir', host: action.host, path: action.path }, undoEnv(deps)));
       return `created ${action.path} (mode ${mode})`;
     }
     case 'remote-upload': {
@@ -177,33 +157,28 @@ export async function runRemoteAction(action: RemoteAction, index: number, deps:
           }
         },
         deps.signal,
-      );
-      const reload = action.unit ? async () => (await conn.run(['systemctl', 'daemon-reload'], { timeoutMs: 60_000 })).code === 0 : async () => true;
-      undo.push({
-        title: result.backup ? `restore ${action.remotePath} on ${action.host}` : `remove ${action.remotePath} from ${action.host}`,
-        run: async () => {
-          if (result.backup) {
-            await must(conn, action.host, ['mv', '-f', '--', result.backup, action.remotePath]);
-            const reloaded = await reload();
-            return `${action.host}: restored ${action.remotePath} from ${result.backup}${action.unit ? (reloaded ? ' (daemon-reload done)' : ' (daemon-reload FAILED: run it by hand)') : ''}`;
-          }
-          await must(conn, action.host, ['rm', '-f', '--', action.remotePath]);
-          const reloaded = await reload();
-          return `${action.host}: removed ${action.remotePath} (it was not there before)${action.unit ? (reloaded ? ' (daemon-reload done)' : ' (daemon-reload FAILED: run it by hand)') : ''}`;
-        },
+      ).catch((error: unknown) => {
+        // A cut-off upload may leave its temporary file (the connection went before the cleanup).
+        undo.push(undoEntry({ kind: 'upload-leftovers', host: action.host, path: action.remotePath }, undoEnv(deps)));
+        throw error;
       });
+      const unit = Boolean(action.unit);
+      undo.push(
+        undoEntry(
+          result.backup
+            ? { kind: 'restore-file', host: action.host, path: action.remotePath, backup: result.backup, unit }
+            : { kind: 'remove-file', host: action.host, path: action.remotePath, unit },
+          undoEnv(deps),
+        ),
+      );
       return `${action.what}: ${formatBytes(result.bytes)} to ${action.remotePath}${result.backup ? `, the earlier file kept as ${result.backup}` : ''}`;
     }
     case 'remote-systemctl': {
       const conn = await access(deps).connection(action.host);
       const unit = action.unit ? `${action.unit}.service` : undefined;
-      if (action.verb === 'enable' && unit) {
-        undo.push({ title: `disable ${unit} on ${action.host}`, run: async () => (await must(conn, action.host, ['systemctl', 'disable', unit]), `${action.host}: disabled ${unit}`) });
-      }
-      if (action.verb === 'start' && unit) {
-        // Recorded before the start: a failed start may still leave a process (or a restart loop).
-        undo.push({ title: `stop ${unit} on ${action.host}`, run: async () => (await must(conn, action.host, ['systemctl', 'stop', unit], 120_000), `${action.host}: stopped ${unit}`) });
-      }
+      if (action.verb === 'enable' && unit) undo.push(undoEntry({ kind: 'systemctl', host: action.host, verb: 'disable', unit }, undoEnv(deps)));
+      // Recorded before the start: a failed start may still leave a process (or a restart loop).
+      if (action.verb === 'start' && unit) undo.push(undoEntry({ kind: 'systemctl', host: action.host, verb: 'stop', unit }, undoEnv(deps)));
       const argv = ['systemctl', action.verb, ...(action.noBlock ? ['--no-block'] : []), ...(unit ? [unit] : [])];
       const t0 = now();
       // What systemctl says (e.g. "Created symlink ...") streams into the step's output as it comes.
