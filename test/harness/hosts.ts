@@ -73,7 +73,7 @@ export interface SimHost {
   readFile(path: string): Promise<string | undefined>;
   /**
    * Replaces the host key and restarts sshd (SIGHUP: sshd re-executes itself,
-   * same pid, same namespaces); resolves once sshd serves the new key. The
+   * same pid, same namespaces; after killSshd, a new sshd); resolves once sshd serves the new key. The
    * shared knownHostsFile keeps the old key (for "changed host key" tests).
    */
   regenerateHostKey(): Promise<void>;
@@ -81,8 +81,11 @@ export interface SimHost {
   pids(): number[];
 
   // Faults (for tests of what the product does when a host or its network fails).
-  /** Kills every sshd of the host with SIGKILL (the listener and every session): connections drop, new ones are refused. */
-  killSshd(): Promise<void>;
+  /**
+   * Kills every sshd of the host with SIGKILL (the listener and every session): connections drop, new
+   * ones are refused. With sessionsOnly, the listener lives: open connections drop, new ones are served.
+   */
+  killSshd(opts?: { sessionsOnly?: boolean }): Promise<void>;
   /** Starts sshd again (same config and key); resolves once it accepts connections. */
   startSshd(): Promise<void>;
   /** Takes the host's link down (the bridge side of its veth): packets are dropped silently, nothing is reset. */
@@ -462,12 +465,12 @@ class Host implements SimHost {
     return this.pids().filter((p) => comm(p) === 'sshd');
   }
 
-  async killSshd(): Promise<void> {
+  async killSshd(opts: { sessionsOnly?: boolean } = {}): Promise<void> {
     this.requireRunning('killSshd');
-    const pids = this.sshdPids();
+    const pids = this.sshdPids().filter((p) => !opts.sessionsOnly || p !== this.sshdPid);
     for (const p of pids) kill(p, 'SIGKILL');
-    await waitFor(() => pids.every((p) => !isAlive(p)), { timeoutMs: 10_000, intervalMs: 20, what: `every sshd of ${this.name} to die` });
-    this.sshdPid = 0;
+    await waitFor(() => pids.every((p) => !isAlive(p)), { timeoutMs: 10_000, intervalMs: 20, what: `the sshd processes of ${this.name} to die` });
+    if (!opts.sessionsOnly) this.sshdPid = 0;
   }
 
   async startSshd(): Promise<void> {
@@ -589,7 +592,9 @@ class Host implements SimHost {
     fs.renameSync(tmp, this.hostKey);
     const { blob } = readPublicKey(`${this.hostKey}.pub`);
     if (sshFingerprint(blob) === before) throw new Error('regenerateHostKey: ssh-keygen made the same key');
-    kill(this.sshdPid, 'SIGHUP');
+    // A host whose sshd was killed (killSshd) gets a new one with the new key.
+    if (!this.sshdPid) await this.startSshd();
+    else kill(this.sshdPid, 'SIGHUP');
     await waitFor(
       async () => {
         if (!isAlive(this.sshdPid)) throw new StopWaiting(`sshd of ${this.name} (pid ${this.sshdPid}) died after SIGHUP; log tail:\n${tail(this.logFile)}`);

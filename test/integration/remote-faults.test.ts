@@ -4,6 +4,8 @@
  * link to the host is throttled so the upload lasts long enough to be cut):
  *   - sshd killed on the host: the step fails at once with "connection ... lost during upload", the
  *     learner is removed, the undos that need the dead host are listed as not undone;
+ *   - sshd restarted with a new host key: the same, and the undos on the host are refused with
+ *     "host key changed" (etcd-tui undo too) until known_hosts is fixed;
  *   - the link down for longer than the stall timeout: the same within the stall timeout;
  *   - SIGINT while the link is down: the run ends within a bound and undoes the cluster side;
  *   - a full /usr/local/bin and a full /etc/etcd: "no space left" with the host, the directory, free
@@ -185,6 +187,34 @@ describe('remote work under faults (simulated hosts)', { skip: skip ? `skipped: 
     assert.equal(await hostState(h), state, 'j1 is as before');
     const lines = readFileSync(audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { command: string; outcome: string; arguments: { run?: string } });
     assert.ok(lines.some((l) => l.command === 'undo' && l.outcome === 'succeeded' && l.arguments.run === id));
+  });
+
+  test('sshd restarted with a new host key mid-upload: the run fails at once; the undos on that host are refused with "host key changed", and so is etcd-tui undo until known_hosts is fixed', async () => {
+    const h = host('j1');
+    const before = memberText();
+    const state = await hostState(h);
+    // sshd serves a new key from now on (SIGHUP), then the session that uploads is dropped.
+    const { result: r, afterFaultMs } = await joinWithFault('j1', async () => {
+      await h.regenerateHostKey();
+      await h.killSshd({ sessionsOnly: true });
+    });
+    assert.equal(r.code, 6, showCli(r));
+    assert.match(r.stdout, new RegExp(`connection to root@${esc(h.address)}:22 lost during upload of /usr/local/bin/etcd`));
+    assert.ok(afterFaultMs < 30_000, `ended ${afterFaultMs} ms after the fault`);
+    assert.match(r.stdout, /undone: removed j1 \([0-9a-f]+\) from the cluster/);
+    assert.match(r.stdout, /NOT UNDONE: could not .* on j1: host key of .* has changed/);
+    assert.equal(memberText(), before, 'no learner is left');
+    const id = runId(r.stdout);
+    const refused = await cli(['undo', id, '--yes']);
+    assert.equal(refused.code, 6, showCli(refused));
+    assert.match(refused.stdout, /NOT UNDONE: .*host key of .* has changed/);
+    // The operator checks the new key and replaces the old line; then the undo goes on where it stopped.
+    const knownHosts = join(dir, 'known_hosts');
+    const lines = readFileSync(knownHosts, 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.startsWith(`${h.address} `));
+    writeFileSync(knownHosts, [...lines, h.knownHostsLine()].join('\n') + '\n');
+    const undo = await cli(['undo', id, '--yes']);
+    assert.equal(undo.code, 0, showCli(undo));
+    assert.equal(await hostState(h), state, 'j1 is as before');
   });
 
   test(`the link down mid-upload for longer than the stall timeout (${STALL_S} s): the step fails within it, the learner is removed`, async () => {
