@@ -126,7 +126,7 @@ export class SshConnection extends SshSession implements HostConnection {
   }
 
   /** Explains a failed create in `dir`: missing directory, or no permission. */
-  private async createError(sftp: SFTPWrapper, file: string, err: unknown): Promise<HostError> {
+  private async createError(sftp: SFTPWrapper, file: string, err: unknown, needed = 0): Promise<HostError> {
     if (err instanceof HostError) return err;
     const dir = path.posix.dirname(file);
     const code = sftpCode(err);
@@ -137,7 +137,8 @@ export class SshConnection extends SshSession implements HostConnection {
     if (code === SFTP_PERMISSION_DENIED) {
       return this.error(`${this.target.user} may not write in ${dir} on ${this.label}; upload with sudo (sudo: true) or log in as root`);
     }
-    return this.error(`cannot create ${file} on ${this.label}: ${message(err)}`);
+    // A read-only mount is only "Failure" over SFTP.
+    return (await this.writeProblem(dir, needed, false)) ?? this.error(`cannot create ${file} on ${this.label}: ${message(err)}`);
   }
 
   /**
@@ -156,7 +157,7 @@ export class SshConnection extends SshSession implements HostConnection {
     try {
       handle = await this.sftpCall<Buffer>((cb) => sftp.open(file, 'wx', { mode: mode & 0o600 }, cb));
     } catch (err) {
-      throw await this.createError(sftp, file, err);
+      throw await this.createError(sftp, file, err, source.size);
     }
     let open = true;
     try {
@@ -204,19 +205,19 @@ export class SshConnection extends SshSession implements HostConnection {
    */
   private async writeProblem(dir: string, needed: number, sudo: boolean, signal?: AbortSignal): Promise<HostError | undefined> {
     try {
+      const writable = await this.run(['test', '-w', dir], { sudo, signal, timeoutMs: 15_000 });
+      if (writable.code === 1) {
+        return this.error(
+          `permission denied: ${sudo ? 'root' : this.target.user} may not write in ${dir} on ${this.label} (no write permission, or a read-only mount); ${sudo ? 'check the mount (findmnt ' + dir + ')' : 'upload with sudo (sudo: true), log in as root, or check the mount'}`,
+          'permission',
+        );
+      }
       const df = await this.run(['df', '-P', '-B1', '--', dir], { sudo, signal, timeoutMs: 15_000 });
       const free = Number(df.stdout.trim().split('\n').pop()?.trim().split(/\s+/)[3]);
       if (df.code === 0 && Number.isFinite(free) && free < needed + 64 * 1024) {
         return this.error(
           `no space left on ${this.label} in ${dir}: ${formatBytes(free)} free, ${formatBytes(needed)} needed; free space there (or give that directory more room), then run again`,
           'no-space',
-        );
-      }
-      const writable = await this.run(['test', '-w', dir], { sudo, signal, timeoutMs: 15_000 });
-      if (writable.code === 1) {
-        return this.error(
-          `permission denied: ${sudo ? 'root' : this.target.user} may not write in ${dir} on ${this.label} (no write permission, or a read-only mount); ${sudo ? 'check the mount (findmnt ' + dir + ')' : 'upload with sudo (sudo: true), log in as root, or check the mount'}`,
-          'permission',
         );
       }
     } catch {

@@ -9,7 +9,7 @@
  *   - the link down for longer than the stall timeout: the same within the stall timeout;
  *   - SIGINT while the link is down: the run ends within a bound and undoes the cluster side;
  *   - a full /usr/local/bin and a full /etc/etcd: "no space left" with the host, the directory, free
- *     against needed; everything undone;
+ *     against needed; a read-only /usr/local/bin: "permission denied"; everything undone;
  *   - a short drop (shorter than the stall timeout): survived, the join succeeds;
  *   - the run journal: `etcd-tui runs` lists a run left unfinished, `etcd-tui undo RUN` finishes its
  *     rollback (after sshd came back) or undoes a run killed with kill -9 mid-upload; the learner
@@ -263,7 +263,7 @@ describe('remote work under faults (simulated hosts)', { skip: skip ? `skipped: 
     }
   });
 
-  test('a full /usr/local/bin and a full /etc/etcd: "no space left" with host, directory, free against needed; all undone', async () => {
+  test('a full /usr/local/bin and a full /etc/etcd: "no space left" with host, directory, free against needed; a read-only one: "permission denied"; all undone', async () => {
     const before = memberText();
     const h4 = host('j4');
     await h4.smallFilesystem('/usr/local/bin', 1024 * 1024);
@@ -271,6 +271,14 @@ describe('remote work under faults (simulated hosts)', { skip: skip ? `skipped: 
     let r = await cli(['bootstrap', 'join', 'j4', '--yes']);
     assert.equal(r.code, 6, showCli(r));
     assert.match(r.stdout, new RegExp(`no space left on root@${esc(h4.address)}:22 in /usr/local/bin: 1\\.0 MB free, 20\\.\\d MB needed`));
+    assert.match(r.stdout, /everything this run changed was undone/);
+    assert.equal(memberText(), before);
+    assert.equal(await hostState(h4), state4, 'j4 is as before');
+    // The same directory mounted read-only: SFTP says only "Failure" there; the message says why.
+    assert.equal((await h4.exec(['mount', '-o', 'remount,ro', '/usr/local/bin'])).code, 0);
+    r = await cli(['bootstrap', 'join', 'j4', '--yes']);
+    assert.equal(r.code, 6, showCli(r));
+    assert.match(r.stdout, new RegExp(`permission denied: root may not write in /usr/local/bin on root@${esc(h4.address)}:22 \\(no write permission, or a read-only mount\\)`));
     assert.match(r.stdout, /everything this run changed was undone/);
     assert.equal(memberText(), before);
     assert.equal(await hostState(h4), state4, 'j4 is as before');
