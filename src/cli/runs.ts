@@ -40,7 +40,7 @@ export async function runsCommand(args: string[], flags: CliFlags): Promise<numb
     out.write(`no ${flags.all ? '' : 'unfinished '}runs (journals in ${dir})\n`);
     return FLOW_EXIT.ok;
   }
-  const rows = runs.map((r) => [r.id, r.context, r.started.replace(/\.\d+Z$/, 'Z'), stateOf(r), r.unfinished ? `${r.pending.length + r.cutUploads.length} undo step(s) left` : 'nothing to undo', r.title]);
+  const rows = runs.map((r) => [r.id, r.context, r.started.replace(/\.\d+Z$/, 'Z'), stateOf(r), r.unfinished ? `${r.pending.length + r.cutUploads.length + r.cutMemberAdds.length} undo step(s) left` : 'nothing to undo', r.title]);
   const head = ['RUN', 'CONTEXT', 'STARTED', 'STATE', 'UNDO', 'WHAT'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   for (const row of [head, ...rows]) out.write(row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ') + '\n');
@@ -48,14 +48,17 @@ export async function runsCommand(args: string[], flags: CliFlags): Promise<numb
   return FLOW_EXIT.ok;
 }
 
-/** What `undo` will do, newest first: the cut-off uploads' leftovers, then the journal's undo steps. */
-function undoPlan(run: RunSummary): UndoSpec[] {
+/**
+ * What `undo` will do, newest first: the cut-off uploads' leftovers, then the journal's undo steps,
+ * and last a member whose add was cut off before etcd's answer (found by its peer URLs, never started).
+ */
+function undoPlan(run: RunSummary, found: UndoSpec[]): UndoSpec[] {
   const specs: UndoSpec[] = run.cutUploads.map((u) => ({ kind: 'upload-leftovers', host: u.host, path: u.path }));
   for (const u of [...run.pending].reverse()) {
     if (!u.spec) throw new ConfigError(`run ${run.id}: the undo step "${u.title}" has no description in the journal; do it by hand`);
     specs.push(u.spec);
   }
-  return specs;
+  return [...specs, ...found];
 }
 
 function describe(run: RunSummary, specs: UndoSpec[]): string[] {
@@ -72,7 +75,7 @@ function describe(run: RunSummary, specs: UndoSpec[]): string[] {
 }
 
 /** Member removal for undo: a member already gone is fine; "unhealthy cluster" is retried for a while. */
-async function memberRemover(settings: ConnectionSettings, retryMs = 15_000): Promise<{ remove(id: string): Promise<void>; close(): void }> {
+async function memberRemover(settings: ConnectionSettings, retryMs = 15_000): Promise<{ remove(id: string): Promise<void>; list(): Promise<Array<{ id: string; name: string; peerURLs: string[] }>>; close(): void }> {
   const { EtcdGateway } = await import('../cluster/etcd-gateway.js');
   const { deadlinesFor } = await import('./deadlines.js');
   const gateway = new EtcdGateway(settings, deadlinesFor(settings));
@@ -94,6 +97,7 @@ async function memberRemover(settings: ConnectionSettings, retryMs = 15_000): Pr
         }
       }
     },
+    list: async () => (await gateway.memberList()).members,
     close: () => gateway.close(),
   };
 }
@@ -123,7 +127,35 @@ export async function undoCommand(
     out.write(`run ${id} has nothing left to undo (${run.ended ?? 'no changes recorded'})\n`);
     return FLOW_EXIT.ok;
   }
-  const specs = undoPlan(run);
+  // The run's context: its hosts (SSH) and, for a member to remove or to look for, its cluster.
+  const runFlags: CliFlags = { ...flags, context: run.context };
+  const needsCluster = run.cutMemberAdds.length > 0 || run.pending.some((u) => u.spec?.kind === 'member-remove');
+  const cluster = needsCluster ? await memberRemover(await resolveSettings(runFlags)) : undefined;
+  try {
+    const found: UndoSpec[] = [];
+    for (const add of run.cutMemberAdds) {
+      const members = await cluster!.list();
+      const m = members.find((x) => x.name === '' && x.peerURLs.some((u) => add.peerURLs.includes(u)));
+      if (m) found.push({ kind: 'member-remove', name: add.name, memberId: m.id });
+      else out.write(`the add of ${add.name} was cut off: no unstarted member with ${add.peerURLs.join(', ')} in the cluster (it did not go through)\n`);
+    }
+    return await undoRun(run, undoPlan(run, found), file, flags, runFlags, env, out, cluster);
+  } finally {
+    cluster?.close();
+  }
+}
+
+async function undoRun(
+  run: RunSummary,
+  specs: UndoSpec[],
+  file: string,
+  flags: CliFlags,
+  runFlags: CliFlags,
+  env: NodeJS.ProcessEnv,
+  out: NodeJS.WritableStream,
+  cluster: { remove(id: string): Promise<void> } | undefined,
+): Promise<number> {
+  const id = run.id;
   out.write(describe(run, specs).join('\n') + '\n');
   if (flags.dryRun) {
     out.write('dry run: nothing was changed\n');
@@ -142,14 +174,11 @@ export async function undoCommand(
     }
   }
 
-  // The run's context: its hosts (SSH) and, for a member to remove, its cluster.
-  const runFlags: CliFlags = { ...flags, context: run.context };
   const { loadInventory } = await import('./bootstrap-context.js');
   const { SshGateway } = await import('../hosts/ssh-gateway.js');
   const { HostPool } = await import('../hosts/pool.js');
   const { inventory } = loadInventory(runFlags, env);
   const pool = new HostPool(new SshGateway(), inventory.hosts, { unknownHost: 'refuse' });
-  const cluster = specs.some((s) => s.kind === 'member-remove') ? await memberRemover(await resolveSettings(runFlags)) : undefined;
   const undoEnv: UndoEnv = { connection: (h) => pool.connection(h), ...(cluster ? { removeMember: (mid: string) => cluster.remove(mid) } : {}) };
   const journal = appendToRun(file);
   const byNumber = new Map(run.pending.map((u) => [u.spec, u.n]));
@@ -176,7 +205,6 @@ export async function undoCommand(
     if (failed.length === 0) journal.append({ t: 'end', outcome: 'undone', time: new Date().toISOString(), by: `etcd-tui undo (${osUser()})` });
   } finally {
     journal.close();
-    cluster?.close();
     await pool.closeAll();
   }
   new AuditLog(auditPath(flags)).append({

@@ -20,7 +20,7 @@ import { osUser } from './audit.js';
 export type JournalRecord =
   | { t: 'start'; run: string; time: string; context: string; flow: string; title: string; args: Record<string, unknown>; steps: string[]; pid: number; host: string; user: string }
   /** `upload`: a remote upload step, so that the temporary files of a cut-off upload can be found. */
-  | { t: 'step'; i: number; state: 'start' | 'done' | 'failed'; time: string; error?: string; upload?: { host: string; path: string } }
+  | { t: 'step'; i: number; state: 'start' | 'done' | 'failed'; time: string; error?: string; upload?: { host: string; path: string }; memberAdd?: { name: string; peerURLs: string[] } }
   | { t: 'undo'; n: number; title: string; spec?: UndoSpec; time: string }
   | { t: 'undone'; n: number; ok: boolean; text: string; time: string }
   | { t: 'end'; outcome: string; time: string; by?: string };
@@ -100,7 +100,9 @@ export class RunJournal {
       if (event.type === 'step-start') {
         const action = this.plan.steps[event.index]?.action;
         const upload = action?.kind === 'remote-upload' ? { host: action.host, path: action.remotePath } : undefined;
-        this.file.append({ t: 'step', i: event.index, state: 'start', time, ...(upload ? { upload } : {}) });
+        // A member add cut off before its answer came may have gone through: its peer URLs find it.
+        const memberAdd = action?.kind === 'member-add' ? { name: action.name, peerURLs: action.peerURLs } : undefined;
+        this.file.append({ t: 'step', i: event.index, state: 'start', time, ...(upload ? { upload } : {}), ...(memberAdd ? { memberAdd } : {}) });
       } else if (event.type === 'step-done') {
         this.file.append({ t: 'step', i: event.index, state: 'done', time });
       } else if (event.type === 'step-failed') {
@@ -182,6 +184,8 @@ export interface RunSummary {
   undo: RunUndo[];
   /** Uploads that started and neither finished nor left an undo: their temporary files may be there. */
   cutUploads: Array<{ host: string; path: string }>;
+  /** Member adds that started and left no undo (cut off before etcd's answer): the member may be there. */
+  cutMemberAdds: Array<{ name: string; peerURLs: string[] }>;
   /** The end record's outcome, when there is one. */
   ended?: string;
   /** Undo steps not carried out yet (newest last). */
@@ -206,12 +210,14 @@ export function readRun(path: string): RunSummary {
   const steps: RunSummary['steps'] = start.steps.map((title) => ({ title, state: 'pending' }));
   const undo = new Map<number, RunUndo>();
   const uploads = new Map<number, { host: string; path: string }>();
+  const adds = new Map<number, { name: string; peerURLs: string[] }>();
   let ended: string | undefined;
   for (const r of records.slice(1)) {
     if (r.t === 'step' && steps[r.i]) {
       steps[r.i].state = r.state === 'start' ? 'running' : r.state;
       if (r.error) steps[r.i].error = r.error;
       if (r.upload && r.state === 'start') uploads.set(r.i, r.upload);
+      if (r.memberAdd && r.state === 'start') adds.set(r.i, r.memberAdd);
       if (r.state === 'done') uploads.delete(r.i);
     } else if (r.t === 'undo') {
       undo.set(r.n, { n: r.n, title: r.title, ...(r.spec ? { spec: r.spec } : {}) });
@@ -229,6 +235,8 @@ export function readRun(path: string): RunSummary {
   const succeeded = ended === 'succeeded';
   const cutUploads = succeeded || ended === 'undone' ? [] : [...uploads.values()].filter((u) => !covered.has(`${u.host}:${u.path}`));
   const pending = succeeded ? [] : list.filter((u) => !u.outcome?.ok);
+  const removes = new Set(list.map((u) => (u.spec?.kind === 'member-remove' ? u.spec.name : '')));
+  const cutMemberAdds = succeeded || ended === 'undone' ? [] : [...adds.values()].filter((a) => !removes.has(a.name));
   return {
     id: start.run,
     path,
@@ -242,9 +250,10 @@ export function readRun(path: string): RunSummary {
     steps,
     undo: list,
     cutUploads,
+    cutMemberAdds,
     ...(ended !== undefined ? { ended } : {}),
     pending,
-    unfinished: pending.length > 0 || cutUploads.length > 0,
+    unfinished: pending.length > 0 || cutUploads.length > 0 || cutMemberAdds.length > 0,
   };
 }
 

@@ -121,6 +121,20 @@ test('journal: a run cut off mid-upload reads back unfinished: the undos left ne
   }
 });
 
+test('journal: a member add cut off before etcd answered leaves no undo record: read back, the add is named with its peer URLs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'etcd-tui-journal-'));
+  try {
+    const journal = RunJournal.start(join(dir, 'runs'), plan(), 'prod');
+    journal.onEvent(() => undefined)({ type: 'step-start', index: 0, at: 0 });
+    const run = readRun(journal.path);
+    assert.equal(run.unfinished, true);
+    assert.deepEqual(run.cutMemberAdds, [{ name: 'etcd-4', peerURLs: ['https://10.9.0.14:2380'] }]);
+    assert.deepEqual(run.pending, []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('undo steps: a spec replays on a fresh connection; a data dir with content is moved aside, never deleted', async () => {
   const fake = new FakeHost(TARGET);
   fake.dirs.add('/var/lib/etcd');
