@@ -12,6 +12,8 @@ import { shellCommand, sudoArgv } from './quote.js';
 import { ConnectionLostError, hostLabel, message, stallTimeoutMs, type SshClient } from './ssh-common.js';
 
 const DEFAULT_RUN_TIMEOUT_MS = 60_000;
+/** How long close() lets the connection end politely before it is torn down. */
+const CLOSE_GRACE_MS = 2_000;
 /** Collected stdout/stderr of one command keep at most this many characters each (the tail). */
 const OUTPUT_CAP = 1024 * 1024;
 
@@ -155,6 +157,9 @@ export class SshSession {
     this.closed = true;
     for (const fail of [...this.pending]) fail(this.error(`connection to ${this.label} was closed`, 'aborted'));
     this.client.end();
+    // A polite end waits for the socket to drain: on a dead link it never does, and the open socket
+    // would keep the process alive. The grace timer itself does not.
+    setTimeout(() => this.client.destroy(), CLOSE_GRACE_MS).unref();
   }
 
   // ---- commands ----

@@ -191,8 +191,9 @@ export class SshConnection extends SshSession implements HostConnection {
       await this.sftpCall((cb) => sftp.close(handle, cb));
     } catch (err) {
       // Bounded: on a connection that went silent these wait for nothing.
+      const cleanupUntil = Date.now() + CLEANUP_BOUND_MS;
       if (open) await bounded(this.sftpCall((cb) => sftp.close(handle, cb)), CLEANUP_BOUND_MS).catch(() => undefined);
-      await bounded(this.sftpCall((cb) => sftp.unlink(file, cb)), CLEANUP_BOUND_MS).catch(() => undefined);
+      await bounded(this.sftpCall((cb) => sftp.unlink(file, cb)), Math.max(0, cleanupUntil - Date.now())).catch(() => undefined);
       if (err instanceof HostError) throw err;
       // SFTP says only "Failure" for a full disk or a read-only mount: look at the directory.
       throw (await this.writeProblem(path.posix.dirname(file), source.size, false, signal)) ?? this.error(`writing ${file} on ${this.label} failed: ${message(err)}`);

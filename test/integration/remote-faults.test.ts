@@ -19,6 +19,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,10 @@ import { makeClusterPki, type ClusterPki } from '../harness/certs.js';
 import { runCli, showCli, startCli, type CliResult } from '../harness/cli.js';
 import { signalTracked } from '../harness/registry.js';
 import { waitFor } from '../harness/wait.js';
+import type { SshTarget } from '../../src/domain/hosts.js';
+import { HostError } from '../../src/domain/errors.js';
+import type { HostConnection } from '../../src/hosts/gateway.js';
+import { SshGateway } from '../../src/hosts/ssh-gateway.js';
 
 const NAMES = ['c1', 'c2', 'c3', 'j1', 'j2', 'j3', 'j4', 'j5', 'j6'];
 const STALL_S = 6;
@@ -304,5 +309,83 @@ describe('remote work under faults (simulated hosts)', { skip: skip ? `skipped: 
     assert.equal(r.code, 0, showCli(r));
     assert.match(r.stdout, /SUCCEEDED/);
     assert.ok(members().some((m) => m.name === 'j6' && !m.isLearner));
+  });
+});
+
+describe('the SSH gateway on a link that goes down (simulated host)', { skip: skip ? `skipped: ${skip}` : false }, () => {
+  let sim: SimHosts;
+  let conn: HostConnection | undefined;
+  const STALL_MS = 3_000;
+
+  before(async () => {
+    sim = await startSimHosts(1, { names: ['g1'] });
+  });
+  after(async () => {
+    conn?.close();
+    await sim?.stop();
+  });
+
+  const target = (): SshTarget => ({
+    address: sim.hosts[0].address,
+    port: 22,
+    user: 'root',
+    identityFiles: [sim.clientKey],
+    agent: false,
+    knownHosts: sim.knownHostsFile,
+    sudo: false,
+    connectTimeoutMs: 3_000,
+    stallTimeoutMs: STALL_MS,
+  });
+
+  test('a command running when the link goes down fails within the stall timeout, saying during what; the next one fails at once; the link back, a new connection works', async () => {
+    const h = sim.hosts[0];
+    conn = await new SshGateway().connect(target());
+    const running = conn.run(['sleep', '60'], { timeoutMs: 120_000 });
+    await waitFor(async () => (await h.exec(['pgrep', '-x', 'sleep'])).stdout.trim() !== '', { timeoutMs: 10_000, what: 'sleep to run on g1' });
+    await h.linkDown();
+    try {
+      const t0 = Date.now();
+      await assert.rejects(running, (err: unknown) => {
+        assert.ok(err instanceof HostError, String(err));
+        assert.equal(err.kind, 'unreachable');
+        assert.match(err.message, new RegExp(`^connection to root@${h.address.replace(/\./g, '\\.')}:22 lost during sleep 60 \\(no answer for 3 s\\)`));
+        return true;
+      });
+      const took = Date.now() - t0;
+      assert.ok(took < STALL_MS + 5_000, `failed ${took} ms after the link went down`);
+      const t1 = Date.now();
+      await assert.rejects(conn.run(['true']), /lost during true/);
+      assert.ok(Date.now() - t1 < 1_000, 'a command on a lost connection fails at once');
+      assert.equal(conn.isClosed, true);
+    } finally {
+      await h.linkUp();
+    }
+    // The bastion's neighbour entry for g1 may need a moment after the link is back.
+    const again = await waitFor(() => new SshGateway().connect(target()), { timeoutMs: 20_000, intervalMs: 250, what: 'a new connection to g1 once the link is back' });
+    try {
+      assert.equal((await again.run(['echo', 'back'])).stdout, 'back\n');
+    } finally {
+      again.close();
+    }
+  });
+
+  test('an upload aborted while the link is down ends at once (not after the stall timeout)', async () => {
+    const h = sim.hosts[0];
+    conn = await new SshGateway().connect({ ...target(), stallTimeoutMs: 60_000 });
+    await h.throttle(8_000);
+    const abort = new AbortController();
+    const upload = conn.upload(crypto.randomBytes(8 * 1024 * 1024), '/tmp/big', { mode: 0o600, signal: abort.signal });
+    try {
+      await waitFor(async () => (await h.exec(['sh', '-c', 'ls -a /tmp | grep -c etcd-tui-tmp'])).stdout.trim() === '1', { timeoutMs: 15_000, what: 'the upload to be under way' });
+      await h.linkDown();
+      const t0 = Date.now();
+      abort.abort();
+      await assert.rejects(upload, (err: unknown) => err instanceof HostError && err.kind === 'aborted');
+      const took = Date.now() - t0;
+      assert.ok(took < 8_000, `the aborted upload ended ${took} ms after the abort`);
+    } finally {
+      await h.linkUp();
+      await h.throttle(undefined).catch(() => undefined);
+    }
   });
 });
