@@ -96,6 +96,16 @@ function sendKill(channel: ClientChannel): void {
 }
 
 
+/**
+ * Tears the connection's socket down. ssh2's destroy() does nothing once end() was called (the socket
+ * is no longer writable), and an ended socket with unsent bytes to a dead host lingers for minutes.
+ */
+function destroySocket(client: SshClient): void {
+  const sock = (client as unknown as { _sock?: { destroy(): void } })._sock;
+  if (sock) sock.destroy();
+  else client.destroy();
+}
+
 export class SshSession {
   protected closed = false;
   /** Why the connection was lost (set with closed when it was not close()d here). */
@@ -114,7 +124,7 @@ export class SshSession {
       this.lostReason = why;
       const err = new ConnectionLostError(target, why);
       for (const fail of [...this.pending]) fail(err);
-      client.destroy();
+      destroySocket(client);
     };
     client.on('error', (err: Error & { level?: string }) =>
       lost(
@@ -159,7 +169,7 @@ export class SshSession {
     this.client.end();
     // A polite end waits for the socket to drain: on a dead link it never does, and the open socket
     // would keep the process alive. The grace timer itself does not.
-    setTimeout(() => this.client.destroy(), CLOSE_GRACE_MS).unref();
+    setTimeout(() => destroySocket(this.client), CLOSE_GRACE_MS).unref();
   }
 
   // ---- commands ----

@@ -237,7 +237,7 @@ describe('remote work under faults (simulated hosts)', { skip: skip ? `skipped: 
     }
   });
 
-  test('SIGINT while the link is down mid-upload: the run ends within a bound and removes the learner', async () => {
+  test('SIGINT while the link is down mid-upload: the run ends within a bound and removes the learner (undo of the running run is refused)', async () => {
     const h = host('j3');
     const before = memberText();
     let pid = 0;
@@ -252,6 +252,10 @@ describe('remote work under faults (simulated hosts)', { skip: skip ? `skipped: 
         },
         { timeoutMs: 120_000, intervalMs: 100, what: 'the upload to j3 to be under way' },
       );
+      // A run in progress is not undone from the side.
+      const busy = await cli(['undo', runId(run.stdout()), '--yes']);
+      assert.equal(busy.code, 5, showCli(busy));
+      assert.match(busy.stdout, new RegExp(`REFUSED: run \\S+ is still running \\(pid ${pid}\\)`));
       await h.linkDown();
       signalTracked(pid, 'SIGINT');
       const t0 = Date.now();
