@@ -25,6 +25,7 @@ import { emptyView } from '../health/view.js';
 import { DEFAULT_BOOTSTRAP_TIMEOUTS, preflightLines } from '../plans/bootstrap.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
 import { executeFlow, recordRefusal } from '../run/flow.js';
+import { RunJournal, journalDir } from '../run/journal.js';
 import { FLOW_EXIT, abortOnSignal, flowExitCode, outcomeLine, presentPlan, printer } from './headless.js';
 import { promptPassword } from './prompt.js';
 import type { ClusterView } from '../health/view.js';
@@ -85,7 +86,9 @@ function reportResult(out: NodeJS.WritableStream, result: RunResult, audit: Audi
 
 async function runPlanHeadless(plan: Plan, before: ClusterView, deps: { gateway: EtcdGateway; settings: ConnectionSettings; hosts: HostPort; audit: AuditLog; out: NodeJS.WritableStream; observe: (o?: { alarms?: boolean }) => Promise<ClusterView> }): Promise<RunResult> {
   const print = printer(plan, deps.out);
-  return abortOnSignal(deps.out, 'aborting: the current step stops, then everything done so far is undone ...\n', (signal) =>
+  const journal = RunJournal.start(journalDir(deps.audit.path), plan, deps.settings.contextName);
+  deps.out.write(`run ${journal.id}: journal in ${journal.path} (if this run is cut off: etcd-tui undo ${journal.id})\n`);
+  const result = await abortOnSignal(deps.out, 'aborting: the current step stops, then everything done so far is undone ...\n', (signal) =>
     executeFlow(plan, before, {
       gateway: deps.gateway,
       observe: deps.observe,
@@ -97,8 +100,12 @@ async function runPlanHeadless(plan: Plan, before: ClusterView, deps: { gateway:
       audit: deps.audit,
       context: deps.settings.contextName,
       hosts: deps.hosts.access(),
+      journal,
     }),
   );
+  journal.finish(result.outcome);
+  if (result.rollback && result.rollback.failed.length > 0) deps.out.write(`what was not undone can be undone later, once the hosts answer: etcd-tui undo ${journal.id}\n`);
+  return result;
 }
 
 /** The inventory's specs of these host names, in this order. */

@@ -158,6 +158,21 @@ export const COMMANDS: readonly CommandSpec[] = [
     run: async ({ args, flags, env, settings }) => (await import('./rolling.js')).runRollingCommand('upgrade', args, flags, env, settings),
   },
   {
+    words: ['runs'],
+    noArgs: true,
+    usage: 'etcd-tui runs [--all]',
+    summary: 'runs that did not finish (cut off, or undo steps left), from the run journals next to the audit log',
+    options: ['all'],
+    run: async ({ args, flags }) => (await import('./runs.js')).runsCommand(args, flags),
+  },
+  {
+    words: ['undo'],
+    usage: 'etcd-tui undo RUN [--dry-run] [--yes] [--accept-new-host-key]',
+    summary: 'show what RUN did and undo it as its rollback would have (a run cut off by kill -9, a lost bastion)',
+    options: [...FLOW, 'accept-new-host-key'],
+    run: async ({ args, flags, env }) => (await import('./runs.js')).undoCommand(args, flags, env, async (f) => (await import('./local.js')).resolveSettings(f, env)),
+  },
+  {
     words: ['certs'],
     noArgs: true,
     usage: 'etcd-tui certs [--json]',

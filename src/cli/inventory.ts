@@ -44,7 +44,7 @@ import { parseDuration, parseSize } from './args.js';
 
 export type { Inventory } from '../domain/hosts.js';
 
-const SSH_KEYS = ['user', 'port', 'identityFile', 'agent', 'knownHosts', 'sudo', 'connectTimeout'] as const;
+const SSH_KEYS = ['user', 'port', 'identityFile', 'agent', 'knownHosts', 'sudo', 'connectTimeout', 'stallTimeout'] as const;
 const NODE_KEYS = ['dataDir', 'walDir', 'certDir', 'binaryPath', 'envFile', 'unitName', 'unitDir', 'clientPort', 'peerPort', 'stopServices'] as const;
 const CLUSTER_KEYS = [
   'tls', 'token', 'heartbeatInterval', 'electionTimeout', 'snapshotCount', 'autoCompactionMode', 'autoCompactionRetention',
@@ -134,7 +134,7 @@ export function parseInventory(raw: { ssh?: unknown; etcd?: unknown; hosts?: unk
   if (!Array.isArray(raw.hosts) || raw.hosts.length === 0) throw new ConfigError(`${where}: hosts must be a list of hosts (each "- name: etcd-1" with an address)`);
   const ssh = raw.ssh ?? {};
   const etcd = raw.etcd ?? {};
-  if (!isRecord(ssh)) throw new ConfigError(`${where}: ssh must be a mapping (user, port, identityFile, agent, knownHosts, sudo, connectTimeout)`);
+  if (!isRecord(ssh)) throw new ConfigError(`${where}: ssh must be a mapping (user, port, identityFile, agent, knownHosts, sudo, connectTimeout, stallTimeout)`);
   if (!isRecord(etcd)) throw new ConfigError(`${where}: etcd must be a mapping of cluster settings`);
   checkKeys(ssh, new Set(SSH_KEYS), `${where}: ssh`);
   checkKeys(etcd, ETCD_KEYS, `${where}: etcd`);
@@ -166,6 +166,7 @@ export function parseInventory(raw: { ssh?: unknown; etcd?: unknown; hosts?: unk
       knownHosts: pick('knownHosts', (v, w) => localPath(v, w, env), join(home, '.ssh', 'known_hosts')),
       sudo: pick('sudo', bool, false),
       connectTimeoutMs: pick('connectTimeout', (v, w) => (v === undefined || v === null ? undefined : parseDuration(String(v), w, { minMs: 100 })), 10_000),
+      stallTimeoutMs: pick('stallTimeout', (v, w) => (v === undefined || v === null ? undefined : parseDuration(String(v), w, { minMs: 1000 })), 20_000),
     };
     const envOverrides: Record<string, string> = {};
     if (h.env !== undefined && h.env !== null) {

@@ -35,6 +35,10 @@ export type HostErrorKind =
   | 'sudo'
   /** A local file (key, known_hosts, upload source) cannot be read or written. */
   | 'local-file'
+  /** A remote file system is full (the message gives free against needed). */
+  | 'no-space'
+  /** A remote write was refused (permission, read-only mount). */
+  | 'permission'
   | 'aborted'
   | 'other';
 

@@ -22,6 +22,8 @@ export interface SshTarget {
   sudo: boolean;
   /** Connect timeout in ms (default 10 s). */
   connectTimeoutMs: number;
+  /** A connection that brings no bytes (not even keepalive answers) for this long is lost (default 20 s). */
+  stallTimeoutMs?: number;
 }
 
 /** One etcd node of the inventory: where it is, and where etcd's files live on it. */

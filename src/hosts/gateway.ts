@@ -78,6 +78,8 @@ export interface HostConnection {
   readonly target: SshTarget;
   /** The host key's SHA256 fingerprint as verified. */
   readonly fingerprint: string;
+  /** True once the connection is closed or lost (a pool then connects again). */
+  readonly isClosed?: boolean;
   /** Run one command; resolves with its exit status (a non-zero exit is a result, not an exception). */
   run(argv: string[], opts?: RunOptions): Promise<CommandResult>;
   /**

@@ -15,6 +15,7 @@ import { shellCommand, sudoArgv } from '../hosts/quote.js';
 import { checkAdd, hasQuorum, quorumPreview } from './membership.js';
 import { quorumOf } from '../health/quorum.js';
 import { formatBytes } from '../format/units.js';
+import { hexId } from '../format/ids.js';
 
 /** A certificate as preflight read it (node:crypto in the run layer; plain data here). */
 export interface CertInfo {
@@ -412,6 +413,17 @@ export interface JoinInput {
   preflight: { checks: PreflightCheck[]; ok: boolean; uploads: Record<string, HostUploads> };
   files: RenderedFile[];
   timeouts?: BootstrapTimeouts;
+}
+
+/**
+ * A member that was added but never started (no name yet), e.g. the learner of a join that was cut
+ * off: no new member's files can list it, so a join is refused with its ID, its peer URL and the way out.
+ */
+export function leftoverMemberRefusal(view: ClusterView): string | undefined {
+  const left = view.members.filter((m) => m.name === '');
+  if (left.length === 0) return undefined;
+  const which = left.map((m) => `${m.isLearner ? 'learner' : 'member'} ${hexId(m.id)} (peer URL ${m.peerURLs.join(', ') || 'none'})`).join(', ');
+  return `the cluster has ${left.length === 1 ? 'a member' : 'members'} that never started: ${which}, most likely left by a join that was cut off; undo that run (etcd-tui runs, then etcd-tui undo RUN) or remove it (etcd-tui member remove ${hexId(left[0].id)}), then join again`;
 }
 
 /** ETCD_INITIAL_CLUSTER of a joining host: every current member by name, then the new one. */

@@ -12,6 +12,7 @@ import {
   evaluatePreflight,
   joinInitialCluster,
   newInitialCluster,
+  leftoverMemberRefusal,
   planJoin,
   planNewCluster,
   timingChecks,
@@ -86,6 +87,8 @@ export async function prepareJoin(view: ClusterView, inventory: Inventory, hostN
   const host = inventory.hosts.find((h) => h.name === hostName);
   if (!host) return { refusal: `${hostName} is not a host of this context (hosts: ${inventory.hosts.map((h) => h.name).join(', ')}); add it to the context's hosts list` };
   if (view.members.length === 0) return { refusal: `no member list: the cluster is not reachable (${view.membershipError?.error ?? "no answer"}); a host joins a running cluster` };
+  const leftover = leftoverMemberRefusal(view);
+  if (leftover) return { refusal: leftover };
   const preflight = await runPreflight([host], inventory.settings, pool, { onHost: opts.onHost });
   const timing = timingChecks(inventory.settings, await memberTimings(view, inventory, host, pool));
   if (timing.length > 0) {

@@ -28,7 +28,10 @@ function dispatch(action: Action, index: number, deps: ExecutorDeps, ctx: RunCon
 export async function runPlan(plan: Plan, deps: ExecutorDeps): Promise<RunResult> {
   const now = deps.now ?? Date.now;
   const started = now();
-  const undo: UndoEntry[] | undefined = plan.rollbackOnFailure ? [] : undefined;
+  // The run journal (src/run/journal.ts) writes each step and each undo entry down as it happens.
+  if (deps.journal) deps = { ...deps, onEvent: deps.journal.onEvent(deps.onEvent) };
+  const journal = deps.journal;
+  const undo: UndoEntry[] | undefined = plan.rollbackOnFailure ? (journal?.undoList() ?? []) : undefined;
   // After a point of no return nothing more is recorded: a failure then stops the run as it is.
   let committed = false;
   const ctx: RunContext = {
@@ -37,6 +40,7 @@ export async function runPlan(plan: Plan, deps: ExecutorDeps): Promise<RunResult
     recordUndo: (entry) => (committed ? undefined : recordUndo(undo, entry)),
     commit: (opts) => {
       if (opts?.final !== false) committed = true;
+      journal?.commit();
       return undo ? undo.splice(0, undo.length).length : 0;
     },
   };

@@ -63,6 +63,7 @@ export const MEMBERSHIP_HANDLERS: ActionHandlers<'member-add' | 'wait-started' |
     ctx.added.set(action.name, res.member);
     ctx.recordUndo({
       title: `remove ${action.name} (${hexId(res.member.id)}) from the cluster`,
+      spec: { kind: 'member-remove', name: action.name, memberId: res.member.id },
       run: async () => {
         const calm = { ...deps, signal: new AbortController().signal };
         try {
@@ -165,6 +166,7 @@ export const MEMBERSHIP_HANDLERS: ActionHandlers<'member-add' | 'wait-started' |
     // quorum, and then the removal cannot be committed at all.
     ctx.recordUndo({
       title: `remove ${m.name || action.name} (${hexId(m.id)}) from the cluster while it still runs`,
+      spec: { kind: 'member-remove', name: m.name || action.name, memberId: m.id },
       run: async () => {
         const calm = { ...deps, signal: new AbortController().signal };
         await reconfigure(calm, index, () => deps.gateway.memberRemove(m.id));

@@ -23,6 +23,7 @@ import { errorMessage } from '../domain/errors.js';
 import { sleep } from './wait.js';
 import { formatBytes, formatDuration } from '../format/units.js';
 import type { RunEvent } from '../domain/plan.js';
+import { undoEntry } from './undo-steps.js';
 
 export interface RemoteDeps {
   hosts?: HostAccess;
@@ -38,9 +39,6 @@ export class RemoteStepFailure extends Error {}
 /** Journal lines worth showing for a failed start (etcd's own reason, not systemd's summary). */
 const ERROR_LINE = /"level":"(error|fatal|panic)"|\b(error|fatal|panic)\b|bind|refus|denied|no such|permission/i;
 
-function stamp(now: number): string {
-  return new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-}
 
 function firstLine(text: string): string {
   return text.split('\n').map((l) => l.trim()).filter(Boolean)[0] ?? '';
@@ -110,6 +108,11 @@ async function uploadSource(conn: HostConnection, source: UploadSource, remotePa
   }
 }
 
+/** Undo steps connect through the run's host access (again, when a connection was lost). */
+function undoEnv(deps: RemoteDeps) {
+  return { connection: (host: string) => access(deps).connection(host), now: deps.now };
+}
+
 /** The executor's remote handlers: each records its undo through the run's recordUndo. */
 export const REMOTE_HANDLERS: ActionHandlers<RemoteAction['kind']> = {
   'remote-mkdir': (action, index, deps, run) => runRemoteAction(action, index, deps, run.recordUndo),
@@ -125,24 +128,8 @@ export async function runRemoteAction(action: RemoteAction, index: number, deps:
       const conn = await access(deps).connection(action.host);
       const existed = await exists(conn, action.path, '-d');
       const mode = action.mode.toString(8).padStart(4, '0');
-      if (action.dataDir) {
-        // Whatever etcd writes here from now on is moved aside on rollback (never deleted).
-        recordUndo({
-          title: `move ${action.path} aside on ${action.host}`,
-          run: async () => {
-            if (!(await exists(conn, action.path, '-d'))) return `${action.host}: ${action.path} is not there`;
-            const list = await must(conn, action.host, ['ls', '-A1', '--', action.path]);
-            if (list.trim() === '') {
-              if (!existed) await must(conn, action.host, ['rmdir', '--', action.path]);
-              return `${action.host}: ${action.path} was empty${existed ? ' (left as it was)' : ', removed the empty directory this run made'}`;
-            }
-            const aside = `${action.path}.etcd-tui-failed-${stamp(now())}`;
-            await must(conn, action.host, ['mv', '--', action.path, aside]);
-            if (existed) await must(conn, action.host, ['mkdir', '-m', mode, '--', action.path]);
-            return `${action.host}: moved ${action.path} aside to ${aside}`;
-          },
-        });
-      }
+      // Whatever etcd writes in a data dir from now on is moved aside on rollback (never deleted).
+      if (action.dataDir) recordUndo(undoEntry({ kind: 'data-dir-aside', host: action.host, path: action.path, existed, mode }, undoEnv(deps)));
       if (existed && action.dataDir) {
         // An existing data dir keeps whatever mode it was made with (often 0755, and etcd warns):
         // it gets the mode the plan says.
@@ -151,15 +138,7 @@ export async function runRemoteAction(action: RemoteAction, index: number, deps:
       }
       if (existed) return `${action.path} exists`;
       await must(conn, action.host, ['mkdir', '-p', '-m', mode, '--', action.path]);
-      if (!action.dataDir) {
-        recordUndo({
-          title: `remove the empty directory ${action.path} on ${action.host}`,
-          run: async () => {
-            const r = await conn.run(['rmdir', '--', action.path], { timeoutMs: 30_000 });
-            return r.code === 0 ? `${action.host}: removed ${action.path} (made by this run)` : `${action.host}: left ${action.path} (not empty)`;
-          },
-        });
-      }
+      if (!action.dataDir) recordUndo(undoEntry({ kind: 'rmdir', host: action.host, path: action.path }, undoEnv(deps)));
       return `created ${action.path} (mode ${mode})`;
     }
     case 'remote-upload': {
@@ -179,33 +158,28 @@ export async function runRemoteAction(action: RemoteAction, index: number, deps:
           }
         },
         deps.signal,
-      );
-      const reload = action.unit ? async () => (await conn.run(['systemctl', 'daemon-reload'], { timeoutMs: 60_000 })).code === 0 : async () => true;
-      recordUndo({
-        title: result.backup ? `restore ${action.remotePath} on ${action.host}` : `remove ${action.remotePath} from ${action.host}`,
-        run: async () => {
-          if (result.backup) {
-            await must(conn, action.host, ['mv', '-f', '--', result.backup, action.remotePath]);
-            const reloaded = await reload();
-            return `${action.host}: restored ${action.remotePath} from ${result.backup}${action.unit ? (reloaded ? ' (daemon-reload done)' : ' (daemon-reload FAILED: run it by hand)') : ''}`;
-          }
-          await must(conn, action.host, ['rm', '-f', '--', action.remotePath]);
-          const reloaded = await reload();
-          return `${action.host}: removed ${action.remotePath} (it was not there before)${action.unit ? (reloaded ? ' (daemon-reload done)' : ' (daemon-reload FAILED: run it by hand)') : ''}`;
-        },
+      ).catch((error: unknown) => {
+        // A cut-off upload may leave its temporary file (the connection went before the cleanup).
+        recordUndo(undoEntry({ kind: 'upload-leftovers', host: action.host, path: action.remotePath }, undoEnv(deps)));
+        throw error;
       });
+      const unit = Boolean(action.unit);
+      recordUndo(
+        undoEntry(
+          result.backup
+            ? { kind: 'restore-file', host: action.host, path: action.remotePath, backup: result.backup, unit }
+            : { kind: 'remove-file', host: action.host, path: action.remotePath, unit },
+          undoEnv(deps),
+        ),
+      );
       return `${action.what}: ${formatBytes(result.bytes)} to ${action.remotePath}${result.backup ? `, the earlier file kept as ${result.backup}` : ''}`;
     }
     case 'remote-systemctl': {
       const conn = await access(deps).connection(action.host);
       const unit = action.unit ? `${action.unit}.service` : undefined;
-      if (action.verb === 'enable' && unit) {
-        recordUndo({ title: `disable ${unit} on ${action.host}`, run: async () => (await must(conn, action.host, ['systemctl', 'disable', unit]), `${action.host}: disabled ${unit}`) });
-      }
-      if (action.verb === 'start' && unit) {
-        // Recorded before the start: a failed start may still leave a process (or a restart loop).
-        recordUndo({ title: `stop ${unit} on ${action.host}`, run: async () => (await must(conn, action.host, ['systemctl', 'stop', unit], 120_000), `${action.host}: stopped ${unit}`) });
-      }
+      if (action.verb === 'enable' && unit) recordUndo(undoEntry({ kind: 'systemctl', host: action.host, verb: 'disable', unit }, undoEnv(deps)));
+      // Recorded before the start: a failed start may still leave a process (or a restart loop).
+      if (action.verb === 'start' && unit) recordUndo(undoEntry({ kind: 'systemctl', host: action.host, verb: 'stop', unit }, undoEnv(deps)));
       const argv = ['systemctl', action.verb, ...(action.noBlock ? ['--no-block'] : []), ...(unit ? [unit] : [])];
       const t0 = now();
       // What systemctl says (e.g. "Created symlink ...") streams into the step's output as it comes.

@@ -8,6 +8,7 @@ import type { Member } from '../domain/types.js';
 import type { EtcdSettings, HostSpec } from '../domain/hosts.js';
 import type { ClusterGateway } from '../cluster/gateway.js';
 import type { HostConnection } from '../hosts/gateway.js';
+import type { UndoSpec } from './undo-spec.js';
 import type { ClusterView } from '../health/view.js';
 
 /** How the executor reaches the hosts of a plan. */
@@ -24,6 +25,18 @@ export interface UndoEntry {
   title: string;
   /** Undo it; resolves with what was done, throws when it could not be. */
   run(): Promise<string>;
+  /** The same undo as data, for the run journal (src/run/undo-steps.ts). */
+  spec?: UndoSpec;
+}
+
+/** What the executor asks of the run journal (src/run/journal.ts implements it). */
+export interface RunJournalPort {
+  /** Wraps the event sink: each step's start is on disk before the step runs, then its end. */
+  onEvent(inner: (event: RunEvent) => void): (event: RunEvent) => void;
+  /** The run's undo list: each entry is on disk the moment it is added. */
+  undoList(): UndoEntry[];
+  /** A point of no return: the undo entries recorded so far no longer apply (also for `etcd-tui undo`). */
+  commit(): void;
 }
 
 /** Everything the executor and its action handlers depend on: the one place to add a dependency. */
@@ -43,6 +56,8 @@ export interface ExecutorDeps {
   startMember?(name: string, peerURLs: string[], initialCluster: string): Promise<void>;
   /** SSH access to the inventory's hosts (flows that need hosts). */
   hosts?: HostAccess;
+  /** The run journal (src/run/journal.ts): steps and undo entries written down as they happen. */
+  journal?: RunJournalPort;
 }
 
 /** What one run has done so far, shared by its steps. */

@@ -73,12 +73,31 @@ export interface SimHost {
   readFile(path: string): Promise<string | undefined>;
   /**
    * Replaces the host key and restarts sshd (SIGHUP: sshd re-executes itself,
-   * same pid, same namespaces); resolves once sshd serves the new key. The
+   * same pid, same namespaces; after killSshd, a new sshd); resolves once sshd serves the new key. The
    * shared knownHostsFile keeps the old key (for "changed host key" tests).
    */
   regenerateHostKey(): Promise<void>;
   /** Pids (in this machine's pid namespace) of every process in the host (ip netns pids). */
   pids(): number[];
+
+  // Faults (for tests of what the product does when a host or its network fails).
+  /**
+   * Kills every sshd of the host with SIGKILL (the listener and every session): connections drop, new
+   * ones are refused. With sessionsOnly, the listener lives: open connections drop, new ones are served.
+   */
+  killSshd(opts?: { sessionsOnly?: boolean }): Promise<void>;
+  /** Starts sshd again (same config and key); resolves once it accepts connections. */
+  startSshd(): Promise<void>;
+  /** Takes the host's link down (the bridge side of its veth): packets are dropped silently, nothing is reset. */
+  linkDown(): Promise<void>;
+  linkUp(): Promise<void>;
+  /** Limits what the bastion sends to the host to `kbit` kbit/s (tc tbf on the bridge side); undefined lifts it. */
+  throttle(kbit: number | undefined): Promise<void>;
+  /**
+   * Mounts an empty tmpfs of `sizeBytes` over `dir` inside the host (its own mount namespace; the sshd
+   * sessions see it; what was in `dir` is hidden); `fill` then fills it up to the last byte.
+   */
+  smallFilesystem(dir: string, sizeBytes: number, opts?: { fill?: boolean }): Promise<void>;
 }
 
 export interface SimHosts {
@@ -283,6 +302,15 @@ function childrenOf(pid: number): number[] {
   }
 }
 
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
 function comm(pid: number): string | undefined {
   try {
     return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
@@ -433,6 +461,65 @@ class Host implements SimHost {
     return netnsPidsSync(this.netns);
   }
 
+  private sshdPids(): number[] {
+    return this.pids().filter((p) => comm(p) === 'sshd');
+  }
+
+  async killSshd(opts: { sessionsOnly?: boolean } = {}): Promise<void> {
+    this.requireRunning('killSshd');
+    const pids = this.sshdPids().filter((p) => !opts.sessionsOnly || p !== this.sshdPid);
+    for (const p of pids) kill(p, 'SIGKILL');
+    await waitFor(() => pids.every((p) => !isAlive(p)), { timeoutMs: 10_000, intervalMs: 20, what: `the sshd processes of ${this.name} to die` });
+    if (!opts.sessionsOnly) this.sshdPid = 0;
+  }
+
+  async startSshd(): Promise<void> {
+    this.requireRunning('startSshd');
+    // Without -D sshd goes to the background; its parent is then the host's init, which reaps it.
+    const r = await this.exec(['/usr/sbin/sshd', '-f', path.posix.join(INNER_DIR, 'ssh', 'sshd_config')]);
+    if (r.code !== 0) throw new Error(`sshd did not start on ${this.name} (exit ${r.code}): ${r.stderr.trim()}`);
+    await waitFor(
+      async () => {
+        const listener = this.sshdPids().find((p) => parentOf(p) === this.initPid);
+        if (listener) this.sshdPid = listener;
+        return listener !== undefined && tcpConnects(this.address, SSH_PORT, 1_000);
+      },
+      { timeoutMs: 15_000, intervalMs: 50, what: `sshd of ${this.name} to accept connections again` },
+    );
+  }
+
+  async linkDown(): Promise<void> {
+    await must(tools().ip, ['link', 'set', this.veth, 'down']);
+  }
+
+  async linkUp(): Promise<void> {
+    await must(tools().ip, ['link', 'set', this.veth, 'up']);
+  }
+
+  async throttle(kbit: number | undefined): Promise<void> {
+    const tc = findExecutable('tc');
+    if (!tc) throw new Error('throttle needs tc (iproute2)');
+    if (kbit === undefined) {
+      await run(tc, ['qdisc', 'del', 'dev', this.veth, 'root']);
+      return;
+    }
+    await must(tc, ['qdisc', 'replace', 'dev', this.veth, 'root', 'tbf', 'rate', `${kbit}kbit`, 'burst', '32kb', 'latency', '2s']);
+  }
+
+  async smallFilesystem(dir: string, sizeBytes: number, opts: { fill?: boolean } = {}): Promise<void> {
+    this.requireRunning('smallFilesystem');
+    const script = [
+      'set -e',
+      'd="$1"; size="$2"; fill="$3"',
+      'mount -t tmpfs -o "size=$size,mode=0755" etui-small "$d"',
+      // dd stops with "No space left on device" (exit 1) once the tmpfs is full.
+      'if [ "$fill" = 1 ]; then dd if=/dev/zero of="$d/.etui-fill" bs=4096 2>/dev/null || true; fi',
+      'test "$fill" != 1 || [ "$(df -P -B1 -- "$d" | awk \'NR==2 {print $4}\')" -lt 4096 ]',
+    ].join('\n');
+    const r = await this.exec(['bash', '-c', script, 'small-fs', dir, String(sizeBytes), opts.fill ? '1' : '0']);
+    if (r.code !== 0) throw new Error(`smallFilesystem ${dir} on ${this.name} failed (exit ${r.code}): ${r.stderr.trim()}`);
+  }
+
   private requireRunning(what: string): void {
     if (!this.initPid || !isAlive(this.initPid)) {
       throw new Error(`${what}: simulated host ${this.name} is not running (${this.exitInfo ?? 'stopped'}); log tail:\n${tail(this.logFile)}`);
@@ -505,7 +592,9 @@ class Host implements SimHost {
     fs.renameSync(tmp, this.hostKey);
     const { blob } = readPublicKey(`${this.hostKey}.pub`);
     if (sshFingerprint(blob) === before) throw new Error('regenerateHostKey: ssh-keygen made the same key');
-    kill(this.sshdPid, 'SIGHUP');
+    // A host whose sshd was killed (killSshd) gets a new one with the new key.
+    if (!this.sshdPid) await this.startSshd();
+    else kill(this.sshdPid, 'SIGHUP');
     await waitFor(
       async () => {
         if (!isAlive(this.sshdPid)) throw new StopWaiting(`sshd of ${this.name} (pid ${this.sshdPid}) died after SIGHUP; log tail:\n${tail(this.logFile)}`);

@@ -1,0 +1,15 @@
+/** The undo steps of remote work as data: what the run journal records and `etcd-tui undo` replays (src/run/undo-steps.ts). Types only. */
+export type UndoSpec =
+  /** A member this run added. */
+  | { kind: 'member-remove'; name: string; memberId: string }
+  /** A data dir: whatever etcd wrote is moved aside; a directory this run made and left empty is removed. */
+  | { kind: 'data-dir-aside'; host: string; path: string; existed: boolean; mode: string }
+  /** A directory this run made (removed when empty). */
+  | { kind: 'rmdir'; host: string; path: string }
+  /** A file this run replaced: its backup goes back. */
+  | { kind: 'restore-file'; host: string; path: string; backup: string; unit: boolean }
+  /** A file that was not there before. */
+  | { kind: 'remove-file'; host: string; path: string; unit: boolean }
+  | { kind: 'systemctl'; host: string; verb: 'disable' | 'stop'; unit: string }
+  /** An upload that was cut off: its temporary files (the file itself was not put in place). */
+  | { kind: 'upload-leftovers'; host: string; path: string };
