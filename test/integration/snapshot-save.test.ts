@@ -149,6 +149,19 @@ describe('snapshot save and status against etcd 3.4 (3 members; then auth on)', 
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  /** The snapshot the first test saves; a test run alone saves it itself (so any one test runs alone). */
+  async function ensureSaved(): Promise<string> {
+    if (saved && fs.existsSync(saved)) return saved;
+    await writeKeys(cluster, '/snap/', 2000);
+    const file = path.join(dir, 'tui.db');
+    const leader = cluster.member(await cluster.leaderName());
+    const r = await run(['snapshot', 'save', file, '--from', leader.name, '--endpoints', cluster.endpoints.join(','), '--audit-log', audit]);
+    assert.equal(r.code, 0, show(r));
+    keysAtSave = await allKeys(cluster.binaries.etcdctl, leader.clientURL);
+    saved = file;
+    return saved;
+  }
+
   test('save from the leader: same size and status as etcdctl snapshot save of the same revision, mode 0600, sidecar', async (t) => {
     await writeKeys(cluster, '/snap/', 2000);
     saved = path.join(dir, 'tui.db');
@@ -192,6 +205,7 @@ describe('snapshot save and status against etcd 3.4 (3 members; then auth on)', 
   });
 
   test('snapshot status equals etcdutl -w table / -w json (needs no settings); damaged copies are reported, non-zero exit', { skip: etcdutl ? undefined : `etcdutl is missing: ${etcdSkipReason('3.5') ?? 'etcd 3.5 has no etcdutl'}` }, async (t) => {
+    await ensureSaved();
     await compareStatusWithEtcdutl(saved);
     const bytes = fs.readFileSync(saved);
     const truncated = path.join(dir, 'truncated.db');
@@ -224,12 +238,14 @@ describe('snapshot save and status against etcd 3.4 (3 members; then auth on)', 
   });
 
   test('the snapshot restores with etcdctl snapshot restore (3.4) and the restored node serves the same keys', async () => {
+    await ensureSaved();
     const restored = await restoreAndServe(cluster.binaries, saved, dir);
     assert.equal(restored.keys, keysAtSave);
     assert.equal(restored.revision, (await snapshotStatus(saved)).revision);
   });
 
   test('an existing FILE is refused (exit 5) and left untouched; --dry-run saves nothing', async () => {
+    await ensureSaved();
     const before = fs.readFileSync(saved);
     const mtime = fs.statSync(saved).mtimeMs;
     const r = await run(['snapshot', 'save', saved, '--endpoints', cluster.endpoints[0], '--audit-log', audit]);
