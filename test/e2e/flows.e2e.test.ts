@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type TestCluster, type MemberListJson } from '../harness/cluster.js';
@@ -56,6 +56,7 @@ describe('membership flows in the console', () => {
     tui.send('w');
     const envFile = join(dir, 'etcd-m4.env');
     await waitFor(() => existsSync(envFile), { what: 'the env file written by w', timeoutMs: 5000 });
+    assert.equal(statSync(envFile).mode & 0o777, 0o600, 'the env file written by w has mode 0600');
     const env = readFileSync(envFile, 'utf8');
     const initialCluster = /ETCD_INITIAL_CLUSTER="([^"]+)"/.exec(env)?.[1];
     assert.ok(initialCluster?.includes(`m4=${plan.peerURL}`), env);
