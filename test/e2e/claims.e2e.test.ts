@@ -4,18 +4,21 @@
  *  - in the console, ctrl-c while a flow runs (replace, waiting to confirm the member is down) aborts
  *    the flow (ABORTED, audit "aborted", membership unchanged) and the console stays; a second ctrl-c
  *    leaves;
+ *  - headless bootstrap on a terminal asks "Type yes" for an unknown SSH host key (a real sshd).
  *  - headless on a terminal, remove asks for the member's name: a wrong name changes nothing (exit 7),
  *    the right one removes it; move-leader asks "Go ahead? [y/N]": y runs it, anything else does not.
  */
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type MemberListJson, type TestCluster } from '../harness/cluster.js';
 import { startTmux, type TmuxSession } from '../harness/tmux.js';
 import { BIN } from '../harness/cli.js';
 import { holdsFor, waitFor } from '../harness/wait.js';
+import { makeKeyPair, sshdSkipReason, startSshd } from '../harness/sshd.js';
+import YAML from 'yaml';
 
 async function setup(t: TestContext): Promise<{ cluster: TestCluster; dir: string; audit: string }> {
   assert.ok(existsSync(BIN), `built binary at ${BIN} (run npm run build)`);
@@ -132,5 +135,59 @@ describe('README claims in a terminal', () => {
     await yes.waitForText(new RegExp(`ok: ${target} leads`), 30_000);
     assert.equal(await yes.waitForExit(10_000), 0);
     assert.equal(await cluster.leaderName(), target);
+  });
+});
+
+describe('README claims in a terminal: SSH host keys', () => {
+  test('headless bootstrap preflight on a terminal asks about an unknown host key: "no" records nothing, "yes" records it, then it is known', { skip: sshdSkipReason() }, async (t) => {
+    const sshd = await startSshd();
+    const dir = mkdtempSync(join(tmpdir(), 'etcd-tui-hostkey-e2e-'));
+    t.after(async () => {
+      await sshd.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const key = makeKeyPair(join(dir, 'id_ed25519'));
+    sshd.authorize(key);
+    const knownHosts = join(dir, 'known_hosts');
+    const config = join(dir, 'contexts.yaml');
+    writeFileSync(
+      config,
+      YAML.stringify({
+        current: 'lab',
+        contexts: [
+          {
+            name: 'lab',
+            ssh: { knownHosts, identityFile: key.privateKey, agent: false, connectTimeout: '5s' },
+            hosts: [{ name: 'etcd-1', address: '127.0.0.1', port: sshd.port, clientPort: 2479, peerPort: 2480 }],
+          },
+        ],
+      }),
+    );
+    const args = ['--config', config, '--audit-log', join(dir, 'audit.jsonl'), 'bootstrap', 'preflight', 'etcd-1'];
+    const fingerprint = sshd.hostKeyFingerprint();
+    const question = /Type yes to trust and record it:/;
+
+    const no = inTerminal(t, args, dir);
+    let screen = await no.waitForText(question, 20_000);
+    assert.ok(screen.replace(/\s+/g, '').includes(fingerprint.replace(/\s+/g, '')), `the question shows the fingerprint ${fingerprint}:\n${screen}`);
+    no.type('no');
+    no.send('Enter');
+    const noExit = await no.waitForExit(20_000);
+    assert.notEqual(noExit, 0, 'an untrusted host key does not pass preflight');
+    assert.equal(existsSync(knownHosts) ? readFileSync(knownHosts, 'utf8') : '', '', '"no" records nothing');
+
+    const yes = inTerminal(t, args, dir);
+    await yes.waitForText(question, 20_000);
+    yes.type('yes');
+    yes.send('Enter');
+    await yes.waitForExit(60_000);
+    const recorded = readFileSync(knownHosts, 'utf8');
+    assert.ok(recorded.includes(sshd.knownHostsLine().split(' ').slice(1).join(' ')), `"yes" records the host key:\n${recorded}`);
+
+    // Known now: the next run asks nothing.
+    const again = inTerminal(t, args, dir);
+    await again.waitForExit(60_000);
+    screen = again.capture();
+    assert.doesNotMatch(screen, question, screen);
   });
 });
