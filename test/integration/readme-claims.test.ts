@@ -6,7 +6,10 @@
  *    line, nothing changed;
  *  - removing the leader moves leadership to another voter first, then removes it;
  *  - adds and removes are retried on etcd's real "unhealthy cluster" answer (strict reconfiguration
- *    check: every member connected for 5 s), shown as tries, and then succeed once.
+ *    check: every member connected for 5 s), shown as tries, and then succeed once;
+ *  - promote is retried on etcd's real "not in sync" answer: the leader judges a learner by the
+ *    append responses it has received, which a TCP proxy in front of the learner's peer port holds
+ *    back while the learner itself keeps applying (so the console's catch-up gauge says 100 %).
  */
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +19,8 @@ import { join } from 'node:path';
 import { startCluster, type MemberListJson, type TestCluster } from '../harness/cluster.js';
 import { runCli, showCli as show, startCli, type CliResult } from '../harness/cli.js';
 import { holdsFor, StopWaiting, waitFor } from '../harness/wait.js';
+import { startProxy } from '../harness/proxy.js';
+import { Etcd3 } from 'etcd3';
 
 interface AuditLine {
   command: string;
@@ -186,5 +191,62 @@ describe('headless flows against real etcd: README claims', () => {
     assert.deepEqual([rec?.command, rec?.outcome], ['remove', 'succeeded']);
     // The two that remain stay a healthy pair: nothing else was removed by a repeated try.
     await holdsFor(async () => (await members(cluster)).length === 2, { forMs: 2000, intervalMs: 250, what: 'two members left' });
+  });
+
+  test('promote while the leader has not heard from the learner: etcd answers "not in sync", the promote is retried and made once it hears again', async (t) => {
+    const { cluster, audit, common } = await setup(t);
+    const plan = await cluster.planMember('m4');
+    const proxy = await startProxy(Number(new URL(plan.peerURL).port));
+    t.after(() => proxy.close());
+    const advertised = `http://127.0.0.1:${proxy.port}`;
+    const add = await runCli(['member', 'add-learner', '--name', 'm4', '--peer-urls', advertised, '--yes', ...common], { timeoutMs: 60_000 });
+    assert.equal(add.code, 0, show(add));
+    const initialCluster = /^\s+ETCD_INITIAL_CLUSTER="([^"]+)"$/m.exec(add.stdout)?.[1];
+    assert.ok(initialCluster, show(add));
+    await cluster.addProcess({ ...plan, peerURL: advertised, listenPeerURL: plan.peerURL }, { initialCluster, state: 'existing', learner: true, timeoutMs: 30_000 });
+    const applied = async (name: string) => (await cluster.endpointStatus(name)).Status.raftAppliedIndex ?? 0;
+    const leader = await cluster.leaderName();
+    await waitFor(async () => (await applied('m4')) >= (await applied(leader)), { what: 'm4 caught up', timeoutMs: 30_000, intervalMs: 200 });
+
+    // From now on the leader hears nothing from m4, which still receives and applies: a few hundred
+    // writes put the leader's view of m4 far below etcd's 90 % mark.
+    proxy.hold();
+    const client = new Etcd3({ hosts: cluster.endpoints.filter((e) => e !== cluster.member('m4').clientURL) });
+    try {
+      for (let i = 0; i < 300; i += 50) await Promise.all(Array.from({ length: 50 }, (_, j) => client.put(`/claims/${i + j}`).value('x')));
+    } finally {
+      client.close();
+    }
+    await waitFor(async () => (await applied('m4')) >= (await applied(leader)), { what: 'm4 applied the writes (it still receives)', timeoutMs: 30_000, intervalMs: 200 });
+
+    const running = startCli(['member', 'promote', 'm4', '--yes', '--wait', '60s', ...common], { timeoutMs: 90_000 });
+    let r: CliResult;
+    try {
+      await waitFor(
+        () => {
+          if (/try \d+: .*not in sync/.test(running.stdout())) return true;
+          if (running.exited()) throw new StopWaiting(`promote exited before etcd refused it:\n${running.stdout()}`);
+          return undefined;
+        },
+        { what: 'etcd answering "not in sync" and promote retrying', timeoutMs: 30_000 },
+      );
+      proxy.release();
+      r = await running.done;
+    } finally {
+      proxy.release();
+      running.kill();
+      await running.done;
+    }
+    assert.equal(r.code, 0, show(r));
+    const tries = r.stdout.split('\n').filter((l) => /^\[\d\/\d\] try \d+: .*not in sync/.test(l));
+    assert.ok(tries.length >= 1, show(r));
+    t.diagnostic(tries[0]);
+    assert.match(r.stdout, /ok: m4 is a voting member$/m, show(r));
+    const list = await members(cluster);
+    assert.equal(list.length, 4);
+    assert.ok(list.every((m) => !m.isLearner), JSON.stringify(list));
+    cluster.member('m4').isLearner = false;
+    const rec = readAudit(audit).at(-1);
+    assert.deepEqual([rec?.command, rec?.outcome], ['promote', 'succeeded']);
   });
 });
