@@ -316,22 +316,30 @@ describe('snapshot save against etcd 3.5 (1 member): etcdutl restore, a paused m
     assert.equal(restored.keys, keys);
   });
 
+  /** ~160 MB, so that a stream lasts well beyond the moment the member is stopped; written once (by whichever test runs first). */
+  let big: Promise<void> | undefined;
+  function ensureBigData(): Promise<void> {
+    big ??= (async () => {
+      const c = client(cluster);
+      try {
+        const value = Buffer.alloc(256 * 1024, 1);
+        let next = 0;
+        const worker = async () => {
+          while (next < 640) {
+            const i = next++;
+            await c.put(`/big/${String(i).padStart(4, '0')}`).value(value);
+          }
+        };
+        await Promise.all(Array.from({ length: 8 }, worker));
+      } finally {
+        c.close();
+      }
+    })();
+    return big;
+  }
+
   test('a member paused mid-stream: the deadline ends the stream, no FILE and no FILE.part remain', async (t) => {
-    // ~160 MB, so that the stream lasts well beyond the moment the member is stopped.
-    const c = client(cluster);
-    try {
-      const value = Buffer.alloc(256 * 1024, 1);
-      let next = 0;
-      const worker = async () => {
-        while (next < 640) {
-          const i = next++;
-          await c.put(`/big/${String(i).padStart(4, '0')}`).value(value);
-        }
-      };
-      await Promise.all(Array.from({ length: 8 }, worker));
-    } finally {
-      c.close();
-    }
+    await ensureBigData();
     const url = cluster.endpoints[0];
     const gateway = new EtcdGateway({ contextName: 't', endpoints: [url], tls: {}, dialTimeoutMs: 2000, commandTimeoutMs: 5000, refreshMs: 1000, readOnly: false }, { statusMs: 2000, commandMs: 5000, longMs: 60_000 });
     const file = path.join(dir, 'paused.db');
@@ -365,6 +373,7 @@ describe('snapshot save against etcd 3.5 (1 member): etcdutl restore, a paused m
   });
 
   test('the member killed mid-stream: exit 6, a clear error, no FILE, FILE.part or FILE.json', async (t) => {
+    await ensureBigData();
     const file = path.join(dir, 'killed.db');
     const p = startCli(['snapshot', 'save', file, '--endpoints', cluster.endpoints[0], '--audit-log', audit, '--dial-timeout', '1s'], { timeoutMs: 60_000 });
     const part = `${file}.part`;
