@@ -144,10 +144,13 @@ finish() {
   for p in "${PHASES[@]}"; do echo "    $p"; done
   if [ "$rc" = 0 ]; then echo "==> all passed"; else echo "==> FAILED (exit $rc)"; fi
   rm -f "$RESULTS"
+  # Last lines of the run: one per tier, then "N passed, N failed, N skipped".
+  echo "==> tests by tier"
   if [ -n "$SUMMARY" ]; then
-    # Last lines of the run: one per tier, then "N passed, N failed, N skipped".
-    echo "==> tests by tier"
     printf '%s\n' "$SUMMARY"
+  else
+    echo "no test ran (the run stopped before the test phase)"
+    echo "0 passed, 0 failed, 0 skipped"
   fi
   exit "$rc"
 }
