@@ -9,8 +9,8 @@
 //
 // Use: `import { after, before, describe, test } from '../harness/skip.js';`
 // in place of node:test's, and `{ skip: someSkipReason() }` on a describe or a
-// test. A reason is a string (undefined/false/'' = run). `needs(...)` joins
-// several requirements into one option.
+// test. A reason is a string (undefined/false/'' = run). toolSkipReason(cmd)
+// gives the reason for a missing command.
 import * as nodeTest from 'node:test';
 import { execFileSync } from 'node:child_process';
 
@@ -79,12 +79,6 @@ export const before = hook('before') as unknown as typeof nodeTest.before;
 export const after = hook('after') as unknown as typeof nodeTest.after;
 export const beforeEach = hook('beforeEach') as unknown as typeof nodeTest.beforeEach;
 export const afterEach = hook('afterEach') as unknown as typeof nodeTest.afterEach;
-
-/** The first of several skip reasons (undefined when all are met), as a test option. */
-export function needs(...why: Array<string | undefined | false>): { skip?: string } {
-  const reason = why.find((r): r is string => typeof r === 'string' && r !== '');
-  return reason ? { skip: reason } : {};
-}
 
 const toolCache = new Map<string, string | undefined>();
 /** Why a command is missing from PATH (and /usr/sbin, /sbin), or undefined when it is there. */
