@@ -8,8 +8,8 @@
 # unpacks them. No registry host name is written here: it is read from the
 # system's sources.
 #
-# Never fails the caller: on any problem it prints one line and exits 0, and
-# the tests that need 3.5 skip.
+# On any problem it prints one line and exits 1 (scripts/install-deps.sh then
+# fails the test run: the etcd 3.5 tests would otherwise be skipped).
 set -uo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,22 +17,22 @@ DEST="${ETCD_TUI_ETCD35_DEST:-$REPO_ROOT/.cache/etcd-3.5}"
 SUITE="${ETCD_TUI_ETCD35_SUITE:-trixie}"
 STATE="$REPO_ROOT/.cache/apt-$SUITE"
 
-if [ -x "$DEST/usr/bin/etcd" ]; then
+if [ -x "$DEST/usr/bin/etcd" ] && [ -x "$DEST/usr/bin/etcdctl" ] && [ -x "$DEST/usr/bin/etcdutl" ]; then
   echo "fetch-etcd35: already present: $("$DEST/usr/bin/etcd" --version 2>/dev/null | head -1)"
   exit 0
 fi
 
-skip() {
-  echo "fetch-etcd35: skipped ($*); etcd 3.5 tests will be skipped"
-  exit 0
+fail() {
+  echo "fetch-etcd35: FAILED ($*); the etcd 3.5 tests cannot run" >&2
+  exit 1
 }
 
-command -v apt-get >/dev/null 2>&1 || skip "no apt-get"
-command -v dpkg-deb >/dev/null 2>&1 || skip "no dpkg-deb"
+command -v apt-get >/dev/null 2>&1 || fail "no apt-get"
+command -v dpkg-deb >/dev/null 2>&1 || fail "no dpkg-deb"
 
 # --- derive the Debian mirror URI and its keyring from the system's sources ---
 codename="$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")"
-[ -n "$codename" ] || skip "cannot read VERSION_CODENAME from /etc/os-release"
+[ -n "$codename" ] || fail "cannot read VERSION_CODENAME from /etc/os-release"
 
 uri=""
 keyring=""
@@ -65,7 +65,7 @@ if [ -z "$uri" ]; then
     [ -n "$uri" ] && break
   done
 fi
-[ -n "$uri" ] || skip "no Debian source for $codename found in /etc/apt"
+[ -n "$uri" ] || fail "no Debian source for $codename found in /etc/apt"
 [ "$keyring" = "-" ] && keyring=""
 
 # Keyring: the system stanza's own Signed-By, else the Debian archive keyring
@@ -75,10 +75,10 @@ if [ -z "$keyring" ] || [ ! -r "$keyring" ]; then
     if [ -r "$k" ]; then keyring="$k"; break; fi
   done
 fi
-[ -n "$keyring" ] || skip "no Debian archive keyring in /usr/share/keyrings"
+[ -n "$keyring" ] || fail "no Debian archive keyring in /usr/share/keyrings"
 
 # --- private apt state ---
-mkdir -p "$STATE/lists/partial" "$STATE/cache/archives/partial" "$STATE/etc" || skip "cannot create $STATE"
+mkdir -p "$STATE/lists/partial" "$STATE/cache/archives/partial" "$STATE/etc" || fail "cannot create $STATE"
 SRC="$STATE/etc/sources.list"
 echo "deb [signed-by=$keyring] $uri $SUITE main" >"$SRC"
 
@@ -100,31 +100,31 @@ fi
 log="$STATE/fetch.log"
 : >"$log"
 if ! timeout 300 apt-get "${APT_OPTS[@]}" update >>"$log" 2>&1; then
-  skip "apt-get update for $SUITE failed, see $log: $(grep -E '^(E|W):' "$log" | head -1)"
+  fail "apt-get update for $SUITE failed, see $log: $(grep -E '^(E|W):' "$log" | head -1)"
 fi
 if grep -qE '^(E:|W: GPG error|W: The repository)' "$log"; then
-  skip "apt-get update for $SUITE reported a problem, see $log: $(grep -E '^(E|W):' "$log" | head -1)"
+  fail "apt-get update for $SUITE reported a problem, see $log: $(grep -E '^(E|W):' "$log" | head -1)"
 fi
 
-tmp="$(mktemp -d)" || skip "mktemp failed"
+tmp="$(mktemp -d)" || fail "mktemp failed"
 trap 'rm -rf "$tmp"' EXIT
 if ! (cd "$tmp" && timeout 300 apt-get "${APT_OPTS[@]}" download etcd-server etcd-client) >>"$log" 2>&1; then
-  skip "apt-get download etcd-server etcd-client failed, see $log: $(grep -E '^E:' "$log" | head -1)"
+  fail "apt-get download etcd-server etcd-client failed, see $log: $(grep -E '^E:' "$log" | head -1)"
 fi
 
 stage="$DEST.partial.$$"
 rm -rf "$stage"
-mkdir -p "$stage" || skip "cannot create $stage"
+mkdir -p "$stage" || fail "cannot create $stage"
 for deb in "$tmp"/*.deb; do
-  [ -f "$deb" ] || skip "no .deb downloaded"
-  dpkg-deb -x "$deb" "$stage" >>"$log" 2>&1 || { rm -rf "$stage"; skip "dpkg-deb -x $(basename "$deb") failed"; }
+  [ -f "$deb" ] || fail "no .deb downloaded"
+  dpkg-deb -x "$deb" "$stage" >>"$log" 2>&1 || { rm -rf "$stage"; fail "dpkg-deb -x $(basename "$deb") failed"; }
 done
-if [ ! -x "$stage/usr/bin/etcd" ] || [ ! -x "$stage/usr/bin/etcdctl" ]; then
+if [ ! -x "$stage/usr/bin/etcd" ] || [ ! -x "$stage/usr/bin/etcdctl" ] || [ ! -x "$stage/usr/bin/etcdutl" ]; then
   rm -rf "$stage"
-  skip "unpacked packages have no usr/bin/etcd or usr/bin/etcdctl"
+  fail "unpacked packages have no usr/bin/etcd, etcdctl or etcdutl"
 fi
 version="$("$stage/usr/bin/etcd" --version 2>/dev/null | head -1)"
 rm -rf "$DEST"
-mv "$stage" "$DEST" || skip "cannot move $stage to $DEST"
+mv "$stage" "$DEST" || fail "cannot move $stage to $DEST"
 echo "fetch-etcd35: installed into $DEST: $version ($(ls "$DEST/usr/bin" | tr '\n' ' '))"
 exit 0

@@ -10,6 +10,14 @@
 #   ETCD_TUI_TEST_RUN_TIMEOUT  bound for the whole test phase in seconds (default 3600)
 #   ETCD_TUI_SKIP_INSTALL=1    skip scripts/install-deps.sh
 #   ETCD_TUI_TEST_FILES        space-separated test files to run instead of all
+#   CI=true                    any skipped test fails the run unless its reason is on the
+#                              allow-list in scripts/test-summary.mjs (ALLOWED_SKIPS)
+#
+# The run ends with one line per tier (unit, screens, integration, e2e: the
+# directories under test/) with the tests run, passed, failed and skipped, and
+# why they were skipped, then a plain "N passed, N failed, N skipped" line.
+# UPDATE_GOLDEN / ETCD_TUI_UPDATE_GOLDEN are cleared: the golden files are
+# regenerated only by scripts/golden.sh (npm run golden).
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,6 +27,22 @@ TMP_BASE="${TMPDIR:-/tmp}"
 TMP_BASE="${TMP_BASE%/}"
 PIDS_BASE="$TMP_BASE/etcd-tui-test-pids"
 export ETCD_TUI_TEST_PIDS_DIR="$PIDS_BASE/run-$$"
+
+case "${CI:-}" in
+  true | 1 | yes) IN_CI=1 ;;
+  *) IN_CI=0 ;;
+esac
+export ETCD_TUI_IN_CI="$IN_CI"
+
+# A golden test run with UPDATE_GOLDEN would rewrite what it compares against.
+if [ -n "${UPDATE_GOLDEN:-}${ETCD_TUI_UPDATE_GOLDEN:-}" ]; then
+  echo "test.sh: ignoring UPDATE_GOLDEN/ETCD_TUI_UPDATE_GOLDEN (regenerate golden files with: npm run golden)"
+fi
+unset UPDATE_GOLDEN ETCD_TUI_UPDATE_GOLDEN
+
+# Per-test results (scripts/test-reporter.mjs) and the tier summary made from them.
+RESULTS="$(mktemp "$TMP_BASE/etcd-tui-test-results.XXXXXX")"
+SUMMARY=""
 
 # ---------------------------------------------------------------------------
 # Leftover processes: each file in a pid dir has key=value lines
@@ -119,6 +143,15 @@ finish() {
   local p
   for p in "${PHASES[@]}"; do echo "    $p"; done
   if [ "$rc" = 0 ]; then echo "==> all passed"; else echo "==> FAILED (exit $rc)"; fi
+  rm -f "$RESULTS"
+  # Last lines of the run: one per tier, then "N passed, N failed, N skipped".
+  echo "==> tests by tier"
+  if [ -n "$SUMMARY" ]; then
+    printf '%s\n' "$SUMMARY"
+  else
+    echo "no test ran (the run stopped before the test phase)"
+    echo "0 passed, 0 failed, 0 skipped"
+  fi
   exit "$rc"
 }
 trap finish EXIT
@@ -162,12 +195,19 @@ run_tests() {
     return 1
   fi
   echo "test.sh: ${#files[@]} test file(s)"
+  local rc=0 src=0
   timeout --kill-after=30 "${ETCD_TUI_TEST_RUN_TIMEOUT:-3600}" \
     node --test \
-      --test-reporter=spec \
+      --test-reporter=spec --test-reporter-destination=stdout \
+      --test-reporter=./scripts/test-reporter.mjs --test-reporter-destination="$RESULTS" \
       --test-concurrency=1 \
       --test-timeout="${ETCD_TUI_TEST_TIMEOUT_MS:-300000}" \
       --test-force-exit \
-      "${files[@]}"
+      "${files[@]}" || rc=$?
+  local ci_flag=()
+  [ "$IN_CI" = 1 ] && ci_flag=(--ci)
+  SUMMARY="$(node scripts/test-summary.mjs "$RESULTS" "${ci_flag[@]}")" || src=$?
+  if [ "$rc" = 0 ] && [ "$src" != 0 ]; then rc="$src"; fi
+  return "$rc"
 }
 phase test run_tests

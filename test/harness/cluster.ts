@@ -72,6 +72,8 @@ export interface PlannedMember {
   name: string;
   clientURL: string;
   peerURL: string;
+  /** Where etcd listens for peers when that differs from the advertised peerURL (a proxy in front). */
+  listenPeerURL?: string;
 }
 
 export interface EtcdctlResult {
@@ -117,6 +119,7 @@ export interface MemberListJson {
 
 interface MemberRecord extends TestMember {
   initialCluster: string;
+  listenPeerURL?: string;
   exited: Promise<ExitInfo>;
 }
 
@@ -578,6 +581,7 @@ export class TestCluster implements Resource {
       name: plan.name,
       clientURL: plan.clientURL,
       peerURL: plan.peerURL,
+      listenPeerURL: plan.listenPeerURL,
       dataDir: path.join(this.dir, `${plan.name}.etcd`),
       logFile: path.join(this.dir, `${plan.name}.log`),
       pid: 0,
@@ -597,7 +601,7 @@ export class TestCluster implements Resource {
       '--data-dir', m.dataDir,
       '--listen-client-urls', m.clientURL,
       '--advertise-client-urls', m.clientURL,
-      '--listen-peer-urls', m.peerURL,
+      '--listen-peer-urls', m.listenPeerURL ?? m.peerURL,
       '--initial-advertise-peer-urls', m.peerURL,
       '--initial-cluster', m.initialCluster,
       '--initial-cluster-state', state,

@@ -92,3 +92,29 @@ export async function waitFor<T>(
   if (lastError !== undefined) message += `; last error: ${describeError(lastError)}`;
   throw new WaitTimeoutError(message, lastError);
 }
+
+/**
+ * The opposite of waitFor: checks that `fn` stays true for the whole of `forMs` (polling every
+ * `intervalMs`), and throws `<what> stopped holding after Xms` at the first attempt that returns
+ * falsy or throws. For "nothing happens" claims: a wrongly triggered change needs time to show, so
+ * asserting once, right after the input, proves little.
+ */
+export async function holdsFor(
+  fn: () => Promise<unknown> | unknown,
+  opts: { forMs: number; intervalMs?: number; what: string },
+): Promise<void> {
+  const intervalMs = opts.intervalMs ?? 100;
+  const start = Date.now();
+  const end = start + opts.forMs;
+  for (;;) {
+    let ok: unknown;
+    try {
+      ok = await fn();
+    } catch (err) {
+      throw new Error(`${opts.what} stopped holding after ${Date.now() - start}ms: ${describeError(err)}`);
+    }
+    if (!ok) throw new Error(`${opts.what} stopped holding after ${Date.now() - start}ms`);
+    if (Date.now() >= end) return;
+    await pause(Math.min(intervalMs, Math.max(end - Date.now(), 0)));
+  }
+}

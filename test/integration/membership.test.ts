@@ -97,6 +97,16 @@ describe('member add-learner, promote, move-leader and refusals (etcd 3.4, auth 
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  /** The learner m4 that 1a adds and starts; a test run alone (6a, 4b, 1b) adds and starts it itself. */
+  async function ensureLearnerM4(): Promise<void> {
+    if (m4 && (await memberList(cluster)).some((m) => m.peerURLs?.includes(m4.peerURL))) return;
+    m4 = await cluster.planMember('m4');
+    const r = await run(['member', 'add-learner', '--name', 'm4', '--peer-urls', m4.peerURL, '--yes', ...common]);
+    assert.equal(r.code, 0, show(r));
+    const printed = envFromOutput(r.stdout, /^\[1\/1\] Add m4/);
+    await cluster.addProcess(m4, { initialCluster: printed.ETCD_INITIAL_CLUSTER, state: 'existing', learner: true, timeoutMs: 30_000 });
+  }
+
   test('1a. add-learner m4: exit 0, env block printed and written in KEY="value" form; the new node starts with it', async (t) => {
     m4 = await cluster.planMember('m4');
     const envFile = join(dir, 'm4.env');
@@ -132,6 +142,7 @@ describe('member add-learner, promote, move-leader and refusals (etcd 3.4, auth 
   });
 
   test('6a. a second learner is refused with a clear sentence, exit 5, nothing changed', async () => {
+    await ensureLearnerM4();
     const before = summary(await memberList(cluster));
     const m5 = await cluster.planMember('m5');
     const r = await run(['member', 'add-learner', '--name', 'm5', '--peer-urls', m5.peerURL, '--yes', ...common]);
@@ -145,6 +156,7 @@ describe('member add-learner, promote, move-leader and refusals (etcd 3.4, auth 
   });
 
   test('4b. move-leader to a learner is refused (exit 5) with a clear sentence', async () => {
+    await ensureLearnerM4();
     const leader = await cluster.leaderName();
     const r = await run(['member', 'move-leader', 'm4', '--yes', ...common]);
     assert.equal(r.code, 5, show(r));
@@ -153,6 +165,7 @@ describe('member add-learner, promote, move-leader and refusals (etcd 3.4, auth 
   });
 
   test('1b. promote m4 --wait 60s: 4 voters; the audit log has add-learner and promote, succeeded, with topology, no password', async () => {
+    await ensureLearnerM4();
     const r = await run(['member', 'promote', 'm4', '--yes', '--wait', '60s', ...common], 90_000);
     assert.equal(r.code, 0, show(r));
     assert.match(r.stdout, /\[2\/2\] ok: m4 is a voting member/);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../harness/skip.js'; // counts every test of a skipped describe
 import { etcdBinaries, etcdSkipReason } from '../harness/binaries.js';
 import { runEtcdctl } from '../harness/cluster.js';
 import { simHostsSkipReason, startSimHosts, type SimHost, type SimHosts } from '../harness/hosts.js';

@@ -4,7 +4,7 @@
  * keys (etcdctl restore on 3.4, etcdutl restore on 3.5), auth, a stream that breaks (member killed,
  * member paused past the deadline), an existing file refused, and status equal to etcdutl's.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../harness/skip.js'; // counts every test of a skipped describe
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -120,7 +120,7 @@ async function compareStatusWithEtcdutl(file: string): Promise<void> {
   assert.deepEqual({ present: doc.sha256.present, ok: doc.sha256.ok }, { present: true, ok: true });
   assert.equal(doc.sha256.expected, fs.readFileSync(file).subarray(-32).toString('hex'));
   assert.match(table.stdout, /\nsha256: ok \([0-9a-f]{64}\)\n$/);
-  if (!etcdutl) return;
+  assert.ok(etcdutl, 'etcdutl (etcd 3.5) is needed for this comparison: the test should have been skipped');
   const theirTable = await runEtcdctl(etcdutl, ['snapshot', 'status', file, '-w', 'table']);
   assert.equal(theirTable.code, 0, theirTable.stderr);
   assert.equal(table.stdout, `${theirTable.stdout}sha256: ok (${doc.sha256.expected})\n`);
@@ -148,6 +148,19 @@ describe('snapshot save and status against etcd 3.4 (3 members; then auth on)', 
     await cluster?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
+
+  /** The snapshot the first test saves; a test run alone saves it itself (so any one test runs alone). */
+  async function ensureSaved(): Promise<string> {
+    if (saved && fs.existsSync(saved)) return saved;
+    await writeKeys(cluster, '/snap/', 2000);
+    const file = path.join(dir, 'tui.db');
+    const leader = cluster.member(await cluster.leaderName());
+    const r = await run(['snapshot', 'save', file, '--from', leader.name, '--endpoints', cluster.endpoints.join(','), '--audit-log', audit]);
+    assert.equal(r.code, 0, show(r));
+    keysAtSave = await allKeys(cluster.binaries.etcdctl, leader.clientURL);
+    saved = file;
+    return saved;
+  }
 
   test('save from the leader: same size and status as etcdctl snapshot save of the same revision, mode 0600, sidecar', async (t) => {
     await writeKeys(cluster, '/snap/', 2000);
@@ -191,7 +204,8 @@ describe('snapshot save and status against etcd 3.4 (3 members; then auth on)', 
     assert.deepEqual([rec.command, rec.outcome, rec.arguments.file, rec.arguments.from], ['snapshot-save', 'succeeded', saved, leader.name]);
   });
 
-  test('snapshot status equals etcdutl -w table / -w json (needs no settings); damaged copies are reported, non-zero exit', async (t) => {
+  test('snapshot status equals etcdutl -w table / -w json (needs no settings); damaged copies are reported, non-zero exit', { skip: etcdutl ? undefined : `etcdutl is missing: ${etcdSkipReason('3.5') ?? 'etcd 3.5 has no etcdutl'}` }, async (t) => {
+    await ensureSaved();
     await compareStatusWithEtcdutl(saved);
     const bytes = fs.readFileSync(saved);
     const truncated = path.join(dir, 'truncated.db');
@@ -224,12 +238,14 @@ describe('snapshot save and status against etcd 3.4 (3 members; then auth on)', 
   });
 
   test('the snapshot restores with etcdctl snapshot restore (3.4) and the restored node serves the same keys', async () => {
+    await ensureSaved();
     const restored = await restoreAndServe(cluster.binaries, saved, dir);
     assert.equal(restored.keys, keysAtSave);
     assert.equal(restored.revision, (await snapshotStatus(saved)).revision);
   });
 
   test('an existing FILE is refused (exit 5) and left untouched; --dry-run saves nothing', async () => {
+    await ensureSaved();
     const before = fs.readFileSync(saved);
     const mtime = fs.statSync(saved).mtimeMs;
     const r = await run(['snapshot', 'save', saved, '--endpoints', cluster.endpoints[0], '--audit-log', audit]);
@@ -284,7 +300,7 @@ describe('snapshot save against etcd 3.5 (1 member): etcdutl restore, a paused m
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('save, compare with etcdctl 3.5 and etcdutl status, restore with etcdutl: the same keys', { skip: etcdutl ? undefined : 'no etcdutl' }, async () => {
+  test('save, compare with etcdctl 3.5 and etcdutl status, restore with etcdutl: the same keys', { skip: etcdutl ? undefined : `etcdutl is missing: ${etcdSkipReason('3.5') ?? 'etcd 3.5 has no etcdutl'}` }, async () => {
     await writeKeys(cluster, '/v35/', 1500);
     const file = path.join(dir, 'tui.db');
     const theirs = path.join(dir, 'etcdctl.db');
@@ -300,22 +316,30 @@ describe('snapshot save against etcd 3.5 (1 member): etcdutl restore, a paused m
     assert.equal(restored.keys, keys);
   });
 
+  /** ~160 MB, so that a stream lasts well beyond the moment the member is stopped; written once (by whichever test runs first). */
+  let big: Promise<void> | undefined;
+  function ensureBigData(): Promise<void> {
+    big ??= (async () => {
+      const c = client(cluster);
+      try {
+        const value = Buffer.alloc(256 * 1024, 1);
+        let next = 0;
+        const worker = async () => {
+          while (next < 640) {
+            const i = next++;
+            await c.put(`/big/${String(i).padStart(4, '0')}`).value(value);
+          }
+        };
+        await Promise.all(Array.from({ length: 8 }, worker));
+      } finally {
+        c.close();
+      }
+    })();
+    return big;
+  }
+
   test('a member paused mid-stream: the deadline ends the stream, no FILE and no FILE.part remain', async (t) => {
-    // ~160 MB, so that the stream lasts well beyond the moment the member is stopped.
-    const c = client(cluster);
-    try {
-      const value = Buffer.alloc(256 * 1024, 1);
-      let next = 0;
-      const worker = async () => {
-        while (next < 640) {
-          const i = next++;
-          await c.put(`/big/${String(i).padStart(4, '0')}`).value(value);
-        }
-      };
-      await Promise.all(Array.from({ length: 8 }, worker));
-    } finally {
-      c.close();
-    }
+    await ensureBigData();
     const url = cluster.endpoints[0];
     const gateway = new EtcdGateway({ contextName: 't', endpoints: [url], tls: {}, dialTimeoutMs: 2000, commandTimeoutMs: 5000, refreshMs: 1000, readOnly: false }, { statusMs: 2000, commandMs: 5000, longMs: 60_000 });
     const file = path.join(dir, 'paused.db');
@@ -349,6 +373,7 @@ describe('snapshot save against etcd 3.5 (1 member): etcdutl restore, a paused m
   });
 
   test('the member killed mid-stream: exit 6, a clear error, no FILE, FILE.part or FILE.json', async (t) => {
+    await ensureBigData();
     const file = path.join(dir, 'killed.db');
     const p = startCli(['snapshot', 'save', file, '--endpoints', cluster.endpoints[0], '--audit-log', audit, '--dial-timeout', '1s'], { timeoutMs: 60_000 });
     const part = `${file}.part`;

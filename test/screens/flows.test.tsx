@@ -13,7 +13,7 @@ import { FlowController, suggestMemberName } from '../../src/flows/controller.js
 import { AuditLog } from '../../src/run/audit.js';
 import { FakeGateway } from '../fakes/fake-gateway.js';
 import { IDS, member } from '../fakes/fixtures.js';
-import { waitFor } from '../harness/wait.js';
+import { holdsFor, waitFor } from '../harness/wait.js';
 import type { HostPort } from '../../src/run/host-port.js';
 import type { Plan } from '../../src/domain/plan.js';
 import { FakeHost } from '../fakes/fake-host.js';
@@ -158,7 +158,8 @@ test('remove: the quorum preview comes first, the typed name confirms; a wrong n
   await t.press('m3');
   await t.press('\r');
   await t.frame('mismatch', (x) => x.includes('"m3" is not "m2"'));
-  assert.ok(!t.gateway.calls.some((c) => c.startsWith('memberRemove')), 'a wrong name removes nothing');
+  // A removal triggered by mistake would reach the gateway a moment later: nothing for 1 s.
+  await holdsFor(() => !t.gateway.calls.some((c) => c.startsWith('memberRemove')), { forMs: 1000, intervalMs: 20, what: 'a wrong name removes nothing' });
   assert.equal(t.store.getState().flow?.stage, 'confirm');
   await t.press('\x7f');
   await t.press('2');

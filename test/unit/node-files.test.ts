@@ -3,9 +3,9 @@
  * golden files for seed 000's 3-node mTLS cluster, a join and a plain-http node; the validation
  * messages; the override directory; `systemd-analyze verify` of the unit; every rendered variable
  * checked against `etcd --help` / `etcdctl --help`; and a real etcd 3.4 started from rendered env files.
- * ETCD_TUI_UPDATE_GOLDEN=1 (or UPDATE_GOLDEN=1) rewrites the golden files (review the diff).
+ * `npm run golden` (scripts/golden.sh) rewrites the golden files (review the diff); scripts/test.sh never does.
  */
-import { describe, test } from 'node:test';
+import { describe, test, toolSkipReason } from '../harness/skip.js'; // counts every test of a skipped describe
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +21,7 @@ import { signalTracked, trackProcess, untrackProcess } from '../harness/registry
 import { StopWaiting, waitFor } from '../harness/wait.js';
 
 const GOLDEN = join(repoRoot(), 'test', 'fixtures', 'templates', 'node');
-const UPDATE = process.env.ETCD_TUI_UPDATE_GOLDEN === '1' || process.env.UPDATE_GOLDEN === '1';
+const UPDATE = process.env.ETCD_TUI_UPDATE_GOLDEN === '1'; // set by scripts/golden.sh only
 
 function host(name: string, address: string, extra: Partial<HostSpec> = {}): HostSpec {
   return {
@@ -111,7 +111,7 @@ function checkGolden(file: string, text: string): void {
     mkdirSync(GOLDEN, { recursive: true });
     writeFileSync(golden, text);
   }
-  assert.equal(text, readFileSync(golden, 'utf8'), `${file} differs from the golden file (ETCD_TUI_UPDATE_GOLDEN=1 rewrites it)`);
+  assert.equal(text, readFileSync(golden, 'utf8'), `${file} differs from the golden file (npm run golden rewrites it)`);
 }
 
 /** KEY=VALUE lines of an env file (comments and blank lines skipped); any other line fails. */
@@ -375,12 +375,8 @@ function which(cmd: string): string | undefined {
   }
 }
 
-test('systemd-analyze verify accepts the rendered etcd.service', (t) => {
-  const bin = which('systemd-analyze');
-  if (!bin) {
-    t.skip('systemd-analyze is not installed on this machine: the unit is checked by the golden files only');
-    return;
-  }
+test('systemd-analyze verify accepts the rendered etcd.service', { skip: toolSkipReason('systemd-analyze', 'Debian package systemd') }, () => {
+  const bin = which('systemd-analyze') as string;
   const dir = mkdtempSync(join(tmpdir(), 'etcd-tui-etcd-unit-'));
   try {
     // verify checks that ExecStart's program exists: a stub stands in for etcd; the env file is the rendered one.
