@@ -6,7 +6,7 @@
  *      a one-member cluster, then both hosts join back as learners and are promoted: 3 voters again
  *      with every key the survivor had.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../harness/skip.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

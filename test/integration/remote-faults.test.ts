@@ -16,7 +16,7 @@
  *     such a run leaves blocks the next join with its ID, its peer URL and the way out.
  * The built binary runs headless, as a script would. Needs root (skipped with a clear line without).
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../harness/skip.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';

@@ -9,7 +9,7 @@
  *      dirs kept aside, (3.5) the revision bumped;
  *   3. (3.5) a host whose restore fails puts every host back: the cluster as it was, running.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../harness/skip.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

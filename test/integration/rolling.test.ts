@@ -7,7 +7,7 @@
  *   3. upgrade 3.4.23 -> 3.5.16 with a writer running through it: every member on 3.5.16, the
  *      cluster version 3.5.0, the leader done last, no acknowledged write missing.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../harness/skip.js';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

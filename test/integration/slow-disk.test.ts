@@ -4,7 +4,7 @@
  * the harness still owns etcd, and killing strace detaches it. Two scrapes around some writes:
  * m3's WAL fsync p99 is over the 10 ms threshold, m1's is not delayed.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../harness/skip.js';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { startCluster, type TestCluster } from '../harness/cluster.js';

@@ -2,7 +2,7 @@
  * README claims about the members table, on the real App rendered by Ink into a terminal of a
  * chosen width (a fake gateway behind one poll): a member whose own leader differs from the
  * majority's shows `up, sees m1`; a learner at 45 % of the leader's index shows `catch 45%`;
- * columns drop, least important first, as the terminal narrows, and NAME, ROLE, STATE and LAG stay.
+ * columns drop, least important first, as the terminal narrows, and NAME, ROLE, STATE and VERSION stay (the version survives narrow terminals: issue 11).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -93,7 +93,7 @@ test('a learner at 45 % of the leader\'s index: "catch 45%" in its LAG column', 
   assert.match(row(frame, 'm4'), /\blearner\b.*\bcatch 45%/);
 });
 
-test('columns drop as the terminal narrows, never the name, role, state or lag; no header is cut', async () => {
+test('columns drop as the terminal narrows, never the name, role, state or version; no header is cut', async () => {
   const gateway = new FakeGateway();
   const widths = [200, 160, 120, 100, 80, 70];
   const seen: string[][] = [];
@@ -101,7 +101,7 @@ test('columns drop as the terminal narrows, never the name, role, state or lag; 
     const frame = await draw(gateway, w);
     const titles = headerTitles(frame);
     seen.push(titles);
-    for (const keep of ['NAME', 'ROLE', 'STATE', 'LAG']) assert.ok(titles.includes(keep), `${keep} is shown at ${w} columns: ${titles.join(' ')}`);
+    for (const keep of ['NAME', 'ROLE', 'STATE', 'VERSION']) assert.ok(titles.includes(keep), `${keep} is shown at ${w} columns: ${titles.join(' ')}`);
     for (const line of frame.split('\n')) assert.ok(line.length <= w, `a line wider than ${w} columns: ${JSON.stringify(line)}`);
   }
   assert.deepEqual(seen[0], TITLES, 'every column at 200 columns');

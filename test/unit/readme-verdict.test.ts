@@ -32,7 +32,7 @@ test('committed minus applied: 5000 is healthy, 5001 warns with the count and wh
   const over = computeVerdict(input(withApplied(14_999)));
   assert.equal(over.level, 'degraded');
   assert.ok(
-    over.reasons.some((r) => r.level === 'warn' && r.text === 'm3 has 5001 committed entries not yet applied (etcd answers "too many requests" above 5000)'),
+    over.reasons.some((r) => r.level === 'warn' && r.text === 'm3 has 5001 committed entries not yet applied' && /above 5000/.test(r.fix ?? '')),
     JSON.stringify(over.reasons),
   );
 });
@@ -50,7 +50,7 @@ test('leader changes: 4 within the last 15 min warn; one of them older than 15 m
   const inWindow = [now - 15 * MIN, now - 10 * MIN, now - 5 * MIN, now - 1000];
   const warned = computeVerdict(input(healthy, { now, leaderChangeTimes: inWindow }));
   assert.equal(warned.level, 'degraded');
-  assert.ok(warned.reasons.some((r) => r.level === 'warn' && r.text === '4 leader changes in the last 15 min (network or disk trouble?)'), JSON.stringify(warned.reasons));
+  assert.ok(warned.reasons.some((r) => r.level === 'warn' && r.text === '4 leader changes in the last 15 min' && /disks .* network/.test(r.fix ?? '')), JSON.stringify(warned.reasons));
 
   const oneOld = [now - 15 * MIN - 1, now - 10 * MIN, now - 5 * MIN, now - 1000];
   const aged = computeVerdict(input(healthy, { now, leaderChangeTimes: oneOld }));
