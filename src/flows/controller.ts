@@ -16,6 +16,7 @@ import { DEFAULT_COMMAND_TIMEOUT_MS } from '../domain/config.js';
 import { addedMember, type FlowField, type FlowFollowUp, type FlowView } from './state.js';
 import { envLines } from '../plans/membership.js';
 import { executeFlow, recordRefusal } from '../run/flow.js';
+import { RunJournal, journalDir } from '../run/journal.js';
 import { errorMessage } from '../domain/errors.js';
 import type { AuditLog } from '../run/audit.js';
 import type { HostPort, HostPrepared } from '../run/host-port.js';
@@ -505,7 +506,17 @@ export class FlowController implements FlowActions {
         auditError = this.record(() => this.deps.audit.append(record));
       },
     };
+    // Flows that undo (on hosts) keep a run journal, so a console killed mid-run can be finished with `etcd-tui undo RUN`.
+    let journal: RunJournal | undefined;
+    if (again.plan.rollbackOnFailure) {
+      try {
+        journal = RunJournal.start(journalDir(this.deps.audit.path), again.plan, this.deps.context());
+      } catch (error) {
+        this.say(`run journal not written (${errorText(error)}): if this console is killed mid-run, undo by hand`, 'warn');
+      }
+    }
     const result = await executeFlow(again.plan, before, {
+      journal,
       gateway,
       observe: (opts) => this.deps.observe(opts),
       onEvent: (e) => this.onEvent(g, e),
@@ -516,6 +527,11 @@ export class FlowController implements FlowActions {
       pollMs: this.deps.pollMs,
       hosts: this.deps.hosts && flowById(f.kind).needsHosts ? this.deps.hosts.access() : undefined,
     }).catch((error: unknown): RunResult => ({ outcome: 'failed', error: errorText(error), output: [], durationMs: 0 }));
+    try {
+      journal?.finish(result.outcome);
+    } catch {
+      // the journal's end record is a convenience for `etcd-tui runs`; the audit record has the outcome
+    }
     let after: string | undefined;
     const prepared = this.prepared;
     if (prepared?.after && flowById(f.kind).needsHosts) {
