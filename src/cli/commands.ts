@@ -221,7 +221,7 @@ export const GROUPS: Record<string, { usage: string; missing: (sub?: string) => 
   snapshot: { usage: SNAPSHOT_USAGE, missing: (sub) => (sub ? `unknown snapshot command "${sub}"` : 'snapshot: which command?') },
   bootstrap: { usage: BOOTSTRAP_USAGE, missing: (sub) => (sub ? `unknown bootstrap command "${sub}"` : 'bootstrap: which command?') },
   recover: { usage: 'etcd-tui recover quorum [--from HOST] [--accept-new-host-key] [--wait 5m]', missing: (sub) => (sub ? `unknown recover command "${sub}"` : 'recover: which command? "quorum"') },
-  check: { usage: 'etcd-tui check consistency [--json] [--wait 2m]', missing: (sub) => (sub ? `unknown check "${sub}"` : 'check: which check? "consistency"') },
+  check: { usage: 'etcd-tui check consistency [--json] [--wait 2m]', missing: (sub) => (sub ? `check: unknown check "${sub}"` : 'check: which check? "consistency"') },
 };
 
 /** The command the positional words name, and the words left for it; a group word alone (or with an unknown word) is a usage error. */

@@ -49,7 +49,7 @@ function makeCa(dir: string, name: string, cn: string, keyType: KeyType): { cert
   const cert = path.join(dir, `${name}.crt`);
   openssl(
     [
-      'req', '-x509', ...newKeyArgs(keyType), '-nodes', '-sha256', '-days', '30',
+      'req', '-x509', ...newKeyArgs(keyType), '-nodes', '-sha256', '-days', '3650',
       '-keyout', key, '-out', cert, '-subj', `/CN=${cn}`,
       '-addext', 'basicConstraints=critical,CA:TRUE',
       '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
@@ -67,7 +67,7 @@ function makeLeaf(
   ca: { cert: string; key: string },
   extensions: string[],
   keyType: KeyType,
-  days = 30,
+  days = 365,
 ): { cert: string; key: string } {
   const key = path.join(dir, `${name}.key`);
   const csr = path.join(dir, `${name}.csr`);
