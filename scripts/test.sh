@@ -6,7 +6,7 @@
 # never by process name).
 #
 # Environment:
-#   ETCD_TUI_TEST_TIMEOUT_MS   bound for one test (default 300000)
+#   ETCD_TUI_TEST_TIMEOUT_MS   bound for one test or top-level suite (default 600000)
 #   ETCD_TUI_TEST_RUN_TIMEOUT  bound for the whole test phase in seconds (default 3600)
 #   ETCD_TUI_SKIP_INSTALL=1    skip scripts/install-deps.sh
 #   ETCD_TUI_TEST_FILES        space-separated test files to run instead of all
@@ -201,7 +201,7 @@ run_tests() {
       --test-reporter=spec --test-reporter-destination=stdout \
       --test-reporter=./scripts/test-reporter.mjs --test-reporter-destination="$RESULTS" \
       --test-concurrency=1 \
-      --test-timeout="${ETCD_TUI_TEST_TIMEOUT_MS:-300000}" \
+      --test-timeout="${ETCD_TUI_TEST_TIMEOUT_MS:-600000}" \
       --test-force-exit \
       "${files[@]}" || rc=$?
   local ci_flag=()

@@ -57,7 +57,7 @@ const ALARM_IN_STATUS = /alarm:\s*(NOSPACE|CORRUPT)/i;
  * flow expects (NOSPACE during the NOSPACE recovery). Used by the planners and by the gate before
  * each member.
  */
-export function maintenanceBlocker(view: ClusterView, opts: { gapThreshold: number; expectAlarms?: AlarmType[] }): string | undefined {
+export function maintenanceBlocker(view: ClusterView, opts: { gapThreshold: number; expectAlarms?: AlarmType[]; allowMixedVersions?: boolean }): string | undefined {
   const expect = new Set(opts.expectAlarms ?? []);
   const quorum = summarizeQuorum(view.members, view.probes);
   if (view.members.length === 0) return `no member list: the cluster is not reachable${view.membershipError ? ` (${view.membershipError.error})` : ''}`;
@@ -87,7 +87,10 @@ export function maintenanceBlocker(view: ClusterView, opts: { gapThreshold: numb
   if (verdict.level === 'healthy') return undefined;
   // With the alarm list known, the members' echo of the alarms in their status errors says nothing more.
   const echo = (text: string) => alarms.length > 0 && / reports: /.test(text) && ALARM_IN_STATUS.test(text);
-  const problems = verdict.reasons.filter((r) => (r.level === 'crit' || r.level === 'warn') && !echo(r.text)).map((r) => r.text);
+  // A rolling upgrade makes the cluster mixed on purpose: that line does not stop it.
+  const expected = (text: string) => Boolean(opts.allowMixedVersions) && /^mixed versions:/.test(text);
+  const problems = verdict.reasons.filter((r) => (r.level === 'crit' || r.level === 'warn') && !echo(r.text) && !expected(r.text)).map((r) => r.text);
+  if (problems.length === 0 && verdict.reasons.some((r) => expected(r.text))) return undefined;
   return `the cluster is not healthy: ${problems.join('; ')}`;
 }
 

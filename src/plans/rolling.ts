@@ -68,7 +68,8 @@ export function moveLeaderTarget(view: ClusterView, done: MemberId[], gapThresho
  * this member while it restarts. A learner's restart costs no quorum.
  */
 export function rollingGate(view: ClusterView, memberId: MemberId, opts: { gapThreshold: number }): string | undefined {
-  const blocker = maintenanceBlocker(view, { gapThreshold: opts.gapThreshold });
+  // Mixed versions are what a rolling upgrade goes through: not a reason to stop it.
+  const blocker = maintenanceBlocker(view, { gapThreshold: opts.gapThreshold, allowMixedVersions: true });
   if (blocker) return blocker;
   const target = view.members.find((m) => m.id === memberId);
   if (!target) return `the member is not in the member list any more`;

@@ -10,6 +10,7 @@ import { clientURL } from '../domain/hosts.js';
 import { StepError, errorMessage } from '../domain/errors.js';
 import { leaderAgreement, leaderIndex } from '../health/verdict.js';
 import { rollingGate } from '../plans/rolling.js';
+import { maintenanceBlocker } from '../plans/maintenance.js';
 import { sleep } from './wait.js';
 import { formatBytes, formatDuration } from '../format/units.js';
 
@@ -116,8 +117,9 @@ export const ROLLING_HANDLERS: ActionHandlers<RollingAction['kind']> = {
             state = gap === undefined ? 'no leader seen yet' : `${gap} entries behind the leader`;
             return undefined;
           }
-          if (v.verdict.level !== 'healthy') {
-            state = `the cluster is not healthy yet: ${v.verdict.summary}`;
+          const blocker = maintenanceBlocker(v, { gapThreshold: action.gapThreshold, allowMixedVersions: true });
+          if (blocker) {
+            state = blocker;
             return undefined;
           }
           return st;

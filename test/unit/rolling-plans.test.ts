@@ -85,3 +85,10 @@ test('planRolling: per member gate, swap, restart, back, done; the leader last a
   const gated = planRolling(oneDown, { hosts, change: { kind: 'restart' }, gapThreshold: 50, timeouts });
   assert.ok(!gated.ok && /not ready for a rolling run/.test(gated.refusal));
 });
+
+test('the gate lets a rolling upgrade through a cluster that is mixed on purpose', () => {
+  const three = [member('m1'), member('m2'), member('m3')];
+  const mixed = viewOf(three, { [IDS.m1]: up({ memberId: IDS.m1, version: '3.5.16' }), [IDS.m2]: up({ memberId: IDS.m2 }), [IDS.m3]: up({ memberId: IDS.m3 }) });
+  assert.notEqual(mixed.verdict.level, 'healthy', 'the verdict says mixed versions');
+  assert.equal(rollingGate(mixed, IDS.m2, { gapThreshold: 50 }), undefined);
+});
