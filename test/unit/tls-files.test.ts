@@ -15,7 +15,7 @@ describe('TLS file checks (no network)', () => {
       const c = makeCerts(join(dir, 'certs'));
       const set = { cacert: { path: c.caCert, label: '--cacert' }, cert: { path: c.clientCert, label: '--cert' }, key: { path: c.clientKey, label: '--key' } };
       checkTlsFiles(set);
-      const later = new Date(Date.now() + 400 * 24 * 3600 * 1000);
+      const later = new Date(Date.now() + 4000 * 24 * 3600 * 1000);
       assert.throws(() => checkTlsFiles({ cert: set.cert, key: set.key }, later), (e: Error) => e instanceof ConfigError && /--cert: the certificate in .* expired on \d{4}-/.test(e.message));
       assert.throws(() => checkTlsFiles(set, later), /--cacert: every certificate in .* has expired/);
       assert.throws(() => checkTlsFiles({ cert: set.cert }, new Date(2000, 0, 1)), /is not valid before .*check this machine's clock/);
