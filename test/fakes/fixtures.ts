@@ -1,5 +1,6 @@
 /** Builders of members, statuses and probes for tests. */
 import type { Member, MemberStatus, Probe } from '../../src/domain/types.js';
+import type { HostSpec } from '../../src/domain/hosts.js';
 
 export const IDS = {
   m1: '10276657743932975437', // 8e9e05c52164694d (above 2^53)
@@ -45,4 +46,23 @@ export function up(opts: Partial<MemberStatus> = {}, at = 1000): Probe {
 
 export function down(error = 'connection refused', at = 1000): Probe {
   return { ok: false, error, kind: 'unreachable', latencyMs: 1, at };
+}
+
+/** An inventory host with the defaults the contexts file gives (root over SSH, /var/lib/etcd, ...). */
+export function hostSpec(name: string, address: string, extra: Partial<HostSpec> = {}): HostSpec {
+  return {
+    name,
+    ssh: { address, port: 22, user: 'root', identityFiles: [], agent: false, knownHosts: '/dev/null', sudo: false, connectTimeoutMs: 1000 },
+    etcdAddress: address,
+    clientPort: 2379,
+    peerPort: 2380,
+    dataDir: '/var/lib/etcd',
+    certDir: '/etc/etcd/pki',
+    binaryPath: '/usr/local/bin/etcd',
+    envFile: '/etc/etcd/etcd.env',
+    unitName: 'etcd',
+    unitDir: '/etc/systemd/system',
+    envOverrides: {},
+    ...extra,
+  };
 }

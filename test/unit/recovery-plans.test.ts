@@ -2,32 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyRefreshes, emptyView, type Refresh, type ClusterView } from '../../src/health/view.js';
 import { DEFAULT_HEALTH_OPTIONS, type Member, type Probe } from '../../src/domain/types.js';
-import type { HostSpec } from '../../src/domain/hosts.js';
 import { asideDir, chooseSurvivor, quorumPresentRefusal, restoreBlockers, restoreLayout, restoreStamp, restoreTool } from '../../src/plans/recovery.js';
-import { member, up, down, IDS } from '../fakes/fixtures.js';
+import { member, up, down, IDS, hostSpec } from '../fakes/fixtures.js';
 
 function viewOf(members: Member[], probes: Record<string, Probe>): ClusterView {
   const batch: Refresh[] = [{ type: 'membership', at: 1000, result: { ok: true, clusterId: '7', members } }, ...Object.entries(probes).map(([id, probe]): Refresh => ({ type: 'probe', at: 1000, memberId: id, probe }))];
   return applyRefreshes(emptyView(DEFAULT_HEALTH_OPTIONS, 0), batch, DEFAULT_HEALTH_OPTIONS);
 }
 
-function host(name: string, address: string, extra: Partial<HostSpec> = {}): HostSpec {
-  return {
-    name,
-    ssh: { address, port: 22, user: 'root', identityFiles: [], agent: false, knownHosts: '/dev/null', sudo: false, connectTimeoutMs: 1000 },
-    etcdAddress: address,
-    clientPort: 2379,
-    peerPort: 2380,
-    dataDir: '/var/lib/etcd',
-    certDir: '/etc/etcd/pki',
-    binaryPath: '/usr/local/bin/etcd',
-    envFile: '/etc/etcd/etcd.env',
-    unitName: 'etcd',
-    unitDir: '/etc/systemd/system',
-    envOverrides: {},
-    ...extra,
-  };
-}
+const host = hostSpec;
 
 const hosts = [host('etcd-1', '10.9.0.1'), host('etcd-2', '10.9.0.2', { walDir: '/var/lib/etcd-wal' }), host('etcd-3', '10.9.0.3')];
 

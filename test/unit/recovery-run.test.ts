@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Plan } from '../../src/domain/plan.js';
-import type { HostSpec } from '../../src/domain/hosts.js';
 import { DEFAULT_ETCD_SETTINGS } from '../../src/domain/hosts.js';
 import { runPlan } from '../../src/run/executor.js';
 import { applyRefreshes, emptyView } from '../../src/health/view.js';
@@ -9,24 +8,9 @@ import { DEFAULT_HEALTH_OPTIONS } from '../../src/domain/types.js';
 import { forcedEnv, planForceNewCluster, type RecoveryHost } from '../../src/plans/recovery.js';
 import { FakeHost } from '../fakes/fake-host.js';
 import { FakeGateway } from '../fakes/fake-gateway.js';
-import { member, up, down, IDS } from '../fakes/fixtures.js';
+import { member, up, down, IDS, hostSpec } from '../fakes/fixtures.js';
 
-function host(name: string, address: string): HostSpec {
-  return {
-    name,
-    ssh: { address, port: 22, user: 'root', identityFiles: [], agent: false, knownHosts: '/dev/null', sudo: false, connectTimeoutMs: 1000 },
-    etcdAddress: address,
-    clientPort: 2379,
-    peerPort: 2380,
-    dataDir: '/var/lib/etcd',
-    certDir: '/etc/etcd/pki',
-    binaryPath: '/usr/local/bin/etcd',
-    envFile: '/etc/etcd/etcd.env',
-    unitName: 'etcd',
-    unitDir: '/etc/systemd/system',
-    envOverrides: {},
-  };
-}
+const host = hostSpec;
 
 test('after the point of no return nothing is rolled back: the undo recorded before it is dropped, none is recorded after it', async () => {
   const h = host('e1', '10.9.0.1');

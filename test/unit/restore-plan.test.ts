@@ -1,26 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { HostSpec } from '../../src/domain/hosts.js';
+import { hostSpec } from '../fakes/fixtures.js';
 import { DEFAULT_ETCD_SETTINGS } from '../../src/domain/hosts.js';
 import { DEFAULT_RESTORE_TIMEOUTS, planRestore, restoreNeedsBytes, type RestoreInput } from '../../src/plans/restore.js';
 
-function host(name: string, address: string, extra: Partial<HostSpec> = {}): HostSpec {
-  return {
-    name,
-    ssh: { address, port: 22, user: 'root', identityFiles: [], agent: false, knownHosts: '/dev/null', sudo: false, connectTimeoutMs: 1000 },
-    etcdAddress: address,
-    clientPort: 2379,
-    peerPort: 2380,
-    dataDir: '/var/lib/etcd',
-    certDir: '/etc/etcd/pki',
-    binaryPath: '/usr/local/bin/etcd',
-    envFile: '/etc/etcd/etcd.env',
-    unitName: 'etcd',
-    unitDir: '/etc/systemd/system',
-    envOverrides: {},
-    ...extra,
-  };
-}
+const host = hostSpec;
 
 const hosts = [host('e1', '10.9.0.1', { stopServices: ['kube-apiserver'] }), host('e2', '10.9.0.2'), host('e3', '10.9.0.3')];
 
