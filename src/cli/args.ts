@@ -134,7 +134,8 @@ Commands:
                               (size / --quota-bytes); numbers with units (100MB, 1GiB, 80%),
                               < <= > >= == != + - * / && || ! ( ); default:
                               'free >= 100MB || inUse/size < 0.55'
-  --all                       defrag: every voter, whatever the rule says
+  --all                       defrag: every voter, whatever the rule says; runs: every run,
+                              finished ones too
   --compact-retain N          defrag, alarm recover-nospace: compact first, keeping the last N
                               revisions (recover-nospace default 1000)
   --move-leader               defrag, alarm recover-nospace: move leadership to a defragmented

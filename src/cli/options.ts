@@ -142,7 +142,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'new-name', type: 'string', value: 'NAME', example: '--new-name etcd-5', help: "the replacement's name (default: the same)", set: str('newName') },
   { name: 'no-move-leader', type: 'boolean', help: 'do not move leadership away from a leader first', set: str('noMoveLeader') },
   { name: 'rule', type: 'string', value: 'EXPR', example: "--rule 'free >= 100MB || inUse/size < 0.55'", help: "which members, over size, inUse, free, quota (default 'free >= 100MB || inUse/size < 0.55')", set: str('rule') },
-  { name: 'all', type: 'boolean', help: 'every voter, whatever the rule says', set: str('all') },
+  { name: 'all', type: 'boolean', help: 'defrag: every voter, whatever the rule says; runs: every run, finished ones too', set: str('all') },
   { name: 'compact-retain', type: 'string', value: 'N', example: '--compact-retain 10000', help: 'compact first, keeping the last N revisions', set: (s, v, f) => void (s.flags.compactRetain = parseCount(String(v), f)) },
   { name: 'move-leader', type: 'boolean', help: "move leadership to a defragmented voter before the leader's turn", set: str('moveLeader') },
   { name: 'retain', type: 'string', value: 'N', example: '--retain 10000', help: 'keep the last N revisions', set: (s, v, f) => void (s.flags.retain = parseCount(String(v), f)) },
