@@ -9,7 +9,7 @@ import { memberCertBlocks, type CertBlock } from '../../src/format/certs.js';
 import { formatClock } from '../../src/format/units.js';
 import { toneColor } from '../components/tone.js';
 
-const LABEL = 11;
+const LABEL = 12;
 
 function tone(state: CertBlock['state'] | undefined) {
   return state === 'error' ? 'dim' : state;
