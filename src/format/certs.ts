@@ -30,7 +30,8 @@ export function certRow(check: CertificateCheck, now: number): CertRow {
   const src = check.source;
   const what =
     src.kind === 'member' ? (src.member ?? '?') : src.kind === 'host-file' ? `${src.member ?? src.host ?? '?'} ${hostFileShort(src.use)}` : src.kind === 'ca' ? 'CA' : 'client';
-  const where = src.kind === 'host-file' ? `${src.host ?? '?'}:${src.where}` : src.where;
+  // A host file's host is its member's (hosts are matched to members by name): the path alone fits the pane.
+  const where = src.where;
   const level = checkLevel(check, now);
   if (!check.ok) return { what, where, subject: '-', sans: '-', notAfter: '-', days: '-', key: '-', state: 'error', note: check.error };
   const c = check.cert;

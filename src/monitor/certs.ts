@@ -22,6 +22,8 @@ export interface HostFileReader {
   readFile(host: string, path: string): Promise<Buffer | undefined>;
   /** Close the connections (after each round: nothing stays open between rounds). */
   close(): Promise<void>;
+  /** Stop for good (the console leaves): connects in flight are aborted, so nothing holds the process. */
+  stop?(): void;
 }
 
 /** Certificate files are small; a bigger file is not a certificate. */
@@ -50,6 +52,7 @@ function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what}: no answer within ${Math.round(ms / 1000)} s`)), ms);
+    timer.unref?.();
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
@@ -121,12 +124,17 @@ export async function readHostCertificates(reader: HostFileReader, members: Memb
  */
 export async function sshHostFiles(inventory: Inventory): Promise<HostFileReader> {
   const [{ SshGateway }, { HostPool }] = await Promise.all([import('../hosts/ssh-gateway.js'), import('../hosts/pool.js')]);
-  const pool = new HostPool(new SshGateway(), inventory.hosts, { unknownHost: 'refuse' });
+  const stopped = new AbortController();
+  const pool = new HostPool(new SshGateway(), inventory.hosts, { unknownHost: 'refuse', signal: stopped.signal });
   return {
     hosts: inventory.hosts,
     tls: inventory.settings.tls,
     readFile: async (host, path) => (await pool.connection(host)).readFile(path, { maxBytes: MAX_CERT_FILE_BYTES }),
     close: () => pool.closeAll(),
+    stop: () => {
+      stopped.abort();
+      void pool.closeAll();
+    },
   };
 }
 

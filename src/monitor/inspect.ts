@@ -86,6 +86,7 @@ export class InspectMonitor implements InspectActions {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     this.task?.abort();
+    void this.hostReader?.then((reader) => reader?.stop?.());
   }
 
   private setCheck(source: string, reasons: VerdictReason[]): void {

@@ -3,7 +3,9 @@
  * by the built binary): the peer certificate files named in each host's env file are read over SSH
  * and checked like the handshakes. The member certificates (peer and server) expire in 20 days: the
  * output names the host, the file and the date, exit 1; --no-ssh leaves the files out; a host whose
- * sshd is gone is a line, not a failure (the exit code stays the certificates' own).
+ * sshd is gone is a line, not a failure (the exit code stays the certificates' own). The console (the
+ * built binary in tmux) reads them on start: the verdict names the peer file, K lists it, the
+ * member detail's certificates tab (tab) shows it.
  */
 import { after, before, describe, test } from '../harness/skip.js';
 import assert from 'node:assert/strict';
@@ -13,7 +15,8 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import { startSimHosts, simHostsSkipReason, type SimHosts } from '../harness/hosts.js';
 import { makeClusterPki } from '../harness/certs.js';
-import { runCli, showCli } from '../harness/cli.js';
+import { BIN, runCli, showCli } from '../harness/cli.js';
+import { startTmux, type TmuxSession } from '../harness/tmux.js';
 
 const skip = simHostsSkipReason();
 
@@ -48,7 +51,9 @@ describe('etcd-tui certs: the hosts\' peer certificate files over SSH (simulated
     assert.equal(boot.code, 0, showCli(boot));
   });
 
+  let tui: TmuxSession | undefined;
   after(async () => {
+    tui?.stop();
     await sim?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -58,7 +63,7 @@ describe('etcd-tui certs: the hosts\' peer certificate files over SSH (simulated
     assert.equal(r.code, 1, showCli(r));
     for (const n of names) {
       assert.match(r.stdout, new RegExp(`WARN ${n}: peer and server certificate /etc/etcd/pki/member-${n}\\.pem \\(host ${n}\\) expires in 19 days \\(\\d{4}-\\d\\d-\\d\\d, under 30 days\\): renew it`), showCli(r));
-      assert.match(r.stdout, new RegExp(`${n} peer +${n}:/etc/etcd/pki/member-${n}\\.pem`), showCli(r));
+      assert.match(r.stdout, new RegExp(`${n} peer +/etc/etcd/pki/member-${n}\\.pem`), showCli(r));
     }
     const json = await cli(['certs', '--json']);
     assert.equal(json.code, 1, showCli(json));
@@ -95,5 +100,24 @@ describe('etcd-tui certs: the hosts\' peer certificate files over SSH (simulated
     assert.doesNotMatch(r.stdout, /p2: peer and server certificate/);
     // The member p2 still answers its handshake (etcd runs; only SSH is gone).
     assert.match(r.stdout, /WARN p2: server certificate at https:\/\/[\d.]+:2379 expires in 19 days/);
+  });
+
+  test('the console reads them on start: the verdict, K and the detail\'s certificates tab name the peer file; p2 without sshd is a line', async () => {
+    tui = startTmux({ cmd: [process.execPath, BIN, '--config', config, '--audit-log', join(dir, 'audit.jsonl')], env: { CI: undefined, XDG_CONFIG_HOME: '/nonexistent' }, cols: 160, rows: 50 });
+    let screen = await tui.waitForText(/p1: peer and server certificate \/etc\/etcd\/pki\/member-p1\.pem \(host p1\) expires in 19 days/, 60_000);
+    assert.match(screen, /DEGRADED/);
+    tui.type('K');
+    screen = await tui.waitForText(/p2: env file \/etc\/etcd\/etcd\.env \(host p2\): not read/, 60_000);
+    assert.match(screen, /p1 peer +\/etc\/etcd\/pki\/member-p1\.pem/);
+    tui.send('Escape');
+    await tui.waitForText('MEMBERS (3)', 10_000);
+    tui.send('Enter');
+    await tui.waitForText(/MEMBER p\d/, 10_000);
+    tui.send('Tab');
+    screen = await tui.waitForText(/CERTIFICATES of p\d/, 10_000);
+    assert.match(screen, /presented on https:\/\/[\d.]+:2379 \(TLS handshake\)/);
+    assert.match(screen, /peer and server certificate \/etc\/etcd\/pki\/member-p\d\.pem on p\d|env file \/etc\/etcd\/etcd\.env on p2/);
+    tui.stop();
+    tui = undefined;
   });
 });

@@ -2,7 +2,7 @@
  * The member detail's certificates tab at 80x24: the console's InspectMonitor reads on start, with
  * the hosts' files through a host reader (a fake over real openssl-made certificates: m1's peer and
  * server file expires in 20 days, m3's host does not answer); tab switches the detail to the
- * certificates and back; the host reader is asked for once.
+ * certificates and back; the host reader is asked for once and stopped when the monitor stops.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -38,6 +38,7 @@ test('tab in the detail: the member\'s certificates (peer file over SSH, 20 days
     'm1:/etc/etcd/pki/ca.pem': readFileSync(pki.caCert, 'utf8'),
   };
   let asked = 0;
+  let stopped = 0;
   const reader: HostFileReader = {
     hosts: [hostSpec('m1', '127.0.0.1'), hostSpec('m3', '10.9.9.9')],
     tls: true,
@@ -47,6 +48,7 @@ test('tab in the detail: the member\'s certificates (peer file over SSH, 20 days
       return text === undefined ? undefined : Buffer.from(text);
     },
     close: async () => undefined,
+    stop: () => void stopped++,
   };
 
   const gateway = new FakeGateway();
@@ -119,4 +121,7 @@ test('tab in the detail: the member\'s certificates (peer file over SSH, 20 days
   monitor.refreshCertificates();
   await waitFor(() => asked === 1 && store.getState().inspect.certs !== undefined ? true : undefined, { what: 'a second reading', timeoutMs: 5000 });
   assert.equal(asked, 1);
+  // Leaving the console stops the reader for good (no SSH connect holds the process).
+  monitor.stop();
+  await waitFor(() => (stopped === 1 ? true : undefined), { what: 'the host reader stopped', timeoutMs: 2000 });
 });

@@ -112,9 +112,9 @@ test('reading over the hosts: 20-day peer files named with host and date, an unc
   assert.equal(certsExitCode(onlyH1, now), 1);
   const rows = certRows(onlyH1, now);
   assert.deepEqual(rows.map((r) => [r.what, r.where, r.state]), [
-    ['h1 peer', 'h1:/etc/etcd/pki/member-h1.pem', 'warn'],
-    ['h1 CA', 'h1:/etc/etcd/pki/ca.pem', 'ok'],
-    ['h3 env', 'h3:/etc/etcd/etcd.env', 'error'],
+    ['h1 peer', '/etc/etcd/pki/member-h1.pem', 'warn'],
+    ['h1 CA', '/etc/etcd/pki/ca.pem', 'ok'],
+    ['h3 env', '/etc/etcd/etcd.env', 'error'],
   ]);
 });
 
