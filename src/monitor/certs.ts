@@ -7,7 +7,7 @@
 import type { ConnectionSettings } from '../domain/config.js';
 import type { Member } from '../domain/types.js';
 import { clientURL, peerURL, type HostSpec, type Inventory } from '../domain/hosts.js';
-import { errorMessage } from '../domain/errors.js';
+import { errorMessage, HostError } from '../domain/errors.js';
 import { memberLabel } from '../format/ids.js';
 import type { CertificateCheck, CertificateFacts, CertificateSource, CertReport } from '../health/certs.js';
 import { parsePemCertificates, readCertificateFile, readPresentedCertificate } from '../cluster/certs.js';
@@ -107,7 +107,12 @@ export async function readHostCertificates(reader: HostFileReader, members: Memb
           return await bounded(readOneHost(reader, host, member), bound, `${host.name} (${host.ssh.address})`);
         } catch (error) {
           const source: CertificateSource = { kind: 'host-file', member: label, host: host.name, where: host.envFile, use: 'env file', mustCover: [] };
-          return [{ source, ok: false as const, error: errorMessage(error) }];
+          // Reading certificates never trusts a host key: say how to trust it instead.
+          const text =
+            error instanceof HostError && error.kind === 'host-key-unknown'
+              ? `the host key of ${host.ssh.address} is not in ${host.ssh.knownHosts} (not trusted by a read): check its fingerprint and trust it (a bootstrap flow's t, or --accept-new-host-key on a bootstrap command)`
+              : errorMessage(error);
+          return [{ source, ok: false as const, error: text }];
         }
       }),
     );

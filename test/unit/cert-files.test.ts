@@ -16,6 +16,7 @@ import { certificateFilesOf, readHostCertificates, type HostFileReader } from '.
 import { certReasons, certsExitCode, type CertificateCheck, type CertReport } from '../../src/health/certs.js';
 import { certRows, memberCertBlocks } from '../../src/format/certs.js';
 import { hostSpec, member } from '../fakes/fixtures.js';
+import { HostError } from '../../src/domain/errors.js';
 
 const DAY = 86_400_000;
 
@@ -160,4 +161,18 @@ test('the detail tab: the member\'s handshake certificate, then its host files; 
     ['covers', 'NOT https://10.0.0.1:2380', 'warn'],
   ]);
   assert.deepEqual(blocks[2].lines, [['CA', 'etcd CA, EC P-256'], ['not after', '2035-02-19 13:00 UTC, 3000 days left', 'ok']]);
+});
+
+test('an unknown host key is never trusted by a read: the line says how to trust it', async () => {
+  const reader: HostFileReader = {
+    hosts: [hostSpec('h1', '10.0.0.1', { ssh: { ...hostSpec('h1', '10.0.0.1').ssh, knownHosts: '/root/.ssh/known_hosts' } })],
+    tls: true,
+    readFile: async () => {
+      throw new HostError('host key of 10.0.0.1:22 (SHA256:x, ssh-ed25519) was not accepted; nothing was written to /root/.ssh/known_hosts', 'host-key-unknown', '10.0.0.1');
+    },
+    close: async () => undefined,
+  };
+  const [check] = await readHostCertificates(reader, undefined);
+  assert.equal(check.ok, false);
+  assert.match(check.ok ? '' : check.error, /^the host key of 10\.0\.0\.1 is not in \/root\/\.ssh\/known_hosts \(not trusted by a read\): check its fingerprint and trust it/);
 });
