@@ -125,3 +125,35 @@ test('tab in the detail: the member\'s certificates (peer file over SSH, 20 days
   monitor.stop();
   await waitFor(() => (stopped === 1 ? true : undefined), { what: 'the host reader stopped', timeoutMs: 2000 });
 });
+
+test('more certificates than rows: the tab shows what fits and counts the rest; 80x24', async (t) => {
+  const gateway = new FakeGateway();
+  const store: AppStore = createAppStore({ connection });
+  store.getState().applyBatch(await pollOnce(gateway));
+  const ui = render(<App store={store} actions={{ quit: () => undefined, refreshNow: () => undefined, switchContext: () => undefined }} />);
+  t.after(() => ui.unmount());
+  Object.defineProperty(ui.stdout, 'columns', { value: 80, configurable: true });
+  Object.defineProperty(ui.stdout, 'rows', { value: 24, configurable: true });
+  ui.stdout.emit('resize');
+  const now = Date.now();
+  const cert = { subject: 'CN=m1', issuer: 'CN=ca', serial: '01', notBefore: now - 86_400_000, notAfter: now + 90 * 86_400_000, sans: ['IP:127.0.0.1'], keyType: 'EC P-256', isCA: false, fingerprint256: 'x' };
+  const files = ['peer', 'server', 'old-peer', 'old-server', 'spare'].map((n) => ({
+    source: { kind: 'host-file' as const, member: 'm1', host: 'm1', where: `/etc/etcd/pki/${n}.pem`, use: `${n} certificate`, mustCover: [] },
+    ok: true as const,
+    cert,
+  }));
+  store.getState().setInspect({ certs: { at: now, checks: files } });
+  ui.stdin.write('\r');
+  await new Promise((r) => setImmediate(r));
+  ui.stdin.write('\t');
+  const f = await waitFor(() => {
+    const x = plain(ui.lastFrame() ?? '');
+    return x.includes('CERTIFICATES of m1') ? x : undefined;
+  }, { what: 'the certificates tab', timeoutMs: 5000, intervalMs: 10 });
+  const lines = f.split('\n');
+  assert.ok(lines.length <= 23, `${lines.length} rows for a 24-row terminal:\n${f}`);
+  assert.ok(lines.every((l) => [...l].length <= 80), f);
+  const shown = (f.match(/certificate \/etc\/etcd\/pki\//g) ?? []).length;
+  assert.ok(shown >= 1 && shown < 5, f);
+  assert.match(f, new RegExp(`… ${5 - shown} more \\(K shows every certificate\\)`));
+});
