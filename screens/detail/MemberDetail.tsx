@@ -13,6 +13,8 @@ import { isQuotaAssumed } from '../../src/health/verdict.js';
 import { toneColor } from '../components/tone.js';
 import { useBodySize } from '../components/size.js';
 import { MemberMetrics } from '../metrics/MemberMetrics.js';
+import { MemberCerts } from '../certs/MemberCerts.js';
+import { memberLabel } from '../../src/format/ids.js';
 
 type FieldTone = Parameters<typeof toneColor>[0];
 
@@ -40,6 +42,7 @@ function useClock(ms: number): number {
 export function MemberDetail() {
   const { view, selectedId, health } = useAppStore(useShallow((s) => ({ view: s.view, selectedId: s.ui.selectedId, health: s.health })));
   const lastSeen = useAppStore((s) => (selectedId ? s.latest.lastSeen[selectedId] : undefined));
+  const tab = useAppStore((s) => s.ui.detailTab ?? 'status');
   const clock = useClock(1000);
   const { width, height } = useBodySize();
   // Durations of the table advance with the data, so the screen redraws only when it changes.
@@ -47,6 +50,17 @@ export function MemberDetail() {
   const member = view.members.find((m) => m.id === selectedId);
   if (!member) return <Text color="yellow">The selected member is no longer in the member list (esc to go back).</Text>;
   const [row] = memberRows(view, [member], health, now);
+  if (tab === 'certs') {
+    return (
+      <Box flexDirection="column">
+        <Text bold>
+          MEMBER {row.name} ({row.hexId}) <Text color="gray">status | </Text>
+          <Text color="cyan">certificates</Text>
+        </Text>
+        <MemberCerts label={memberLabel(member)} urls={member.clientURLs} height={height === undefined ? undefined : height - 1} />
+      </Box>
+    );
+  }
   const probe = view.probes[member.id];
   const history = view.history[member.id] ?? { raftIndex: [], dbSize: [] };
   const quota = `${row.quota} of ${formatBytes(health.quotaBytes)}${isQuotaAssumed(health) ? " (assumed: etcd's default)" : ''}`;
@@ -79,7 +93,8 @@ export function MemberDetail() {
   return (
     <Box flexDirection="column">
       <Text bold>
-        MEMBER {row.name} ({row.hexId})
+        MEMBER {row.name} ({row.hexId}) <Text color="cyan">status</Text>
+        <Text color="gray"> | certificates (tab)</Text>
       </Text>
       {wide.map((f) => (
         <Field key={f.label} {...f} />

@@ -70,9 +70,11 @@ Usage:
                                      the run journals next to the audit log
   etcd-tui undo RUN [--dry-run] [--yes]
                                      show what RUN did and undo it as its rollback would have
-  etcd-tui certs [--json]            every member's server certificate (TLS handshake), the CA and
+  etcd-tui certs [--json] [--no-ssh] every member's server certificate (TLS handshake), the CA and
                                      the client certificate: days left, SAN coverage; exit 0 fine,
-                                     1 within 30 days, 2 within 7 days, expired or a SAN gap
+                                     1 within 30 days, 2 within 7 days, expired or a SAN gap;
+                                     with hosts in the context also their peer, server and CA files
+                                     over SSH (--no-ssh: not those)
   etcd-tui keyspace [--prefix P] [--depth N] [--json]
                                      the top prefixes by keys and bytes (serializable reads on a
                                      follower, bounded); Kubernetes prefixes understood
@@ -128,6 +130,7 @@ Commands:
   --wait DURATION             member promote/replace, bootstrap: bound for catch-up and promotion,
                               and for a new cluster to form (default 5m)
   --no-move-leader            member remove: do not move leadership away from a leader first
+  --no-ssh                    certs: do not read the certificate files of the context's hosts over SSH
   --down-for DURATION         member replace: how long the member must be unreachable (default 30s)
   --new-name NAME             member replace: the replacement's name (default: the same)
   --rule EXPR                 defrag: which members, over size, inUse, free (size - inUse), quota

@@ -1,20 +1,47 @@
 /**
- * `etcd-tui certs [--json]`: every member's presented server certificate, the CA and the client
- * certificate, with days left and SAN coverage. Exit codes: 0 fine, 1 something expires within 30
- * days, 2 within 7 days, expired or a SAN gap, 3 nothing answered, 4 usage (raised by the parser).
+ * `etcd-tui certs [--json] [--no-ssh]`: every member's presented server certificate, the CA and the
+ * client certificate, and (when the context has hosts) the peer, server and CA files their env files
+ * name, read over SSH; with days left and SAN coverage. Exit codes: 0 fine, 1 something expires
+ * within 30 days, 2 within 7 days, expired or a SAN gap, 3 nothing answered, 4 usage (raised by the
+ * parser). A host that does not answer is a line, not a failure.
  */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import type { CliFlags } from './args.js';
+import { defaultContextsPath } from './contexts.js';
+import { loadInventory } from './bootstrap-context.js';
 import type { ConnectionSettings } from '../domain/config.js';
 import type { Member } from '../domain/types.js';
 import type { ClusterGateway } from '../cluster/gateway.js';
 import { EtcdGateway } from '../cluster/etcd-gateway.js';
 import { deadlinesFor } from './deadlines.js';
-import { collectCertificates } from '../monitor/certs.js';
+import { collectCertificates, sshHostFiles, type HostFileReader } from '../monitor/certs.js';
 import { certReasons, certsExitCode, daysLeft, uncoveredURLs, type CertReport } from '../health/certs.js';
 import { certRows } from '../format/certs.js';
 import { textTable } from '../format/text-table.js';
 
 export interface CertsOptions {
   json?: boolean;
+  /** The hosts' files (undefined: none, e.g. --no-ssh); called once, after the member list. */
+  hostFiles?: () => Promise<HostFileReader | undefined>;
+}
+
+/**
+ * The hosts of the settings' context, read over SSH; undefined when the settings do not come from a
+ * context (flags only), or the context has no hosts.
+ */
+export async function contextHostFiles(flags: CliFlags, env: NodeJS.ProcessEnv, settings: ConnectionSettings): Promise<HostFileReader | undefined> {
+  if (settings.contextName === '(flags)') return undefined;
+  const path = flags.config ?? defaultContextsPath(env, homedir());
+  if (!existsSync(path)) return undefined;
+  let inventory;
+  try {
+    inventory = loadInventory({ ...flags, context: settings.contextName }, env).inventory;
+  } catch {
+    // No hosts in this context (or none readable): the handshakes and local files only.
+    return undefined;
+  }
+  return inventory.hosts.length > 0 ? sshHostFiles(inventory) : undefined;
 }
 
 export interface CommandIO {
@@ -30,6 +57,7 @@ export function certsJson(report: CertReport, now: number): object {
       kind: c.source.kind,
       member: c.source.member ?? null,
       where: c.source.where,
+      ...(c.source.kind === 'host-file' ? { host: c.source.host ?? null, use: c.source.use ?? null } : {}),
       ...(c.ok
         ? {
             subject: c.cert.subject,
@@ -79,7 +107,8 @@ export async function runCertsCommand(settings: ConnectionSettings, options: Cer
       // A certificate problem can be why the list fails: read what the seed endpoints present instead.
       io.stderr.write(`etcd-tui: member list failed (${(error as Error).message}); reading the certificates of the given endpoints\n`);
     }
-    const report = await collectCertificates(settings, members, Math.max(settings.dialTimeoutMs, 1000));
+    const hostFiles = options.hostFiles ? await options.hostFiles() : undefined;
+    const report = await collectCertificates(settings, members, Math.max(settings.dialTimeoutMs, 1000), Date.now, hostFiles);
     const now = Date.now();
     io.stdout.write((options.json ? JSON.stringify(certsJson(report, now), null, 2) : certsText(report, now)) + '\n');
     return certsExitCode(report, now);

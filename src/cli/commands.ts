@@ -175,10 +175,14 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     words: ['certs'],
     noArgs: true,
-    usage: 'etcd-tui certs [--json]',
-    summary: "every member's server certificate (read in the TLS handshake), the CA and the client certificate: days left, SAN coverage; exit 0 fine, 1 within 30 days, 2 within 7 days, expired or a SAN gap, 3 nothing answered",
-    options: ['json'],
-    run: async ({ flags, settings }) => (await import('./certs.js')).runCertsCommand(await settings(), { json: flags.json }, process),
+    usage: 'etcd-tui certs [--json] [--no-ssh]',
+    summary: "every member's server certificate (read in the TLS handshake), the CA and the client certificate, and the peer/server/CA files of the context's hosts (over SSH; --no-ssh skips them): days left, SAN coverage; exit 0 fine, 1 within 30 days, 2 within 7 days, expired or a SAN gap, 3 nothing answered",
+    options: ['json', 'no-ssh'],
+    run: async ({ flags, env, settings }) => {
+      const certs = await import('./certs.js');
+      const s = await settings();
+      return certs.runCertsCommand(s, { json: flags.json, hostFiles: flags.noSsh ? undefined : () => certs.contextHostFiles(flags, env, s) }, process);
+    },
   },
   {
     words: ['keyspace'],
@@ -266,6 +270,7 @@ const FIELD_OPTION: Record<keyof CliFlags, string> = {
   downForMs: 'down-for',
   newName: 'new-name',
   noMoveLeader: 'no-move-leader',
+  noSsh: 'no-ssh',
   rule: 'rule',
   all: 'all',
   compactRetain: 'compact-retain',

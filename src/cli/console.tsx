@@ -9,6 +9,7 @@ import { FlowController } from '../flows/controller.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
 import { App } from '../../screens/App.js';
 import type { HostPort } from '../run/host-port.js';
+import type { HostFileReader } from '../monitor/certs.js';
 import type { AppStore } from '../store/store.js';
 import { constants as osConstants } from 'node:os';
 import { guardStdin } from './input-guard.js';
@@ -32,6 +33,8 @@ export interface ConsoleOptions {
   localMembers?: LocalMembers;
   /** The bootstrap flows' port for the shown context (its hosts), given the context's name. */
   bootstrap?: (currentContext: () => string) => HostPort;
+  /** The context's hosts, for the certificates pane's files over SSH (undefined: no hosts). */
+  hostFiles?: (settings: ConnectionSettings) => Promise<HostFileReader | undefined>;
 }
 
 /** How long leaving waits for a running flow to finish its abort (and undo) before it goes anyway. */
@@ -89,7 +92,7 @@ export async function runConsole(options: ConsoleOptions): Promise<number> {
   // Node's deprecation warnings (e.g. DEP0123 for TLS to an IP address) would corrupt the screen.
   process.noDeprecation = true;
   const store = createAppStore({ connection: connectionInfo(options.settings), contexts: options.contexts });
-  const session = new Session(store, (s) => new EtcdGateway(s, deadlinesFor(s)), options.loadContext, options.auditLog ?? defaultAuditPath());
+  const session = new Session(store, (s) => new EtcdGateway(s, deadlinesFor(s)), options.loadContext, options.auditLog ?? defaultAuditPath(), options.hostFiles);
   const flows = new FlowController(store, {
     gateway: () => session.currentGateway(),
     observe: (opts) => session.observe(opts),

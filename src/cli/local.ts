@@ -65,6 +65,7 @@ export async function openConsole(settings: ConnectionSettings, flags: CliFlags,
     auditLog: flags.auditLog,
     localMembers,
     bootstrap: localMembers ? undefined : (current) => consoleBootstrap(flags, env, current),
+    hostFiles: localMembers ? undefined : async (s) => (await import('./certs.js')).contextHostFiles(flags, env, s),
   });
 }
 

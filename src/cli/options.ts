@@ -43,6 +43,8 @@ export interface CliFlags {
   newName?: string;
   /** member remove: do not move leadership away from a leader first. */
   noMoveLeader?: boolean;
+  /** certs: do not read the hosts' certificate files over SSH. */
+  noSsh?: boolean;
   /** defrag: which members (a rule over dbSize, dbSizeInUse, free, quota use), or every voter. */
   rule?: string;
   all?: boolean;
@@ -163,6 +165,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     },
   },
   { name: 'out', type: 'string', value: 'DIR', example: '--out ./rendered', help: 'where to write the files', set: str('out') },
+  { name: 'no-ssh', type: 'boolean', help: "do not read the certificate files of the context's hosts over SSH", set: str('noSsh') },
   { name: 'metrics', type: 'boolean', help: "also scrape every member's /metrics twice (5 s apart): disk, network and proposal health lines", set: str('metrics') },
   { name: 'prefix', type: 'string', value: 'P', example: '--prefix /registry/', help: 'only keys under this prefix', set: str('prefix') },
   { name: 'depth', type: 'string', value: 'N', example: '--depth 3', help: 'path segments that make a group (default: Kubernetes-aware)', set: (s, v, f) => void (s.flags.depth = parseCount(String(v), f)) },

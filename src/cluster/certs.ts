@@ -53,9 +53,23 @@ export function readCertificateFile(path: string): CertificateFacts[] {
   } catch (error) {
     throw new Error(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
+  return parsePemCertificates(text, path);
+}
+
+/**
+ * Every certificate in PEM text (a file read here or over SSH); `where` names it in errors. Throws
+ * one line when there is no certificate or a block does not parse.
+ */
+export function parsePemCertificates(text: string, where: string): CertificateFacts[] {
   const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  if (blocks.length === 0) throw new Error(`${path} holds no PEM certificate`);
-  return blocks.map((b) => certificateFacts(new X509Certificate(b)));
+  if (blocks.length === 0) throw new Error(`${where} holds no PEM certificate`);
+  return blocks.map((b, i) => {
+    try {
+      return certificateFacts(new X509Certificate(b));
+    } catch (error) {
+      throw new Error(`${where}: certificate ${i + 1} does not parse (${(error as Error).message.split('\n')[0]})`);
+    }
+  });
 }
 
 export interface PresentedCertificate {

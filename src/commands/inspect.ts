@@ -32,6 +32,20 @@ export const INSPECT_COMMANDS: Command[] = [
     },
   },
   {
+    id: 'detail-certs',
+    title: 'Cert tab',
+    description: "Member detail: switch between its status and its certificates (the one it presents, its peer, server and CA files when its host is in the context)",
+    keys: ['tab'],
+    category: 'view',
+    dangerous: false,
+    screens: ['detail'],
+    hint: ['detail'],
+    run: ({ store }) => {
+      const ui = store.getState().ui;
+      store.setState({ ui: { ...ui, detailTab: ui.detailTab === 'certs' ? 'status' : 'certs' } });
+    },
+  },
+  {
     id: 'metrics',
     title: 'Metrics',
     description: 'Metrics per member: WAL fsync, backend commit and peer round-trip p99, proposals, leader changes, RSS, open files (scraped every 10 s while shown)',

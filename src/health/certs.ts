@@ -23,11 +23,16 @@ export interface CertificateFacts {
 
 /** Where a certificate was read and what it must cover. */
 export interface CertificateSource {
-  kind: 'member' | 'ca' | 'client';
-  /** The member's name (or hex ID) for member certificates. */
+  /** member: the TLS handshake; ca / client: the bastion's files; host-file: a file on a host of the context, read over SSH. */
+  kind: 'member' | 'ca' | 'client' | 'host-file';
+  /** The member's name (or hex ID) for member certificates and host files. */
   member?: string;
   /** The URL it presented on, or the file it was read from. */
   where: string;
+  /** host-file only: the inventory host it was read on. */
+  host?: string;
+  /** host-file only: what the file is to etcd ("peer certificate", "peer and server certificate", "trusted CA", "env file"). */
+  use?: string;
   /** URLs whose host must be in the SANs (the member's advertised client URLs). */
   mustCover: string[];
 }
@@ -107,6 +112,7 @@ export function uncoveredURLs(cert: CertificateFacts, urls: readonly string[]): 
 
 function label(source: CertificateSource): string {
   if (source.kind === 'member') return `${source.member ?? '?'}: server certificate at ${source.where}`;
+  if (source.kind === 'host-file') return `${source.member ?? source.host ?? '?'}: ${source.use ?? 'file'} ${source.where} (host ${source.host ?? '?'})`;
   if (source.kind === 'ca') return `CA ${source.where}`;
   return `client certificate ${source.where}`;
 }

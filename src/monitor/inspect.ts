@@ -9,7 +9,7 @@ import type { ClusterGateway, InspectGateway } from '../cluster/gateway.js';
 import type { AppStore } from '../store/store.js';
 import type { MemberFigures } from '../health/metrics.js';
 import type { VerdictReason } from '../domain/types.js';
-import { collectCertificates } from './certs.js';
+import { collectCertificates, type HostFileReader } from './certs.js';
 import { certReasons } from '../health/certs.js';
 import { MetricsScraper } from './metrics.js';
 import { metricReasons } from '../health/metrics.js';
@@ -41,6 +41,7 @@ export class InspectMonitor implements InspectActions {
   private stopped = false;
   private certsAt = -Infinity;
   private certsBusy = false;
+  private hostReader?: Promise<HostFileReader | undefined>;
   private metricsAt = -Infinity;
   private metricsBusy = false;
   private readonly scraper: MetricsScraper;
@@ -53,6 +54,8 @@ export class InspectMonitor implements InspectActions {
     private readonly now: () => number = Date.now,
     /** The flows' audit log (operator actions, snapshot saves). */
     private readonly auditPath: string = defaultAuditPath(),
+    /** The context's hosts, for their certificate files over SSH (asked once; undefined: no hosts). */
+    private readonly hostFiles?: () => Promise<HostFileReader | undefined>,
   ) {
     this.scraper = new MetricsScraper(gateway, Math.max(1000, settings.dialTimeoutMs), now);
   }
@@ -83,6 +86,7 @@ export class InspectMonitor implements InspectActions {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     this.task?.abort();
+    void this.hostReader?.then((reader) => reader?.stop?.());
   }
 
   private setCheck(source: string, reasons: VerdictReason[]): void {
@@ -120,7 +124,8 @@ export class InspectMonitor implements InspectActions {
     this.certsBusy = true;
     this.certsAt = this.now();
     try {
-      const report = await collectCertificates(this.settings, this.store.getState().latest.members, Math.max(1000, this.settings.dialTimeoutMs), this.now);
+      this.hostReader ??= (this.hostFiles?.() ?? Promise.resolve(undefined)).catch(() => undefined);
+      const report = await collectCertificates(this.settings, this.store.getState().latest.members, Math.max(1000, this.settings.dialTimeoutMs), this.now, await this.hostReader);
       if (this.stopped) return;
       this.store.getState().setInspect({ certs: report });
       // Only the problems go to the verdict; the pane shows everything.

@@ -10,6 +10,7 @@ import { collectStatus } from './observe.js';
 import type { ClusterView } from '../health/view.js';
 import { DEFAULT_HEALTH_OPTIONS, type HealthOptions } from '../domain/types.js';
 import { InspectMonitor, isInspectGateway, type InspectActions } from './inspect.js';
+import type { HostFileReader } from './certs.js';
 
 export type GatewayFactory = (settings: ConnectionSettings) => ClusterGateway;
 
@@ -40,6 +41,8 @@ export class Session {
     private readonly loadContext: (name: string) => Promise<ConnectionSettings>,
     /** The flows' audit log, read for operator actions and snapshot saves (default: defaultAuditPath()). */
     private readonly auditPath?: string,
+    /** The context's hosts for their certificate files over SSH (undefined: none). */
+    private readonly hostFiles?: (settings: ConnectionSettings) => Promise<HostFileReader | undefined>,
   ) {}
 
   start(settings: ConnectionSettings): void {
@@ -49,7 +52,8 @@ export class Session {
     this.poller = new Poller(this.gateway, (batch) => this.store.getState().applyBatch(batch), settings.refreshMs);
     this.poller.start();
     if (isInspectGateway(this.gateway)) {
-      this.inspect = new InspectMonitor(this.store, settings, this.gateway, Date.now, this.auditPath);
+      const hostFiles = this.hostFiles;
+      this.inspect = new InspectMonitor(this.store, settings, this.gateway, Date.now, this.auditPath, hostFiles ? () => hostFiles(settings) : undefined);
       this.inspect.start();
     }
   }

@@ -59,6 +59,8 @@ export interface UiState {
   contextCursor: number;
   /** First line shown on the screens that scroll (help; events counts back from the newest). */
   scroll?: number;
+  /** The member detail's tab: its status (default) or its certificates. */
+  detailTab?: 'status' | 'certs';
 }
 
 export interface AppState {

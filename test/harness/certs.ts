@@ -146,7 +146,7 @@ export interface ClusterPki {
  * IP:<ip> and IP:127.0.0.1, or the SANs given), and an admin client certificate. The CA key stays in
  * `dir` (ca-key.pem) so that more nodes can be signed later with addNode.
  */
-export function makeClusterPki(dir: string, nodes: Array<{ name: string; ip: string; sans?: string[] }>): ClusterPki {
+export function makeClusterPki(dir: string, nodes: Array<{ name: string; ip: string; sans?: string[]; days?: number }>): ClusterPki {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const ca = makeCa(dir, 'ca', 'etcd-tui bootstrap test CA', 'ec');
   fs.renameSync(ca.cert, path.join(dir, 'ca.pem'));
@@ -155,7 +155,7 @@ export function makeClusterPki(dir: string, nodes: Array<{ name: string; ip: str
   const admin = makeLeaf(dir, 'admin', 'root', { cert: pki.ca, key: pki.caKey }, ['basicConstraints=critical,CA:FALSE', leafKeyUsage('ec'), 'extendedKeyUsage=clientAuth'], 'ec', 365);
   fs.renameSync(admin.cert, pki.admin);
   fs.renameSync(admin.key, pki.adminKey);
-  for (const n of nodes) addNode(pki, n.name, n.sans ?? [`IP:${n.ip}`, 'IP:127.0.0.1']);
+  for (const n of nodes) addNode(pki, n.name, n.sans ?? [`IP:${n.ip}`, 'IP:127.0.0.1'], n.days);
   for (const f of fs.readdirSync(dir)) {
     if (f.endsWith('-key.pem')) fs.chmodSync(path.join(dir, f), 0o600);
     if (f.endsWith('.ext') || f.endsWith('.srl')) fs.rmSync(path.join(dir, f), { force: true });
@@ -163,9 +163,9 @@ export function makeClusterPki(dir: string, nodes: Array<{ name: string; ip: str
   return pki;
 }
 
-/** Signs member-NAME.pem / member-NAME-key.pem in the PKI's dir with these SANs ("IP:10.0.0.1"). */
-export function addNode(pki: ClusterPki, name: string, sans: string[]): void {
-  const leaf = makeLeaf(pki.dir, `member-${name}`, name, { cert: pki.ca, key: pki.caKey }, ['basicConstraints=critical,CA:FALSE', leafKeyUsage('ec'), 'extendedKeyUsage=serverAuth,clientAuth', `subjectAltName=${sans.join(',')}`], 'ec', 365);
+/** Signs member-NAME.pem / member-NAME-key.pem in the PKI's dir with these SANs ("IP:10.0.0.1"), valid `days` (default 365). */
+export function addNode(pki: ClusterPki, name: string, sans: string[], days = 365): void {
+  const leaf = makeLeaf(pki.dir, `member-${name}`, name, { cert: pki.ca, key: pki.caKey }, ['basicConstraints=critical,CA:FALSE', leafKeyUsage('ec'), 'extendedKeyUsage=serverAuth,clientAuth', `subjectAltName=${sans.join(',')}`], 'ec', days);
   fs.renameSync(leaf.cert, path.join(pki.dir, `member-${name}.pem`));
   fs.renameSync(leaf.key, path.join(pki.dir, `member-${name}-key.pem`));
   fs.chmodSync(path.join(pki.dir, `member-${name}-key.pem`), 0o600);
