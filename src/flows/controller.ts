@@ -20,7 +20,7 @@ import { RunJournal, journalDir } from '../run/journal.js';
 import { errorMessage } from '../domain/errors.js';
 import type { AuditLog } from '../run/audit.js';
 import type { HostPort, HostPrepared } from '../run/host-port.js';
-import { localFiles, type FilePort } from '../run/local-files.js';
+import { localFiles, localOutputsProblem, planOutputs, type FilePort } from '../run/local-files.js';
 import { memberLabel } from '../format/ids.js';
 import { formatDuration } from '../format/units.js';
 import { resolveMember } from '../plans/membership.js';
@@ -497,6 +497,9 @@ export class FlowController implements FlowActions {
       });
       return;
     }
+    // Every local output (audit log, run journals, a snapshot's file) before the first step: a refusal, nothing changed.
+    const outputProblem = localOutputsProblem(planOutputs(again.plan, this.deps.audit.path));
+    if (outputProblem) return this.finish(g, previewed, { outcome: 'refused', error: `${outputProblem}; nothing was changed`, output: [], durationMs: 0 });
     this.update(g, { busy: undefined, plan: again.plan });
     let auditError: string | undefined;
     // executeFlow writes the record; a log that cannot be written must not hide the run's outcome.
