@@ -88,19 +88,23 @@ export function notRunningText(name: string): string {
  * A wait's early stop for a member that is down (not started, or stopped): while the member does not
  * answer, ask whether anything listens on its peer URL; once every peer URL has refused connections
  * for downAfterMs (a process binds its peer port at once, also while it catches up), stop with
- * notRunningText. A timeout or a firewall (cannot tell) never stops the wait.
+ * notRunningText. A timeout, or a voter's peer port that does not answer from here either (a
+ * firewall: cannot tell), never stops the wait.
  */
-function downWatch(deps: ExecutorDeps, name: string, downAfterMs: number | undefined): (peerURLs: string[]) => Promise<void> {
+function downWatch(deps: ExecutorDeps, name: string, downAfterMs: number | undefined): (peerURLs: string[], view: ClusterView) => Promise<void> {
   const now = deps.now ?? Date.now;
   let refusedSince: number | undefined;
   let lastAsked = 0;
-  return async (peerURLs) => {
+  return async (peerURLs, view) => {
     const gateway = deps.gateway;
     if (downAfterMs === undefined || !gateway.peerListening || peerURLs.length === 0) return;
     if (now() - lastAsked < 1000) return;
     lastAsked = now();
-    const answers = await Promise.all(peerURLs.map((u) => gateway.peerListening?.(u)));
-    if (answers.every((a) => a === false)) {
+    // The same question to a voter that answers: when its peer port is not reachable from here either
+    // (a firewall that rejects), a refusal says nothing about the learner.
+    const control = view.members.find((x) => !x.isLearner && view.probes[x.id]?.ok)?.peerURLs[0];
+    const [answers, reachable] = await Promise.all([Promise.all(peerURLs.map((u) => gateway.peerListening?.(u))), control ? gateway.peerListening(control) : Promise.resolve(undefined)]);
+    if (reachable === true && answers.every((a) => a === false)) {
       refusedSince ??= now();
       if (now() - refusedSince >= downAfterMs) throw new StepError(notRunningText(name));
     } else {
@@ -159,7 +163,7 @@ export const MEMBERSHIP_HANDLERS: ActionHandlers<'member-add' | 'wait-started' |
         const m = findMember(v, { name: action.name, peerURLs: action.peerURLs }, ctx);
         deps.onEvent({ type: 'progress', index, text: `waiting for ${action.name} to start (${formatDuration(now() - t0)})` });
         if (m && m.clientURLs.length > 0 && v.probes[m.id]?.ok) return m;
-        await down(m?.peerURLs ?? action.peerURLs);
+        await down(m?.peerURLs ?? action.peerURLs, v);
         return undefined;
       },
     );
@@ -185,7 +189,7 @@ export const MEMBERSHIP_HANDLERS: ActionHandlers<'member-add' | 'wait-started' |
         const p = v.probes[m.id];
         if (!p?.ok) {
           deps.onEvent({ type: 'progress', index, text: `${m.name || action.name} does not answer yet${p && !p.ok ? `: ${p.error}` : ' (not started)'}` });
-          await down(m.peerURLs);
+          await down(m.peerURLs, v);
           return undefined;
         }
         const lIndex = leaderIndex(v.members, v.probes, leaderAgreement(v.members, v.probes).leaderId);

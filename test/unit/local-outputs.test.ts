@@ -70,3 +70,31 @@ test('resolveMember: an unstarted learner by the name its add gave it; a hex ID 
   assert.equal(plan.plan.title, 'Promote learner m4');
   assert.deepEqual(plan.plan.steps.map((s) => [s.action.kind, 'downAfterMs' in s.action ? s.action.downAfterMs : undefined]), [['wait-started', 5000], ['wait-caught-up', 5000], ['member-promote', undefined]]);
 });
+
+test('a promote wait stops early for a learner nothing listens for, but not when a voter does not answer on its peer port either (a firewall)', async () => {
+  const { MEMBERSHIP_HANDLERS } = await import('../../src/run/membership-actions.js');
+  const unstarted = member('m4', { name: '', clientURLs: [], isLearner: true });
+  const view = viewOf([member('m1'), member('m2'), member('m3'), unstarted], { [IDS.m1]: up(), [IDS.m2]: up(), [IDS.m3]: up() });
+  const voterPeer = member('m1').peerURLs[0];
+  const run = async (voterAnswers: boolean | undefined) => {
+    let clock = 0;
+    const deps = {
+      gateway: { peerListening: async (url: string) => (url === voterPeer ? voterAnswers : false) },
+      observe: async () => view,
+      onEvent: () => undefined,
+      signal: new AbortController().signal,
+      pollMs: 1,
+      // Every look at the clock is 400 ms later: the 5 s of refusals pass in a few polls.
+      now: () => (clock += 400),
+    } as unknown as Parameters<(typeof MEMBERSHIP_HANDLERS)['wait-started']>[2];
+    const ctx = { added: new Map(), output: [], recordUndo: () => undefined, commit: () => 0 };
+    const action = { kind: 'wait-started' as const, name: 'm4', peerURLs: unstarted.peerURLs, timeoutMs: 60_000, downAfterMs: 5000 };
+    return MEMBERSHIP_HANDLERS['wait-started'](action, 0, deps, ctx).then(
+      () => 'started',
+      (error: Error) => error.message,
+    );
+  };
+  assert.equal(await run(true), 'm4 is not running: start it on its host, or remove it (`etcd-tui member remove m4`)');
+  assert.match(await run(undefined), /^m4 did not start within 1m0s/);
+  assert.match(await run(false), /^m4 did not start within 1m0s/);
+});
