@@ -24,6 +24,7 @@ import { flowByCommand } from '../flows/modules/index.js';
 import { emptyView } from '../health/view.js';
 import { DEFAULT_BOOTSTRAP_TIMEOUTS, preflightLines } from '../plans/bootstrap.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
+import { auditOutputs, checkOutputs } from './outputs.js';
 import { executeFlow, recordRefusal } from '../run/flow.js';
 import { RunJournal, journalDir } from '../run/journal.js';
 import { FLOW_EXIT, abortOnSignal, flowExitCode, outcomeLine, presentPlan, printer } from './headless.js';
@@ -150,6 +151,7 @@ export async function runBootstrapCommand(sub: string | undefined, args: string[
   const { inventory } = loaded;
   const out = process.stdout;
   const audit = new AuditLog(flags.auditLog ?? defaultAuditPath());
+  if (sub !== 'preflight') checkOutputs(auditOutputs(audit.path, { journal: true })); // every local output before anything changes (exit 5)
   const pool = new HostPool(new SshGateway(), inventory.hosts, { unknownHost: hostKeyPolicy(flags, process.stderr), passphrase: passphrasePrompt() });
   // --wait bounds the waits (a new member answering, catching up, a new cluster forming).
   const timeouts = { ...DEFAULT_BOOTSTRAP_TIMEOUTS, ...(flags.waitMs ? { waitMs: flags.waitMs } : {}) };

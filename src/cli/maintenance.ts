@@ -17,6 +17,7 @@ import { abortOnSignal, cliPlanEnv, flowExitCode, flowFromCli, outcomeLine, pres
 import { flowByCommand } from '../flows/modules/index.js';
 import type { AnyFlowDefinition } from '../flows/flow.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
+import { auditLine, auditOutputs, checkOutputs, guardAudit } from './outputs.js';
 import { executeFlow } from '../run/flow.js';
 import type { ClusterView } from '../health/view.js';
 import { formatBytes } from '../format/units.js';
@@ -186,9 +187,10 @@ export async function runMaintenanceCommand(command: string, args: string[], fla
   const gateway = new EtcdGateway(settings, deadlinesFor(settings));
   const health = { ...DEFAULT_HEALTH_OPTIONS, ...(settings.quotaBytes ? { quotaBytes: settings.quotaBytes } : {}) };
   const observe = (opts?: { alarms?: boolean }) => collectStatus(gateway, health, Date.now, opts);
-  const audit = new AuditLog(flags.auditLog ?? defaultAuditPath());
+  const audit = guardAudit(new AuditLog(flags.auditLog ?? defaultAuditPath()));
   const out = process.stdout;
   try {
+    checkOutputs(auditOutputs(audit.path));
     const view = await observe();
     const planned = flow.plan(view, cliPlanEnv(settings));
     const gate = await presentPlan(planned, { out, flags, audit, context: settings.contextName, command: sub, args: flow.audit, view });
@@ -220,7 +222,7 @@ export async function runMaintenanceCommand(command: string, args: string[], fla
     );
     out.write(outcomeLine(result));
     out.write(`SUMMARY: ${runSummary(plan, states, errors, data)}\n`);
-    out.write(`audit record appended to ${audit.path}\n`);
+    out.write(auditLine(audit));
     return flowExitCode(result);
   } finally {
     gateway.close();

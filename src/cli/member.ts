@@ -14,6 +14,10 @@ import { deadlinesFor } from './deadlines.js';
 import { collectStatus } from './status.js';
 import { envLines } from '../plans/membership.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
+import { auditLine, auditOutputs, checkOutputs, guardAudit } from './outputs.js';
+import { errorMessage } from '../domain/errors.js';
+import { readAuditLines } from '../monitor/backup.js';
+import { namesFromAudit } from '../health/backup.js';
 import { executeFlow } from '../run/flow.js';
 import { abortOnSignal, cliPlanEnv, flowExitCode, outcomeLine, flowFromCli, presentPlan, printer } from './headless.js';
 import { flowByCommand } from '../flows/modules/index.js';
@@ -37,12 +41,15 @@ export async function runMemberCommand(sub: string | undefined, args: string[], 
   const gateway = new EtcdGateway(settings, deadlinesFor(settings));
   const health = { ...DEFAULT_HEALTH_OPTIONS, ...(settings.quotaBytes ? { quotaBytes: settings.quotaBytes } : {}) };
   const observe = (opts?: { alarms?: boolean }) => collectStatus(gateway, health, Date.now, opts);
-  const audit = new AuditLog(flags.auditLog ?? defaultAuditPath());
+  const audit = guardAudit(new AuditLog(flags.auditLog ?? defaultAuditPath()));
   const out = process.stdout;
   try {
     const flow = flowFromCli(memberFlow(sub), args, flags, MEMBER_USAGE);
+    // Every local output is checked before the cluster is looked at, let alone changed.
+    checkOutputs([...auditOutputs(audit.path), ...(flags.envOut ? [{ kind: 'new-file' as const, path: flags.envOut, what: 'the env file (--env-out)', existing: 'refuse' as const }] : [])]);
     const view = await observe();
-    const planned = flow.plan(view, cliPlanEnv(settings));
+    // The names the add flows gave to members that have not started yet (etcd lists them nameless).
+    const planned = flow.plan(view, { ...cliPlanEnv(settings), memberNames: namesFromAudit(readAuditLines(audit.path)) });
     const gate = await presentPlan(planned, { out, flags, audit, context: settings.contextName, command: sub, args: flow.audit, view });
     if (!gate.ok) return gate.exit;
     const plan = gate.plan;
@@ -51,11 +58,16 @@ export async function runMemberCommand(sub: string | undefined, args: string[], 
     );
     const added = Object.values(result.data ?? {}).find((d) => d.kind === 'member-added');
     if (flags.envOut && added?.kind === 'member-added') {
-      writeFileSync(flags.envOut, envLines(added.env).join('\n') + '\n', { mode: 0o600 });
-      out.write(`env block written to ${flags.envOut}\n`);
+      try {
+        // 'wx': never over a file that appeared since the check.
+        writeFileSync(flags.envOut, envLines(added.env).join('\n') + '\n', { mode: 0o600, flag: 'wx' });
+        out.write(`env block written to ${flags.envOut}\n`);
+      } catch (error) {
+        process.stderr.write(`etcd-tui: WARNING: the env block could not be written to ${flags.envOut}: ${errorMessage(error)} (it is printed above)\n`);
+      }
     }
     out.write(outcomeLine(result));
-    out.write(`audit record appended to ${audit.path}\n`);
+    out.write(auditLine(audit));
     return flowExitCode(result);
   } finally {
     gateway.close();

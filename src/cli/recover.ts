@@ -17,6 +17,7 @@ import { HostPool } from '../hosts/pool.js';
 import { hostAccess, prepareJoin } from '../run/bootstrap.js';
 import { prepareRecovery } from '../run/recover-quorum.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
+import { auditOutputs, checkOutputs } from './outputs.js';
 import { executeFlow, recordRefusal } from '../run/flow.js';
 import { FLOW_EXIT, abortOnSignal, flowExitCode, outcomeLine, presentPlan, printer } from './headless.js';
 import { hostKeyPolicy, passphrasePrompt } from './bootstrap.js';
@@ -39,6 +40,7 @@ export async function runRecoverCommand(sub: string | undefined, args: string[],
   const { inventory } = loaded;
   const out = process.stdout;
   const audit = new AuditLog(flags.auditLog ?? defaultAuditPath());
+  checkOutputs(auditOutputs(audit.path, { journal: true })); // every local output before anything changes (exit 5)
   const pool = new HostPool(new SshGateway(), inventory.hosts, { unknownHost: hostKeyPolicy(flags, process.stderr), passphrase: passphrasePrompt() });
   const settings = newClusterSettings(loaded, flags);
   const gateway = new EtcdGateway(settings, deadlinesFor(settings));

@@ -18,6 +18,7 @@ import { flowByCommand } from '../flows/modules/index.js';
 import { RESTORE_USAGE } from '../flows/modules/snapshot-restore.js';
 import { DEFAULT_BOOTSTRAP_TIMEOUTS } from '../plans/bootstrap.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
+import { auditOutputs, checkOutputs } from './outputs.js';
 import { executeFlow, recordRefusal } from '../run/flow.js';
 import { FLOW_EXIT, abortOnSignal, flowExitCode, outcomeLine, presentPlan, printer } from './headless.js';
 import { hostKeyPolicy, passphrasePrompt } from './bootstrap.js';
@@ -33,6 +34,7 @@ export async function runRestoreCommand(args: string[], flags: CliFlags, env: No
   const { inventory } = loaded;
   const out = process.stdout;
   const audit = new AuditLog(flags.auditLog ?? defaultAuditPath());
+  checkOutputs(auditOutputs(audit.path, { journal: true })); // every local output before anything changes (exit 5)
   const pool = new HostPool(new SshGateway(), inventory.hosts, { unknownHost: hostKeyPolicy(flags, process.stderr), passphrase: passphrasePrompt() });
   // The current cluster, when anything answers: an old member outside the restored set that still runs is a refusal.
   const settings = newClusterSettings(loaded, flags);

@@ -18,6 +18,7 @@ import { HostPool } from '../hosts/pool.js';
 import { hostAccess } from '../run/bootstrap.js';
 import { prepareRolling } from '../run/rolling.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
+import { auditOutputs, checkOutputs } from './outputs.js';
 import { executeFlow } from '../run/flow.js';
 import { abortOnSignal, flowExitCode, outcomeLine, presentPlan, printer } from './headless.js';
 import { hostKeyPolicy, passphrasePrompt } from './bootstrap.js';
@@ -34,6 +35,7 @@ export async function runRollingCommand(kind: 'restart' | 'upgrade', args: strin
   const settings = await settingsOf();
   const out = process.stdout;
   const audit = new AuditLog(flags.auditLog ?? defaultAuditPath());
+  checkOutputs(auditOutputs(audit.path, { journal: true })); // every local output before anything changes (exit 5)
   const pool = new HostPool(new SshGateway(), inventory.hosts, { unknownHost: hostKeyPolicy(flags, process.stderr), passphrase: passphrasePrompt() });
   const gateway = new EtcdGateway(settings, deadlinesFor(settings));
   const health = { ...DEFAULT_HEALTH_OPTIONS, ...(settings.quotaBytes ? { quotaBytes: settings.quotaBytes } : {}) };

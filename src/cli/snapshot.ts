@@ -20,6 +20,7 @@ import { collectStatus } from './status.js';
 import { FLOW_EXIT, abortOnSignal, cliPlanEnv, flowExitCode, flowFromCli, outcomeLine, planText, printer } from './headless.js';
 import { flowByCommand } from '../flows/modules/index.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
+import { auditLine, auditOutputs, checkOutputs, guardAudit } from './outputs.js';
 import { executeFlow, recordRefusal } from '../run/flow.js';
 import { snapshotPaths } from '../run/snapshot-save.js';
 import { formatSha256, formatStatusJson, formatStatusTable, snapshotStatus, type SnapshotStatus } from '../snapshot/status.js';
@@ -89,8 +90,10 @@ async function save(args: string[], flags: CliFlags, settings: ConnectionSetting
   // No alarm list (a raft entry on etcd 3.4/3.5): a save leaves the cluster's log as it was; the
   // members' Status errors carry their alarms.
   const observe = () => collectStatus(gateway, health, Date.now, { alarms: false });
-  const audit = new AuditLog(flags.auditLog ?? defaultAuditPath());
+  const audit = guardAudit(new AuditLog(flags.auditLog ?? defaultAuditPath()));
   try {
+    // The snapshot's directory and the audit log, before anything is read (an existing file is the planner's refusal).
+    checkOutputs([{ kind: 'new-file', path: file, what: 'the snapshot file', existing: 'planner' }, ...auditOutputs(audit.path)]);
     const view = await observe();
     const planned = flow.plan(view, cliPlanEnv(settings));
     if (!planned.ok) {
@@ -110,7 +113,7 @@ async function save(args: string[], flags: CliFlags, settings: ConnectionSetting
       (signal) => executeFlow(plan, view, { gateway, observe, onEvent: printer(plan, out, { delayFirstProgress: true }), signal, audit, context: settings.contextName }),
     );
     out.write(outcomeLine(result));
-    out.write(`audit record appended to ${audit.path}\n`);
+    out.write(auditLine(audit));
     if (result.outcome === 'succeeded' && flags.json) {
       process.stdout.write(readFileSync(snapshotPaths(file).sidecar, 'utf8'));
     }

@@ -9,6 +9,7 @@ import { request as httpsRequest } from 'node:https';
 import { Etcd3, type IOptions } from 'etcd3';
 import { noop } from 'cockatiel';
 import { PassThrough, type Readable } from 'node:stream';
+import { connect as tcpConnect } from 'node:net';
 import type { Alarm, AlarmType, Member, MemberId, MemberStatus } from '../domain/types.js';
 import type { ConnectionSettings } from '../domain/config.js';
 import { ClusterError, ConfigError } from '../domain/errors.js';
@@ -383,6 +384,29 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
         }
       }
     }
+  }
+
+  peerListening(peerURL: string): Promise<boolean | undefined> {
+    let host: string;
+    let port: number;
+    try {
+      const u = new URL(peerURL);
+      host = u.hostname.replace(/^\[|\]$/g, '');
+      port = Number(u.port || 2380);
+    } catch {
+      return Promise.resolve(undefined);
+    }
+    return new Promise((resolve) => {
+      const socket = tcpConnect({ host, port });
+      const done = (answer: boolean | undefined) => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(answer);
+      };
+      const timer = setTimeout(() => done(undefined), 2000);
+      socket.once('connect', () => done(true));
+      socket.once('error', (error: NodeJS.ErrnoException) => done(error.code === 'ECONNREFUSED' ? false : undefined));
+    });
   }
 
   close(): void {

@@ -44,6 +44,11 @@ export interface ClusterGateway {
    * without it shows no cluster version.
    */
   version?(clientURL: string): Promise<{ server: string; cluster: string }>;
+  /**
+   * Whether anything listens on a member's peer URL: false only when the connection is refused (no
+   * process there), undefined when it cannot tell (timeout, no route, a firewall). Optional.
+   */
+  peerListening?(peerURL: string): Promise<boolean | undefined>;
   /** Keep one client per member: open clients for these URLs, close the ones no longer listed. */
   syncEndpoints(clientURLs: string[]): void;
   /** Close every client. */

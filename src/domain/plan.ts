@@ -89,9 +89,12 @@ export type RollingAction =
 export type Action =
   | { kind: 'member-add'; name: string; peerURLs: string[]; isLearner: boolean }
   /** Wait until the member with these peer URLs has started and answers Status (the operator starts it). */
-  | { kind: 'wait-started'; name: string; peerURLs: string[]; timeoutMs: number }
-  /** Wait until the learner's applied index reaches `ratio` of the leader's index. */
-  | { kind: 'wait-caught-up'; name: string; memberId?: MemberId; peerURLs?: string[]; ratio: number; timeoutMs: number }
+  | { kind: 'wait-started'; name: string; peerURLs: string[]; timeoutMs: number; downAfterMs?: number }
+  /**
+   * Wait until the learner's applied index reaches `ratio` of the leader's index. downAfterMs (both
+   * waits, promote): stop early once nothing has listened on the member's peer URL for this long.
+   */
+  | { kind: 'wait-caught-up'; name: string; memberId?: MemberId; peerURLs?: string[]; ratio: number; timeoutMs: number; downAfterMs?: number }
   /** Promote, retrying with backoff while etcd answers "not in sync", for at most waitMs. */
   | { kind: 'member-promote'; name: string; memberId?: MemberId; peerURLs?: string[]; waitMs: number }
   | { kind: 'member-remove'; name: string; memberId: MemberId }

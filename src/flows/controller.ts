@@ -20,10 +20,10 @@ import { RunJournal, journalDir } from '../run/journal.js';
 import { errorMessage } from '../domain/errors.js';
 import type { AuditLog } from '../run/audit.js';
 import type { HostPort, HostPrepared } from '../run/host-port.js';
-import { localFiles, type FilePort } from '../run/local-files.js';
+import { localFiles, localOutputsProblem, planOutputs, type FilePort } from '../run/local-files.js';
 import { memberLabel } from '../format/ids.js';
 import { formatDuration } from '../format/units.js';
-import { resolveMember } from '../plans/membership.js';
+import { givenLabel, resolveMember } from '../plans/membership.js';
 import { FLOW_DEFAULTS } from '../plans/defaults.js';
 import type { AnyFlowDefinition, ConsoleInputSource, PlanEnv } from './flow.js';
 import { flowById } from './modules/index.js';
@@ -174,13 +174,14 @@ export class FlowController implements FlowActions {
       }
       case 'member': {
         const ref = argument?.trim() || state.ui.selectedId;
-        const found = ref ? resolveMember(view, ref) : { ok: false as const, refusal: 'no member selected: select one on the dashboard or give its name (e.g. :remove m2)' };
+        // A member not started yet is found by the name the add flow gave it (from the audit log).
+        const found = ref ? resolveMember(view, ref, state.inspect.memberNames) : { ok: false as const, refusal: 'no member selected: select one on the dashboard or give its name (e.g. :remove m2)' };
         if (!found.ok) {
           state.setFlow({ ...base, refusal: found.refusal });
           return;
         }
         const target = found.member;
-        const title = `${def.title}: ${memberLabel(target)}`;
+        const title = `${def.title}: ${givenLabel(target, state.inspect.memberNames)}`;
         if (opening.form) {
           state.setFlow({ ...base, title, target: target.id, stage: 'form', fields: opening.form(target), startLocally });
           // Refusals that do not depend on the form (the member answers, quorum) show at once.
@@ -412,6 +413,7 @@ export class FlowController implements FlowActions {
       existing: (paths) => files.existing(paths),
       resolvePath: (path) => files.resolve(path),
       waitMs: this.deps.waitMs ?? FLOW_DEFAULTS.waitMs,
+      memberNames: state.inspect.memberNames,
     };
   }
 
@@ -450,6 +452,25 @@ export class FlowController implements FlowActions {
       return;
     }
     const view = this.store.getState().latest;
+    // Voters not asked yet (the console just started, or the member list just changed): plan on a
+    // fresh look, not on a view that would read as "no quorum: 0 of 3 voters answer".
+    if (view.members.some((m) => !m.isLearner && m.clientURLs.length > 0 && view.probes[m.id] === undefined) && this.deps.gateway()) {
+      const g = this.generation;
+      this.update(g, { busy: "waiting for every member's first answer" });
+      void this.deps.observe({ alarms: false }).then(
+        (fresh) => g === this.generation && this.planOn(fresh),
+        () => g === this.generation && this.planOn(view),
+      );
+      return;
+    }
+    this.planOn(view);
+  }
+
+  private planOn(view: ClusterView): void {
+    const f = this.flow;
+    if (!f) return;
+    if (f.busy) this.update(this.generation, { busy: undefined });
+    const def = flowById(f.kind);
     const planned = this.planWith(view, f);
     const candidates = def.previewLines?.(view, this.planEnv());
     if (!planned.ok) {
@@ -497,6 +518,9 @@ export class FlowController implements FlowActions {
       });
       return;
     }
+    // Every local output (audit log, run journals, a snapshot's file) before the first step: a refusal, nothing changed.
+    const outputProblem = localOutputsProblem(planOutputs(again.plan, this.deps.audit.path));
+    if (outputProblem) return this.finish(g, previewed, { outcome: 'refused', error: `${outputProblem}; nothing was changed`, output: [], durationMs: 0 });
     this.update(g, { busy: undefined, plan: again.plan });
     let auditError: string | undefined;
     // executeFlow writes the record; a log that cannot be written must not hide the run's outcome.

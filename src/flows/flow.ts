@@ -34,6 +34,8 @@ export interface PlanEnv {
   resolvePath(path: string): string;
   /** How long promote and replace wait for catch-up and promotion (default FLOW_DEFAULTS.waitMs). */
   waitMs?: number;
+  /** Names the add flows gave to members, by hex ID (from the audit log): a member that has not started has none in etcd yet. */
+  memberNames?: Record<string, string>;
 }
 
 /** The headless command line as a flow reads it: the positional words after the command, and the parsed options. */

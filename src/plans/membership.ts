@@ -13,12 +13,19 @@ import { hexId, memberLabel, parseMemberId } from '../format/ids.js';
 import { formatDuration } from '../format/units.js';
 
 /** Find a member by name, hex ID or decimal ID. */
-export function resolveMember(view: ClusterView, ref: string): { ok: true; member: Member } | { ok: false; refusal: string } {
+export function resolveMember(view: ClusterView, ref: string, names: Record<string, string> = {}): { ok: true; member: Member } | { ok: false; refusal: string } {
   const text = ref.trim();
   if (!text) return { ok: false, refusal: 'no member given: name a member by its name or ID' };
   const byName = view.members.filter((m) => m.name === text);
   if (byName.length === 1) return { ok: true, member: byName[0] };
   if (byName.length > 1) return { ok: false, refusal: `"${text}" is ambiguous: ${byName.length} members have that name; use the hex ID (${byName.map((m) => hexId(m.id)).join(', ')})` };
+  // A member that has not started yet has no name in etcd: the name the add flow gave it (audit log).
+  const byGiven = view.members.filter((m) => !m.name && names[hexId(m.id)] === text);
+  if (byGiven.length === 1) return { ok: true, member: byGiven[0] };
+  // An ID as etcdctl prints it (hex, even when all its digits are decimal ones), 0x-hex, or decimal.
+  const t = text.toLowerCase();
+  const byHex = /^[0-9a-f]{1,16}$/.test(t) ? view.members.find((m) => hexId(m.id) === t.replace(/^0+(?=.)/, '')) : undefined;
+  if (byHex) return { ok: true, member: byHex };
   const id = parseMemberId(text);
   const byId = id ? view.members.find((m) => m.id === id) : undefined;
   if (byId) return { ok: true, member: byId };
@@ -202,13 +209,23 @@ export function planAddLearner(view: ClusterView, input: AddLearnerInput): PlanR
 export interface PromoteInput {
   member: string;
   waitMs: number;
+  /** Names the add flows gave to members not started yet, by hex ID (PlanEnv.memberNames). */
+  names?: Record<string, string>;
 }
 
+/** A member's name for the operator: etcd's, else the one the add flow gave it, else "(unstarted HEX)". */
+export function givenLabel(m: Member, names: Record<string, string> = {}): string {
+  return m.name || names[hexId(m.id)] || memberLabel(m);
+}
+
+/** A promote stops waiting for a learner once nothing has listened on its peer URL for this long. */
+export const PROMOTE_DOWN_AFTER_MS = 5_000;
+
 export function planPromote(view: ClusterView, input: PromoteInput): PlanResult {
-  const found = resolveMember(view, input.member);
+  const found = resolveMember(view, input.member, input.names);
   if (!found.ok) return found;
   const m = found.member;
-  const label = memberLabel(m);
+  const label = givenLabel(m, input.names);
   if (!m.isLearner) return { ok: false, refusal: `${label} is already a voting member; only a learner can be promoted` };
   const quorum = hasQuorum(view);
   if (!quorum.ok) return quorum;
@@ -224,6 +241,7 @@ export function planPromote(view: ClusterView, input: PromoteInput): PlanResult 
         name: label,
         peerURLs: m.peerURLs,
         timeoutMs: input.waitMs,
+        downAfterMs: PROMOTE_DOWN_AFTER_MS,
       }),
     );
   }
@@ -234,6 +252,7 @@ export function planPromote(view: ClusterView, input: PromoteInput): PlanResult 
       memberId: m.id,
       ratio: 0.9,
       timeoutMs: input.waitMs,
+      downAfterMs: PROMOTE_DOWN_AFTER_MS,
     }),
     step('promote', `Promote ${label} to a voting member`, `etcdctl member promote ${hexId(m.id)}`, { kind: 'member-promote', name: label, memberId: m.id, waitMs: input.waitMs }, ['the learner is in sync with the leader']),
   );
@@ -310,6 +329,8 @@ export interface RemoveInput {
   moveLeaderFirst: boolean;
   gapThreshold: number;
   moveTimeoutMs: number;
+  /** Names the add flows gave to members not started yet, by hex ID (PlanEnv.memberNames). */
+  names?: Record<string, string>;
 }
 
 /** The quorum rules for removing one member; undefined when it is allowed. */
@@ -333,7 +354,7 @@ export function removeRefusal(view: ClusterView, target: Member): string | undef
 }
 
 export function planRemove(view: ClusterView, input: RemoveInput): PlanResult {
-  const found = resolveMember(view, input.member);
+  const found = resolveMember(view, input.member, input.names);
   if (!found.ok) return found;
   const target = found.member;
   const refusal = removeRefusal(view, target);

@@ -23,7 +23,9 @@ export function osUser(): string {
 
 /** Membership and leader of a view, for the record. */
 export function topology(view: ClusterView): TopologyRecord {
-  const leaderId = leaderAgreement(view.members, view.probes).leaderId;
+  const agreed = leaderAgreement(view.members, view.probes).leaderId;
+  // A leader that does not answer itself is not named (it was killed, and the others still name it until they elect another).
+  const leaderId = agreed && view.probes[agreed]?.ok ? agreed : undefined;
   const leader = view.members.find((m) => m.id === leaderId);
   return {
     members: view.members.map((m) => ({ id: m.id, hexId: hexId(m.id), name: m.name, isLearner: m.isLearner, peerURLs: m.peerURLs })),

@@ -5,17 +5,39 @@
 import type { Member, MemberId } from '../domain/types.js';
 import type { ClusterView } from '../health/view.js';
 import type { ActionHandlers, ExecutorDeps, RunContext } from './types.js';
-import { ClusterError, StepError } from '../domain/errors.js';
+import { ClusterError, StepError, errorMessage } from '../domain/errors.js';
 import { leaderAgreement, leaderIndex, catchUpRatio } from '../health/verdict.js';
 import { envBlock, envEntries, initialClusterString } from '../plans/membership.js';
 import { formatDuration, formatPercent } from '../format/units.js';
-import { hexId } from '../format/ids.js';
+import { hexId, memberLabel } from '../format/ids.js';
 import { UNHEALTHY_CLUSTER } from '../cluster/classify.js';
 import { pollUntil, sleep } from './wait.js';
 
 /** Poll `check` until it returns a value, or fail with `what` after timeoutMs. */
 function until<T>(deps: ExecutorDeps, timeoutMs: number, what: () => string, check: () => Promise<T | undefined>): Promise<T> {
   return pollUntil(check, { timeoutMs, intervalMs: deps.pollMs ?? 250, signal: deps.signal, now: deps.now, what });
+}
+
+/**
+ * The leader now, read afresh: the member the answering members agree on, answering itself and
+ * claiming the leadership. Waits (bounded) through an election; undefined when none settles.
+ */
+async function settledLeader(deps: ExecutorDeps, timeoutMs = 15_000): Promise<Member | undefined> {
+  const now = deps.now ?? Date.now;
+  const deadline = now() + timeoutMs;
+  for (;;) {
+    try {
+      const v = await deps.observe({ alarms: false });
+      const id = leaderAgreement(v.members, v.probes).leaderId;
+      const p = id ? v.probes[id] : undefined;
+      const m = v.members.find((x) => x.id === id);
+      if (m && p?.ok && p.status.leader === id) return m;
+    } catch {
+      // no member list right now (an election): look again
+    }
+    if (now() >= deadline || deps.signal.aborted) return undefined;
+    await sleep(deps.pollMs ?? 250, deps.signal).catch(() => undefined);
+  }
 }
 
 /**
@@ -57,6 +79,40 @@ function findMember(view: ClusterView, ref: { memberId?: MemberId; peerURLs?: st
   return view.members.find((m) => ref.peerURLs?.some((u) => m.peerURLs.includes(u)));
 }
 
+/** The sentence of a promote that stops waiting for a learner that does not run. */
+export function notRunningText(name: string): string {
+  return `${name} is not running: start it on its host, or remove it (\`etcd-tui member remove ${name}\`)`;
+}
+
+/**
+ * A wait's early stop for a member that is down (not started, or stopped): while the member does not
+ * answer, ask whether anything listens on its peer URL; once every peer URL has refused connections
+ * for downAfterMs (a process binds its peer port at once, also while it catches up), stop with
+ * notRunningText. A timeout, or a voter's peer port that does not answer from here either (a
+ * firewall: cannot tell), never stops the wait.
+ */
+function downWatch(deps: ExecutorDeps, name: string, downAfterMs: number | undefined): (peerURLs: string[], view: ClusterView) => Promise<void> {
+  const now = deps.now ?? Date.now;
+  let refusedSince: number | undefined;
+  let lastAsked = 0;
+  return async (peerURLs, view) => {
+    const gateway = deps.gateway;
+    if (downAfterMs === undefined || !gateway.peerListening || peerURLs.length === 0) return;
+    if (now() - lastAsked < 1000) return;
+    lastAsked = now();
+    // The same question to a voter that answers: when its peer port is not reachable from here either
+    // (a firewall that rejects), a refusal says nothing about the learner.
+    const control = view.members.find((x) => !x.isLearner && view.probes[x.id]?.ok)?.peerURLs[0];
+    const [answers, reachable] = await Promise.all([Promise.all(peerURLs.map((u) => gateway.peerListening?.(u))), control ? gateway.peerListening(control) : Promise.resolve(undefined)]);
+    if (reachable === true && answers.every((a) => a === false)) {
+      refusedSince ??= now();
+      if (now() - refusedSince >= downAfterMs) throw new StepError(notRunningText(name));
+    } else {
+      refusedSince = undefined;
+    }
+  };
+}
+
 export const MEMBERSHIP_HANDLERS: ActionHandlers<'member-add' | 'wait-started' | 'wait-caught-up' | 'member-promote' | 'member-remove' | 'move-leader' | 'confirm-down' | 'verify-health'> = {
   'member-add': async (action, index, deps, ctx) => {
     const res = await reconfigure(deps, index, () => deps.gateway.memberAdd(action.peerURLs, action.isLearner));
@@ -94,6 +150,7 @@ export const MEMBERSHIP_HANDLERS: ActionHandlers<'member-add' | 'wait-started' |
   'wait-started': async (action, index, deps, ctx) => {
     const now = deps.now ?? Date.now;
     const t0 = now();
+    const down = downWatch(deps, action.name, action.downAfterMs);
     await until(
       deps,
       action.timeoutMs,
@@ -105,7 +162,9 @@ export const MEMBERSHIP_HANDLERS: ActionHandlers<'member-add' | 'wait-started' |
         const v = await deps.observe({ alarms: false });
         const m = findMember(v, { name: action.name, peerURLs: action.peerURLs }, ctx);
         deps.onEvent({ type: 'progress', index, text: `waiting for ${action.name} to start (${formatDuration(now() - t0)})` });
-        return m && m.clientURLs.length > 0 && v.probes[m.id]?.ok ? m : undefined;
+        if (m && m.clientURLs.length > 0 && v.probes[m.id]?.ok) return m;
+        await down(m?.peerURLs ?? action.peerURLs, v);
+        return undefined;
       },
     );
     return `${action.name} answers`;
@@ -118,6 +177,7 @@ export const MEMBERSHIP_HANDLERS: ActionHandlers<'member-add' | 'wait-started' |
     let last: { at: number; applied: number } | undefined;
     let start: number | undefined;
     let ratio = 0;
+    const down = downWatch(deps, action.name, action.downAfterMs);
     await until(
       deps,
       action.timeoutMs,
@@ -129,6 +189,7 @@ export const MEMBERSHIP_HANDLERS: ActionHandlers<'member-add' | 'wait-started' |
         const p = v.probes[m.id];
         if (!p?.ok) {
           deps.onEvent({ type: 'progress', index, text: `${m.name || action.name} does not answer yet${p && !p.ok ? `: ${p.error}` : ' (not started)'}` });
+          await down(m.peerURLs, v);
           return undefined;
         }
         const lIndex = leaderIndex(v.members, v.probes, leaderAgreement(v.members, v.probes).leaderId);
@@ -215,13 +276,41 @@ export const MEMBERSHIP_HANDLERS: ActionHandlers<'member-add' | 'wait-started' |
     const leader = v.members.find((m) => m.id === leaderId);
     if (leaderId === action.toId) return `${action.toName} already leads`;
     if (!leader?.clientURLs[0]) throw new StepError('no reachable leader to send the request to');
+    const fromName = memberLabel(leader);
     const t0 = now();
-    await deps.gateway.moveLeader(leader.clientURLs[0], action.toId);
-    await until(deps, action.timeoutMs, () => `${action.toName} did not become leader within ${formatDuration(action.timeoutMs)}`, async () => {
-      const after = await deps.observe({ alarms: false });
-      return leaderAgreement(after.members, after.probes).leaderId === action.toId ? true : undefined;
-    });
-    return `${action.toName} leads (took ${formatDuration(now() - t0)})`;
+    const took = () => `took ${formatDuration(now() - t0)}`;
+    // Whatever went wrong (the leader died, the target died, no answer), say who leads now, from a fresh read.
+    const settle = async (what: string): Promise<string> => {
+      const fresh = await settledLeader(deps);
+      if (fresh?.id === action.toId) return `${action.toName} leads (${took()}; read afresh after: ${what})`;
+      throw new StepError(`${what}; ${fresh ? `${memberLabel(fresh)} (${hexId(fresh.id)}) leads now` : 'no member leads now'} (read afresh)`);
+    };
+    try {
+      await deps.gateway.moveLeader(leader.clientURLs[0], action.toId);
+    } catch (error) {
+      if (deps.signal.aborted) throw error;
+      return settle(`the move to ${action.toName} failed: ${errorMessage(error)}`);
+    }
+    let lost: string | undefined;
+    try {
+      await until(deps, action.timeoutMs, () => `${action.toName} did not become leader within ${formatDuration(action.timeoutMs)}`, async () => {
+        const after = await deps.observe({ alarms: false });
+        const agreed = leaderAgreement(after.members, after.probes).leaderId;
+        if (agreed === action.toId && after.probes[action.toId]?.ok) return true;
+        // The old leader or the target stopped answering mid-way: an election decides, not the move.
+        const gone = [leader.id, action.toId].filter((id) => after.probes[id] && !after.probes[id]?.ok);
+        if (gone.length) {
+          lost = `${gone.map((id) => (id === leader.id ? fromName : action.toName)).join(' and ')} stopped answering during the move`;
+          return true;
+        }
+        return undefined;
+      });
+    } catch (error) {
+      if (deps.signal.aborted || !(error instanceof StepError)) throw error;
+      return settle(error.message);
+    }
+    if (lost) return settle(`${action.toName} did not become leader: ${lost}`);
+    return `${action.toName} leads (${took()})`;
   },
   'confirm-down': async (action, index, deps) => {
     const now = deps.now ?? Date.now;

@@ -27,6 +27,6 @@ export default defineFlow<PromoteInput>({
     command: ['member', 'promote'],
     fromCli: ({ args, options, usage }) => ({ member: memberArg(args, usage), waitMs: options.waitMs ?? FLOW_DEFAULTS.waitMs }),
   },
-  plan: (view, input) => planPromote(view, input),
+  plan: (view, input, env) => planPromote(view, { ...input, names: env.memberNames }),
   audit: (_input, source) => ({ member: source.target }),
 });

@@ -23,6 +23,6 @@ export default defineFlow<Input>({
     command: ['member', 'remove'],
     fromCli: ({ args, options, usage }) => ({ member: memberArg(args, usage), moveLeaderFirst: !options.noMoveLeader }),
   },
-  plan: (view, input, env) => planRemove(view, { ...input, gapThreshold: env.gapThreshold, moveTimeoutMs: FLOW_DEFAULTS.moveTimeoutMs }),
+  plan: (view, input, env) => planRemove(view, { ...input, gapThreshold: env.gapThreshold, moveTimeoutMs: FLOW_DEFAULTS.moveTimeoutMs, names: env.memberNames }),
   audit: (_input, source) => ({ member: source.target }),
 });
