@@ -140,7 +140,9 @@ export class Sandbox {
       return { name: kv.slice(0, i), peerURL: kv.slice(i + 1) };
     });
     const env = renderNodeFiles({ host: this.hostSpec(member), settings: SANDBOX_SETTINGS, initialCluster: initial, state, token: this.token }).find((f) => f.kind === 'env');
-    writeFileSync(member.envFile, env?.content ?? '', { mode: 0o644 });
+    // The peer URLs exactly as given (an added member's may say localhost, or be several).
+    const content = (env?.content ?? '').replace(/^(ETCD_LISTEN_PEER_URLS|ETCD_INITIAL_ADVERTISE_PEER_URLS)=.*$/gm, (_l, key: string) => `${key}=${peerURL}`);
+    writeFileSync(member.envFile, content, { mode: 0o644 });
     this.members.push(member);
     this.startProcess(member);
     return member;

@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { etcdBinaries, etcdSkipReason, type EtcdVersion } from '../harness/binaries.js';
 import { parseJsonExact } from '../harness/json.js';
+import { waitFor } from '../harness/wait.js';
 import { Sandbox } from '../../src/sandbox/sandbox.js';
 import { waitForSandbox } from '../../src/sandbox/ready.js';
 import { sandboxHostPort } from '../../src/sandbox/hosts.js';
@@ -75,7 +76,7 @@ for (const version of ['3.4', '3.5'] as EtcdVersion[]) {
     test('a restore onto every member: a new cluster with the snapshot keys, the old data kept aside', async () => {
       for (let i = 0; i < 10; i++) etcdctl(['put', `/before/k${i}`, `v${i}`]);
       const snap = join(dir, 'snap.db');
-      execFileSync(bins!.etcdctl, [`--endpoints=${box.endpoints[0]}`, 'snapshot', 'save', snap], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' }, timeout: 30_000 });
+      execFileSync(bins!.etcdctl, [`--endpoints=${box.endpoints[0]}`, 'snapshot', 'save', snap], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' }, timeout: 30_000, stdio: 'pipe' });
       for (let i = 0; i < 5; i++) etcdctl(['put', `/after/k${i}`, `v${i}`]);
       const old = statuses();
       assert.equal(new Set(old.map((s) => s.cluster)).size, 1);
@@ -126,6 +127,21 @@ for (const version of ['3.4', '3.5'] as EtcdVersion[]) {
         assert.match(env, /^ETCD_INITIAL_CLUSTER_TOKEN=etcd-tui-restore-/m);
         assert.ok(readdirSync(m.home).some((f) => f.startsWith('etcd.env.etcd-tui-backup-')), `${name}: the old env file is kept as a backup`);
       }
+    });
+
+    test('a learner added to the sandbox starts from its own env file (state existing) and is a host too', async () => {
+      const peer = await box.freePeerURL();
+      // Just restored: etcd takes adds once every member has been connected for 5 s.
+      const added = await waitFor(() => gateway.memberAdd([peer], true), { what: 'etcd to take the learner add', timeoutMs: 60_000, intervalMs: 500 });
+      const initialCluster = [...box.members.filter((m) => m.name !== 'm4').map((m) => `${m.name}=${m.peerURL}`), `m4=${peer}`].join(',');
+      const m4 = await box.startAdded('m4', [peer], initialCluster, 30_000);
+      assert.match(readFileSync(m4.envFile, 'utf8'), /^ETCD_INITIAL_CLUSTER_STATE=existing$/m);
+      assert.match(readFileSync(m4.envFile, 'utf8'), new RegExp(`^ETCD_INITIAL_ADVERTISE_PEER_URLS=${peer.replace(/[/.]/g, '\\$&')}$`, 'm'));
+      const list = await gateway.memberList();
+      const learner = list.members.find((m) => m.id === added.member.id);
+      assert.equal(learner?.name, 'm4', `the learner started and took its name: ${JSON.stringify(list.members)}`);
+      assert.equal(box.unitState('m4'), 'active');
+      assert.deepEqual(sandboxHostPort(box).hosts(), ['m1', 'm2', 'm3', 'm4']);
     });
 
     test('flows the sandbox does not rehearse are refused with the reason', async () => {
