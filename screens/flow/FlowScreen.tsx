@@ -34,7 +34,7 @@ function Prompt({ flow }: { flow: FlowView }) {
   return (
     <Text>
       <Text color="red" bold>
-        Type {flow.kind === 'bootstrap-cluster' ? "the context's name" : "the member's name"} ({flow.plan.confirmPhrase}) to go ahead:{' '}
+        Type {flow.kind === 'bootstrap-cluster' || flow.kind === 'snapshot-restore' ? "the context's name" : "the member's name"} ({flow.plan.confirmPhrase}) to go ahead:{' '}
       </Text>
       {flow.typed}
       <Text inverse> </Text>

@@ -25,12 +25,11 @@ import { emptyView } from '../health/view.js';
 import { DEFAULT_BOOTSTRAP_TIMEOUTS, preflightLines } from '../plans/bootstrap.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
 import { auditOutputs, checkOutputs } from './outputs.js';
-import { executeFlow, recordRefusal } from '../run/flow.js';
-import { RunJournal, journalDir } from '../run/journal.js';
-import { FLOW_EXIT, abortOnSignal, flowExitCode, outcomeLine, presentPlan, printer } from './headless.js';
+import { recordRefusal } from '../run/flow.js';
+import { FLOW_EXIT, flowExitCode, outcomeLine, presentPlan, runPlanHeadless } from './headless.js';
 import { promptPassword } from './prompt.js';
 import type { ClusterView } from '../health/view.js';
-import type { Plan, RunResult } from '../domain/plan.js';
+import type { RunResult } from '../domain/plan.js';
 
 export { BOOTSTRAP_USAGE } from './usage.js';
 
@@ -83,30 +82,6 @@ function reportResult(out: NodeJS.WritableStream, result: RunResult, audit: Audi
   }
   out.write(outcomeLine(result));
   out.write(`audit record appended to ${audit.path}\n`);
-}
-
-async function runPlanHeadless(plan: Plan, before: ClusterView, deps: { gateway: EtcdGateway; settings: ConnectionSettings; hosts: HostPort; audit: AuditLog; out: NodeJS.WritableStream; observe: (o?: { alarms?: boolean }) => Promise<ClusterView> }): Promise<RunResult> {
-  const print = printer(plan, deps.out);
-  const journal = RunJournal.start(journalDir(deps.audit.path), plan, deps.settings.contextName);
-  deps.out.write(`run ${journal.id}: journal in ${journal.path} (if this run is cut off: etcd-tui undo ${journal.id})\n`);
-  const result = await abortOnSignal(deps.out, 'aborting: the current step stops, then everything done so far is undone ...\n', (signal) =>
-    executeFlow(plan, before, {
-      gateway: deps.gateway,
-      observe: deps.observe,
-      onEvent: (e) => {
-        if (e.type === 'rollback') deps.out.write(`  rollback: ${e.ok ? '' : 'FAILED: '}${e.text}\n`);
-        else print(e);
-      },
-      signal,
-      audit: deps.audit,
-      context: deps.settings.contextName,
-      hosts: deps.hosts.access(),
-      journal,
-    }),
-  );
-  journal.finish(result.outcome);
-  if (result.rollback && result.rollback.failed.length > 0) deps.out.write(`what was not undone can be undone later, once the hosts answer: etcd-tui undo ${journal.id}\n`);
-  return result;
 }
 
 /** The inventory's specs of these host names, in this order. */
@@ -180,7 +155,7 @@ export async function runBootstrapCommand(sub: string | undefined, args: string[
         if (!planned.ok && pool.unknownKeys.size > 0) planned.refusal += `\n${unknownKeyHint(pool).join('\n')}`;
         const gate = await presentPlan(planned, { out, flags, audit, context: settings.contextName, command: 'bootstrap-join', args: { host: args[0] }, view });
         if (!gate.ok) return gate.exit;
-        const result = await runPlanHeadless(gate.plan, view, { gateway, settings, hosts: port, audit, out, observe });
+        const result = await runPlanHeadless(gate.plan, view, { gateway, context: settings.contextName, hosts: port.access(), audit, out, observe });
         reportResult(out, result, audit);
         return flowExitCode(result);
       } finally {
@@ -211,7 +186,7 @@ export async function runBootstrapCommand(sub: string | undefined, args: string[
       const gate = await presentPlan(planned, { out, flags, audit, context: settings.contextName, command: 'bootstrap-cluster', args: { hosts: args } });
       if (!gate.ok) return gate.exit;
       const before = await observe({ alarms: false });
-      const result = await runPlanHeadless(gate.plan, before, { gateway, settings, hosts: port, audit, out, observe });
+      const result = await runPlanHeadless(gate.plan, before, { gateway, context: settings.contextName, hosts: port.access(), audit, out, observe });
       const after = await prepared.after?.(result);
       if (after) out.write(`${after}\n`);
       reportResult(out, result, audit);

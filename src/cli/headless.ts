@@ -14,8 +14,13 @@ import { resolve as resolvePath } from 'node:path';
 import type { ConnectionSettings } from '../domain/config.js';
 import { DEFAULT_HEALTH_OPTIONS } from '../domain/types.js';
 import type { AnyFlowDefinition, PlanEnv } from '../flows/flow.js';
+import type { ClusterGateway } from '../cluster/gateway.js';
+import type { HostAccess } from '../run/types.js';
+import { executeFlow } from '../run/flow.js';
+import { RunJournal, journalDir } from '../run/journal.js';
+import { abortOnSignal } from './signals.js';
 
-export { abortOnSignal } from './signals.js';
+export { abortOnSignal };
 
 /** Exit codes of the flows (0 success, 4 usage as elsewhere). */
 export const FLOW_EXIT = { ok: 0, usage: 4, refused: 5, failed: 6, aborted: 7 } as const;
@@ -167,4 +172,46 @@ export function flowFromCli(def: AnyFlowDefinition, args: string[], flags: CliFl
   if (!def.cli) throw new Error(`flow ${def.id} has no command line`);
   const input: unknown = def.cli.fromCli({ args, options: flags, usage });
   return { plan: (view, env) => def.plan(view, input, env), audit: def.audit(input, { argument: args.join(' ') || undefined, target: args[0] }) };
+}
+
+export interface HeadlessRunDeps {
+  gateway: ClusterGateway;
+  observe: (o?: { alarms?: boolean }) => Promise<ClusterView>;
+  audit: AuditLog;
+  out: NodeJS.WritableStream;
+  /** The context's name (audit record, run journal). */
+  context: string;
+  /** The executor's way to the hosts (flows over SSH). */
+  hosts?: HostAccess;
+  /** What SIGINT / SIGTERM prints before the run stops and undoes. */
+  abortText?: string;
+}
+
+/**
+ * Run a confirmed plan headless, journaled: the run ID and its journal are printed first (a run cut
+ * off by kill -9 or a lost session is finished later with `etcd-tui undo RUN`), one line per step,
+ * SIGINT / SIGTERM abort (and undo), the rollback's lines as they come, the journal closed at the end.
+ */
+export async function runPlanHeadless(plan: Plan, before: ClusterView, deps: HeadlessRunDeps): Promise<RunResult> {
+  const print = printer(plan, deps.out);
+  const journal = RunJournal.start(journalDir(deps.audit.path), plan, deps.context);
+  deps.out.write(`run ${journal.id}: journal in ${journal.path} (if this run is cut off: etcd-tui undo ${journal.id})\n`);
+  const result = await abortOnSignal(deps.out, deps.abortText ?? 'aborting: the current step stops, then everything done so far is undone ...\n', (signal) =>
+    executeFlow(plan, before, {
+      gateway: deps.gateway,
+      observe: deps.observe,
+      onEvent: (e) => {
+        if (e.type === 'rollback') deps.out.write(`  rollback: ${e.ok ? '' : 'FAILED: '}${e.text}\n`);
+        else print(e);
+      },
+      signal,
+      audit: deps.audit,
+      context: deps.context,
+      ...(deps.hosts ? { hosts: deps.hosts } : {}),
+      journal,
+    }),
+  );
+  journal.finish(result.outcome);
+  if (result.rollback && result.rollback.failed.length > 0) deps.out.write(`what was not undone can be undone later, once the hosts answer: etcd-tui undo ${journal.id}\n`);
+  return result;
 }

@@ -19,6 +19,7 @@ import { collectStatus, exitCodeFor, statusJson, statusText } from './status.js'
 import { Sandbox } from '../sandbox/sandbox.js';
 import { waitForSandbox } from '../sandbox/ready.js';
 import type { LocalMembers } from './console.js';
+import type { HostPort } from '../run/host-port.js';
 
 export async function resolveSettings(flags: CliFlags, env: NodeJS.ProcessEnv): Promise<ConnectionSettings> {
   const { settings, needsPassword } = await loadSettings(flags, env);
@@ -53,7 +54,7 @@ export function requireTerminal(): void {
   }
 }
 
-export async function openConsole(settings: ConnectionSettings, flags: CliFlags, env: NodeJS.ProcessEnv, greeting?: string, localMembers?: LocalMembers): Promise<number> {
+export async function openConsole(settings: ConnectionSettings, flags: CliFlags, env: NodeJS.ProcessEnv, greeting?: string, localMembers?: LocalMembers, localHosts?: HostPort): Promise<number> {
   requireTerminal();
   const { runConsole } = await import('./console.js');
   const { consoleBootstrap } = await import('./console-bootstrap.js');
@@ -64,8 +65,8 @@ export async function openConsole(settings: ConnectionSettings, flags: CliFlags,
     greeting,
     auditLog: flags.auditLog,
     localMembers,
-    bootstrap: localMembers ? undefined : (current) => consoleBootstrap(flags, env, current),
     hostFiles: localMembers ? undefined : async (s) => (await import('./certs.js')).contextHostFiles(flags, env, s),
+    bootstrap: localHosts ? () => localHosts : localMembers ? undefined : (current) => consoleBootstrap(flags, env, current),
   });
 }
 
@@ -110,7 +111,9 @@ export async function sandbox(flags: CliFlags, env: NodeJS.ProcessEnv): Promise<
     };
     // While the console is open it handles the signals (a running flow is aborted first).
     for (const s of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.off(s, stop);
-    return await openConsole(settings, flags, env, `sandbox in ${box.dir}; members stop when you quit (q)`, localMembers);
+    // Its members are the hosts of a restore rehearsal (:restore FILE): src/sandbox/hosts.ts.
+    const { sandboxHostPort } = await import('../sandbox/hosts.js');
+    return await openConsole(settings, flags, env, `sandbox in ${box.dir}; members stop when you quit (q)`, localMembers, sandboxHostPort(box));
   } finally {
     await box.stop();
   }

@@ -18,8 +18,8 @@ import { hostAccess, prepareJoin } from '../run/bootstrap.js';
 import { prepareRecovery } from '../run/recover-quorum.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
 import { auditOutputs, checkOutputs } from './outputs.js';
-import { executeFlow, recordRefusal } from '../run/flow.js';
-import { FLOW_EXIT, abortOnSignal, flowExitCode, outcomeLine, presentPlan, printer } from './headless.js';
+import { recordRefusal } from '../run/flow.js';
+import { FLOW_EXIT, flowExitCode, outcomeLine, presentPlan, runPlanHeadless } from './headless.js';
 import { hostKeyPolicy, passphrasePrompt } from './bootstrap.js';
 import { DEFAULT_BOOTSTRAP_TIMEOUTS } from '../plans/bootstrap.js';
 import { emptyView, type ClusterView } from '../health/view.js';
@@ -49,23 +49,16 @@ export async function runRecoverCommand(sub: string | undefined, args: string[],
   const onHost = (name: string, state: string) => {
     if (state === 'connecting') process.stderr.write(`preflight: ${name} ...\n`);
   };
-  const run = (plan: Plan, before: ClusterView): Promise<RunResult> => {
-    const print = printer(plan, out);
-    return abortOnSignal(out, 'aborting: the current step stops; before the point of no return everything done so far is undone ...\n', (signal) =>
-      executeFlow(plan, before, {
-        gateway,
-        observe,
-        onEvent: (e) => {
-          if (e.type === 'rollback') out.write(`  rollback: ${e.ok ? '' : 'FAILED: '}${e.text}\n`);
-          else print(e);
-        },
-        signal,
-        audit,
-        context: loaded.context.name,
-        hosts: hostAccess(pool, inventory.settings),
-      }),
-    );
-  };
+  const run = (plan: Plan, before: ClusterView): Promise<RunResult> =>
+    runPlanHeadless(plan, before, {
+      gateway,
+      observe,
+      audit,
+      out,
+      context: loaded.context.name,
+      hosts: hostAccess(pool, inventory.settings),
+      abortText: 'aborting: the current step stops; before the point of no return everything done so far is undone ...\n',
+    });
   const report = (result: RunResult): void => {
     if (result.rollback) {
       out.write('ROLLBACK:\n');

@@ -19,8 +19,8 @@ import { RESTORE_USAGE } from '../flows/modules/snapshot-restore.js';
 import { DEFAULT_BOOTSTRAP_TIMEOUTS } from '../plans/bootstrap.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
 import { auditOutputs, checkOutputs } from './outputs.js';
-import { executeFlow, recordRefusal } from '../run/flow.js';
-import { FLOW_EXIT, abortOnSignal, flowExitCode, outcomeLine, presentPlan, printer } from './headless.js';
+import { recordRefusal } from '../run/flow.js';
+import { FLOW_EXIT, flowExitCode, outcomeLine, presentPlan, runPlanHeadless } from './headless.js';
 import { hostKeyPolicy, passphrasePrompt } from './bootstrap.js';
 import { emptyView, type ClusterView } from '../health/view.js';
 
@@ -67,21 +67,15 @@ export async function runRestoreCommand(args: string[], flags: CliFlags, env: No
     const gate = await presentPlan(planned, { out, flags, audit, context: loaded.context.name, command: 'snapshot-restore', args: { file, hosts: names }, view });
     if (!gate.ok) return gate.exit;
     const before = view ?? emptyView(DEFAULT_HEALTH_OPTIONS, Date.now());
-    const print = printer(gate.plan, out);
-    const result = await abortOnSignal(out, 'aborting: the current step stops, then everything done so far is undone (before the point of no return) ...\n', (signal) =>
-      executeFlow(gate.plan, before, {
-        gateway,
-        observe,
-        onEvent: (e) => {
-          if (e.type === 'rollback') out.write(`  rollback: ${e.ok ? '' : 'FAILED: '}${e.text}\n`);
-          else print(e);
-        },
-        signal,
-        audit,
-        context: loaded.context.name,
-        hosts: hostAccess(pool, inventory.settings),
-      }),
-    );
+    const result = await runPlanHeadless(gate.plan, before, {
+      gateway,
+      observe,
+      audit,
+      out,
+      context: loaded.context.name,
+      hosts: hostAccess(pool, inventory.settings),
+      abortText: 'aborting: the current step stops, then everything done so far is undone (before the point of no return) ...\n',
+    });
     if (result.rollback) {
       out.write('ROLLBACK:\n');
       for (const l of result.rollback.done) out.write(`  undone: ${l}\n`);

@@ -10,6 +10,7 @@ import type { HostConnection } from '../hosts/gateway.js';
 import type { InspectGateway } from '../cluster/gateway.js';
 import { clientURL } from '../domain/hosts.js';
 import { StepError, errorMessage } from '../domain/errors.js';
+import { commandFailure, firstLine, isDir, pathExists as exists, undoEntry, type UndoEnv } from './undo-steps.js';
 import { sleep } from './wait.js';
 import { formatDuration } from '../format/units.js';
 
@@ -18,35 +19,16 @@ function hostsOf(deps: ExecutorDeps): HostAccess {
   return deps.hosts;
 }
 
-function firstLine(text: string): string {
-  return text.split('\n').map((l) => l.trim()).filter(Boolean)[0] ?? '';
-}
-
 /** Run argv on a host; a non-zero exit fails the step with the command's own words. */
 async function must(conn: HostConnection, host: string, argv: string[], timeoutMs = 60_000, signal?: AbortSignal): Promise<string> {
   const r = await conn.run(argv, { timeoutMs, signal });
-  if (r.code !== 0) throw new StepError(`${host}: ${argv.join(' ')} failed (${r.code === null ? `signal ${r.signal}` : `exit ${r.code}`}): ${firstLine(r.stderr) || firstLine(r.stdout) || 'no output'}`);
+  if (r.code !== 0) throw new StepError(commandFailure(host, argv, r));
   return r.stdout;
 }
 
-async function isDir(conn: HostConnection, path: string): Promise<boolean> {
-  return (await conn.run(['test', '-d', path], { timeoutMs: 30_000 })).code === 0;
-}
-
-async function exists(conn: HostConnection, path: string): Promise<boolean> {
-  return (await conn.run(['test', '-e', path], { timeoutMs: 30_000 })).code === 0;
-}
-
-function stamp(at: number): string {
-  return new Date(at).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-}
-
-/** Move `path` aside to `path.etcd-tui-failed-<stamp>` when it is there; says what it did. */
-async function moveAsideIfThere(conn: HostConnection, host: string, path: string, now: number): Promise<string> {
-  if (!(await exists(conn, path))) return `${host}: ${path} is not there`;
-  const aside = `${path}.etcd-tui-failed-${stamp(now)}`;
-  await must(conn, host, ['mv', '--', path, aside]);
-  return `${host}: moved ${path} aside to ${aside}`;
+/** Undo steps connect through the run's host access (again, when a connection was lost): the same code `etcd-tui undo` runs. */
+function undoEnv(deps: ExecutorDeps): UndoEnv {
+  return { connection: (host: string) => hostsOf(deps).connection(host), now: deps.now };
 }
 
 type Handlers = ActionHandlers<RecoveryAction['kind']>;
@@ -58,7 +40,7 @@ export const RECOVERY_HANDLERS: Handlers = {
     const state = (await conn.run(['systemctl', 'is-active', unit], { timeoutMs: 30_000 })).stdout.trim() || 'unknown';
     if (state !== 'active' && state !== 'activating' && state !== 'reloading') return `${unit} is not running (${state})`;
     // Recorded before the stop: whatever happens next, a rollback starts it again.
-    run.recordUndo({ title: `start ${unit} again on ${action.host}`, run: async () => (await must(conn, action.host, ['systemctl', 'start', unit], 300_000), `${action.host}: started ${unit} again`) });
+    run.recordUndo(undoEntry({ kind: 'service-start', host: action.host, unit }, undoEnv(deps)));
     await must(conn, action.host, ['systemctl', 'stop', unit], action.timeoutMs, deps.signal);
     const after = (await conn.run(['systemctl', 'is-active', unit], { timeoutMs: 30_000 })).stdout.trim();
     if (after === 'active') throw new StepError(`${action.host}: ${unit} still runs after systemctl stop`);
@@ -82,14 +64,9 @@ export const RECOVERY_HANDLERS: Handlers = {
       if (dir && (await exists(conn, dir))) throw new StepError(`${action.host}: ${dir} exists already: a restore writes only into a fresh directory (move it aside first)`);
     }
     // Whatever the restore writes is moved aside on rollback (never deleted).
-    run.recordUndo({
-      title: `move the restored data aside on ${action.host}`,
-      run: async () => {
-        const lines = [await moveAsideIfThere(conn, action.host, action.restoreDir, now())];
-        if (action.restoreWalDir) lines.push(await moveAsideIfThere(conn, action.host, action.restoreWalDir, now()));
-        return lines.join('; ');
-      },
-    });
+    for (const dir of [action.restoreDir, action.restoreWalDir]) {
+      if (dir) run.recordUndo(undoEntry({ kind: 'data-dir-aside', host: action.host, path: dir, existed: false, mode: '0700' }, undoEnv(deps)));
+    }
     const stream = (text: string) => {
       const lines = text.split('\n').map((l) => l.trimEnd()).filter(Boolean);
       if (lines.length > 0) deps.onEvent({ type: 'output', index, lines });
@@ -105,7 +82,6 @@ export const RECOVERY_HANDLERS: Handlers = {
   },
 
   'remote-swap-data': async (action, _index, deps, run) => {
-    const now = deps.now ?? Date.now;
     const conn = await hostsOf(deps).connection(action.host);
     const pairs: Array<{ live: string; aside: string; restored: string }> = [{ live: action.dataDir, aside: action.asideDir, restored: action.restoreDir }];
     if (action.walDir && action.asideWalDir && action.restoreWalDir) pairs.push({ live: action.walDir, aside: action.asideWalDir, restored: action.restoreWalDir });
@@ -115,18 +91,11 @@ export const RECOVERY_HANDLERS: Handlers = {
       const hadLive = await exists(conn, p.live);
       if (hadLive) {
         await must(conn, action.host, ['mv', '--', p.live, p.aside]);
-        run.recordUndo({
-          title: `put ${p.live} back on ${action.host}`,
-          run: async () => {
-            const moved = await moveAsideIfThere(conn, action.host, p.live, now());
-            await must(conn, action.host, ['mv', '--', p.aside, p.live]);
-            return `${moved}; ${action.host}: ${p.aside} is ${p.live} again`;
-          },
-        });
+        run.recordUndo(undoEntry({ kind: 'put-back', host: action.host, path: p.live, aside: p.aside }, undoEnv(deps)));
       }
       await must(conn, action.host, ['mv', '--', p.restored, p.live]);
       if (!hadLive) {
-        run.recordUndo({ title: `move the restored ${p.live} aside on ${action.host}`, run: () => moveAsideIfThere(conn, action.host, p.live, now()) });
+        run.recordUndo(undoEntry({ kind: 'data-dir-aside', host: action.host, path: p.live, existed: false, mode: '0700' }, undoEnv(deps)));
       }
       // etcd warns about (and 3.6 refuses) a data dir others can read.
       await must(conn, action.host, ['chmod', '0700', '--', p.live]);
@@ -141,7 +110,7 @@ export const RECOVERY_HANDLERS: Handlers = {
     const aside = `${action.path.replace(/\/+$/, '')}.${action.suffix}`;
     if (await exists(conn, aside)) throw new StepError(`${action.host}: ${aside} exists already; nothing was moved`);
     await must(conn, action.host, ['mv', '--', action.path, aside]);
-    run.recordUndo({ title: `put ${action.path} back on ${action.host}`, run: async () => (await must(conn, action.host, ['mv', '--', aside, action.path]), `${action.host}: ${aside} is ${action.path} again`) });
+    run.recordUndo(undoEntry({ kind: 'put-back', host: action.host, path: action.path, aside }, undoEnv(deps)));
     return `moved ${action.path} aside to ${aside}`;
   },
 

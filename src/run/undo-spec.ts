@@ -12,4 +12,8 @@ export type UndoSpec =
   | { kind: 'remove-file'; host: string; path: string; unit: boolean }
   | { kind: 'systemctl'; host: string; verb: 'disable' | 'stop'; unit: string }
   /** An upload that was cut off: its temporary files (the file itself was not put in place). */
-  | { kind: 'upload-leftovers'; host: string; path: string };
+  | { kind: 'upload-leftovers'; host: string; path: string }
+  /** A service this run stopped while it ran: started again. */
+  | { kind: 'service-start'; host: string; unit: string }
+  /** A path this run moved aside: whatever is at `path` now is moved aside (never deleted), then `aside` is `path` again. */
+  | { kind: 'put-back'; host: string; path: string; aside: string };

@@ -26,21 +26,39 @@ export interface UndoEnv {
 
 export class UndoFailure extends Error {}
 
-function stamp(now: number): string {
+export function stamp(now: number): string {
   return new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
-function firstLine(text: string): string {
+export function firstLine(text: string): string {
   return text.split('\n').map((l) => l.trim()).filter(Boolean)[0] ?? '';
+}
+
+/** The one line that says a remote command failed: the host, the command, its exit and its own first words. */
+export function commandFailure(host: string, argv: string[], r: { code: number | null; signal?: string; stdout: string; stderr: string }): string {
+  return `${host}: ${argv.join(' ')} failed (${r.code === null ? `signal ${r.signal}` : `exit ${r.code}`}): ${firstLine(r.stderr) || firstLine(r.stdout) || 'no output'}`;
 }
 
 async function must(conn: HostConnection, host: string, argv: string[], timeoutMs = 60_000): Promise<string> {
   const r = await conn.run(argv, { timeoutMs });
-  if (r.code !== 0) throw new UndoFailure(`${host}: ${argv.join(' ')} failed (${r.code === null ? `signal ${r.signal}` : `exit ${r.code}`}): ${firstLine(r.stderr) || firstLine(r.stdout) || 'no output'}`);
+  if (r.code !== 0) throw new UndoFailure(commandFailure(host, argv, r));
   return r.stdout;
 }
 
-async function isDir(conn: HostConnection, dir: string): Promise<boolean> {
+/** `test -e PATH` on the host. */
+export async function pathExists(conn: HostConnection, p: string): Promise<boolean> {
+  return (await conn.run(['test', '-e', p], { timeoutMs: 30_000 })).code === 0;
+}
+
+/** Move `p` aside to `p.etcd-tui-failed-<stamp>` when it is there (never deleted); says what it did. */
+export async function moveAsideIfThere(conn: HostConnection, host: string, p: string, now: number): Promise<string> {
+  if (!(await pathExists(conn, p))) return `${host}: ${p} is not there`;
+  const aside = `${p}.etcd-tui-failed-${stamp(now)}`;
+  await must(conn, host, ['mv', '--', p, aside]);
+  return `${host}: moved ${p} aside to ${aside}`;
+}
+
+export async function isDir(conn: HostConnection, dir: string): Promise<boolean> {
   return (await conn.run(['test', '-d', dir], { timeoutMs: 30_000 })).code === 0;
 }
 
@@ -61,6 +79,10 @@ export function undoTitle(spec: UndoSpec): string {
       return `${spec.verb} ${spec.unit} on ${spec.host}`;
     case 'upload-leftovers':
       return `remove the temporary files of the cut-off upload of ${spec.path} on ${spec.host}`;
+    case 'service-start':
+      return `start ${spec.unit} again on ${spec.host}`;
+    case 'put-back':
+      return `put ${spec.path} back on ${spec.host} (from ${spec.aside})`;
   }
 }
 
@@ -121,6 +143,21 @@ async function runUndo(spec: UndoSpec, env: UndoEnv): Promise<string> {
       const found = await must(conn, spec.host, ['find', dir, '-maxdepth', '1', '-name', `.${base}.etcd-tui-tmp-*`, '-print', '-delete']);
       const removed = found.split('\n').filter(Boolean);
       return `${spec.host}: ${removed.length > 0 ? `removed ${removed.join(', ')}` : `no temporary file of ${spec.path} left`}`;
+    }
+    case 'service-start': {
+      await must(conn, spec.host, ['systemctl', 'start', spec.unit], 300_000);
+      return `${spec.host}: started ${spec.unit} again`;
+    }
+    case 'put-back': {
+      if (!(await pathExists(conn, spec.aside))) {
+        // Put back already (an earlier undo that was cut off), or moved by hand: nothing to move.
+        if (await pathExists(conn, spec.path)) return `${spec.host}: ${spec.aside} is not there and ${spec.path} is: already back`;
+        throw new UndoFailure(`${spec.host}: ${spec.aside} is gone and ${spec.path} is not there; put the earlier ${spec.path} back by hand`);
+      }
+      // Whatever took its place (a restored data dir) is moved aside, never deleted.
+      const moved = await moveAsideIfThere(conn, spec.host, spec.path, now());
+      await must(conn, spec.host, ['mv', '--', spec.aside, spec.path]);
+      return `${moved.endsWith('is not there') ? '' : `${moved}; `}${spec.host}: ${spec.aside} is ${spec.path} again`;
     }
   }
 }

@@ -1,22 +1,57 @@
 /**
  * The sandbox: a real local etcd cluster from the installed binary, on free loopback ports in a
- * temporary directory. Every member it starts is stopped by pid when it stops (also on exit).
+ * temporary directory. Each member lives in its own directory (data/, etcd.env, etcd.log) and runs
+ * from its env file, as a host's etcd.service does: so the sandbox can act as a set of hosts (its
+ * "unit" of each member starts, stops and answers is-active; src/sandbox/hosts.ts), and the flows
+ * that work on hosts (a snapshot restore) can be rehearsed on it. Every process it starts is
+ * stopped by pid when it stops (also on exit).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { initialClusterString } from '../domain/hosts.js';
-import { accessSync, constants, existsSync, mkdtempSync, openSync, closeSync, rmSync, readFileSync } from 'node:fs';
+import { DEFAULT_ETCD_SETTINGS, initialClusterString, type EtcdSettings, type HostSpec } from '../domain/hosts.js';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { ConfigError } from '../domain/errors.js';
+import { renderNodeFiles } from '../render/node-files.js';
 
 export interface SandboxMember {
   name: string;
   clientURL: string;
   peerURL: string;
+  /** The member's own directory: data/, etcd.env, etcd.log. */
+  home: string;
   dataDir: string;
+  /** The env file its process starts from (as etcd.service reads /etc/etcd/etcd.env). */
+  envFile: string;
   logFile: string;
+  /** The current process (a new one each time its unit starts). */
   process: ChildProcess;
+  /** Set when the sandbox stopped it (systemctl stop): it is inactive, not failed. */
+  stopped?: boolean;
+}
+
+/** The cluster-wide settings of every sandbox member (plain http on 127.0.0.1, fast elections). */
+export const SANDBOX_SETTINGS: EtcdSettings = { ...DEFAULT_ETCD_SETTINGS, tls: false, listenLocalhost: false, heartbeatIntervalMs: 100, electionTimeoutMs: 1000 };
+
+/** The unit name of every sandbox member (`systemctl stop etcd.service` on host m1 stops m1). */
+export const SANDBOX_UNIT = 'etcd';
+
+/** KEY=VALUE lines of an env file as systemd's EnvironmentFile reads them (comments and blanks skipped). */
+export function parseEnvFile(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (!t || t.startsWith('#')) continue;
+    const i = t.indexOf('=');
+    if (i <= 0) continue;
+    env[t.slice(0, i).trim()] = t.slice(i + 1).trim();
+  }
+  return env;
+}
+
+function portOf(url: string): number {
+  return Number(new URL(url).port);
 }
 
 const INSTALL_HINT =
@@ -57,6 +92,8 @@ export async function freePorts(count: number): Promise<number[]> {
 
 export class Sandbox {
   readonly members: SandboxMember[] = [];
+  /** Every process the sandbox started (a member restarted has several): all stopped by pid. */
+  private readonly processes: ChildProcess[] = [];
   readonly dir: string;
   private readonly token = `etcd-tui-sandbox-${process.pid}-${Date.now()}`;
   private readonly onExit = () => {
@@ -90,32 +127,84 @@ export class Sandbox {
 
   /**
    * Start one member process (also used to start a learner that was added with `existing`). A
-   * member replacing one of the same name gets a fresh data dir: the old one belongs to the removed member.
+   * member replacing one of the same name gets a fresh directory: the old one belongs to the removed member.
    */
   spawnMember(name: string, clientURL: string, peerURL: string, initialCluster: string, state: 'new' | 'existing'): SandboxMember {
     let base = name;
-    for (let i = 2; existsSync(join(this.dir, `${base}.etcd`)); i++) base = `${name}-${i}`;
-    const dataDir = join(this.dir, `${base}.etcd`);
-    const logFile = join(this.dir, `${base}.log`);
-    const fd = openSync(logFile, 'a');
-    const args = [
-      '--name', name,
-      '--data-dir', dataDir,
-      '--listen-client-urls', clientURL,
-      '--advertise-client-urls', clientURL,
-      '--listen-peer-urls', peerURL,
-      '--initial-advertise-peer-urls', peerURL,
-      '--initial-cluster', initialCluster,
-      '--initial-cluster-state', state,
-      '--initial-cluster-token', this.token,
-      '--heartbeat-interval', '100',
-      '--election-timeout', '1000',
-    ];
-    const child = spawn(this.binary, args, { stdio: ['ignore', fd, fd], env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.env.ETCD_UNSUPPORTED_ARCH ?? '' } });
-    closeSync(fd);
-    const member = { name, clientURL, peerURL, dataDir, logFile, process: child };
+    for (let i = 2; existsSync(join(this.dir, base)); i++) base = `${name}-${i}`;
+    const home = join(this.dir, base);
+    mkdirSync(home, { mode: 0o700 });
+    const member: SandboxMember = { name, clientURL, peerURL, home, dataDir: join(home, 'data'), envFile: join(home, 'etcd.env'), logFile: join(home, 'etcd.log'), process: undefined as unknown as ChildProcess };
+    const initial = initialCluster.split(',').map((kv) => {
+      const i = kv.indexOf('=');
+      return { name: kv.slice(0, i), peerURL: kv.slice(i + 1) };
+    });
+    const env = renderNodeFiles({ host: this.hostSpec(member), settings: SANDBOX_SETTINGS, initialCluster: initial, state, token: this.token }).find((f) => f.kind === 'env');
+    // The peer URLs exactly as given (an added member's may say localhost, or be several).
+    const content = (env?.content ?? '').replace(/^(ETCD_LISTEN_PEER_URLS|ETCD_INITIAL_ADVERTISE_PEER_URLS)=.*$/gm, (_l, key: string) => `${key}=${peerURL}`);
+    writeFileSync(member.envFile, content, { mode: 0o644 });
     this.members.push(member);
+    this.startProcess(member);
     return member;
+  }
+
+  /** The member as a host of an inventory: its own directory for data, env file and "unit dir". */
+  hostSpec(m: SandboxMember): HostSpec {
+    return {
+      name: m.name,
+      ssh: { address: `${m.name}.sandbox`, port: 22, user: userInfo().username, identityFiles: [], agent: false, knownHosts: '/dev/null', sudo: false, connectTimeoutMs: 1000 },
+      etcdAddress: '127.0.0.1',
+      clientPort: portOf(m.clientURL),
+      peerPort: portOf(m.peerURL.split(',')[0]),
+      dataDir: m.dataDir,
+      certDir: join(m.home, 'pki'),
+      binaryPath: this.binary,
+      envFile: m.envFile,
+      unitName: SANDBOX_UNIT,
+      unitDir: m.home,
+      envOverrides: {},
+    };
+  }
+
+  /** Start the member's process from its env file (whatever ETCD_* the operator's shell has is left out). */
+  private startProcess(m: SandboxMember): void {
+    const { ETCD_DATA_DIR, ...fromFile } = parseEnvFile(readFileSync(m.envFile, 'utf8'));
+    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ETCD_') && !k.startsWith('ETCDCTL_')));
+    const fd = openSync(m.logFile, 'a');
+    // The data dir on the command line (the same as the env file's): `ps` shows which sandbox a process is of.
+    const child = spawn(this.binary, ['--data-dir', ETCD_DATA_DIR ?? m.dataDir], { stdio: ['ignore', fd, fd], env: { ...base, ...fromFile, ETCD_UNSUPPORTED_ARCH: process.env.ETCD_UNSUPPORTED_ARCH ?? '' } });
+    closeSync(fd);
+    m.process = child;
+    m.stopped = false;
+    this.processes.push(child);
+  }
+
+  /** The newest member of this name (a replacement takes the name over). */
+  member(name: string): SandboxMember | undefined {
+    return [...this.members].reverse().find((m) => m.name === name);
+  }
+
+  /** systemctl is-active, for a member: active, inactive (stopped by the sandbox) or failed (exited by itself). */
+  unitState(name: string): 'active' | 'inactive' | 'failed' | undefined {
+    const m = this.member(name);
+    if (!m) return undefined;
+    if (alive(m.process)) return 'active';
+    return m.stopped ? 'inactive' : 'failed';
+  }
+
+  /** systemctl start: the member's process from its env file again (nothing when it runs). */
+  unitStart(name: string): void {
+    const m = this.member(name);
+    if (!m) throw new ConfigError(`no sandbox member ${name}`);
+    if (!alive(m.process)) this.startProcess(m);
+  }
+
+  /** systemctl stop: SIGTERM, SIGKILL after the bound; resolves once the process is gone. */
+  async unitStop(name: string, timeoutMs = 10_000): Promise<void> {
+    const m = this.member(name);
+    if (!m) throw new ConfigError(`no sandbox member ${name}`);
+    m.stopped = true;
+    await stopProcess(m.process, timeoutMs);
   }
 
   /** A free peer URL on 127.0.0.1, to suggest for a member about to be added. */
@@ -168,15 +257,15 @@ export class Sandbox {
 
   /** Members whose process has exited. */
   exited(): SandboxMember[] {
-    return this.members.filter((m) => m.process.exitCode !== null || m.process.signalCode !== null);
+    return this.members.filter((m) => !alive(m.process));
   }
 
   private killAll(): void {
-    for (const m of this.members) {
-      if (m.process.exitCode === null && m.process.signalCode === null && m.process.pid) {
+    for (const p of this.processes) {
+      if (alive(p) && p.pid) {
         try {
-          process.kill(m.process.pid, 'SIGCONT');
-          process.kill(m.process.pid, 'SIGKILL');
+          process.kill(p.pid, 'SIGCONT');
+          process.kill(p.pid, 'SIGKILL');
         } catch {
           // already gone
         }
@@ -186,28 +275,30 @@ export class Sandbox {
 
   /** Stop every member (SIGTERM, then SIGKILL after a bound) and remove the temporary directory. */
   async stop(timeoutMs = 3000): Promise<void> {
-    const alive = this.members.filter((m) => m.process.exitCode === null && m.process.signalCode === null);
-    await Promise.all(
-      alive.map(
-        (m) =>
-          new Promise<void>((resolve) => {
-            const timer = setTimeout(() => {
-              m.process.kill('SIGKILL');
-            }, timeoutMs);
-            m.process.once('exit', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            try {
-              if (m.process.pid) process.kill(m.process.pid, 'SIGCONT');
-            } catch {
-              // gone
-            }
-            m.process.kill('SIGTERM');
-          }),
-      ),
-    );
+    await Promise.all(this.processes.filter(alive).map((p) => stopProcess(p, timeoutMs)));
     process.off('exit', this.onExit);
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+function alive(p: ChildProcess): boolean {
+  return p.exitCode === null && p.signalCode === null;
+}
+
+/** SIGTERM (after SIGCONT: a stopped process cannot exit), SIGKILL after the bound; resolves once it is gone. */
+function stopProcess(p: ChildProcess, timeoutMs: number): Promise<void> {
+  if (!alive(p)) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    try {
+      if (p.pid) process.kill(p.pid, 'SIGCONT');
+    } catch {
+      // gone
+    }
+    p.kill('SIGTERM');
+  });
 }
