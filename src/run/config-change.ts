@@ -59,15 +59,21 @@ function renderEnv(host: HostSpec, inventory: { settings: Inventory['settings'] 
 
 /** The plan of a config change (or why not). */
 export async function prepareConfigChange(view: ClusterView, inventory: Inventory, pool: HostPool, opts: ConfigChangeOptions): Promise<PlanResult> {
+  const r = await prepareConfigChangeInput(view, inventory, pool, opts);
+  return 'refusal' in r ? { ok: false, refusal: r.refusal } : planRolling(view, r.input);
+}
+
+/** The rolling engine's input for this change (the console plans again from it on a fresh view), or why not. */
+export async function prepareConfigChangeInput(view: ClusterView, inventory: Inventory, pool: HostPool, opts: ConfigChangeOptions): Promise<{ input: RollingInput } | { refusal: string }> {
   const parsed = parseConfigArgs(opts.words);
-  if ('refusal' in parsed) return { ok: false, refusal: parsed.refusal };
+  if ('refusal' in parsed) return { refusal: parsed.refusal };
   const all = inventory.hosts.map((h) => h.name);
   const unknown = parsed.hosts.filter((h) => !all.includes(h));
-  if (unknown.length > 0) return { ok: false, refusal: `${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not a host of this context (hosts: ${all.join(', ')})` };
+  if (unknown.length > 0) return { refusal: `${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not a host of this context (hosts: ${all.join(', ')})` };
   const scope = scopeRefusal(parsed.assignments, parsed.hosts, all);
-  if (scope) return { ok: false, refusal: scope };
+  if (scope) return { refusal: scope };
   const applied = applyConfig(inventory.settings, inventory.hosts, parsed.assignments);
-  if ('refusal' in applied) return { ok: false, refusal: applied.refusal };
+  if ('refusal' in applied) return { refusal: applied.refusal };
   const members = new Set(view.members.map((m) => m.name));
   const names = parsed.hosts.length > 0 ? parsed.hosts : all.filter((h) => members.has(h));
   const asked = parsed.assignments.map((a) => a.key.env);
@@ -102,20 +108,22 @@ export async function prepareConfigChange(view: ClusterView, inventory: Inventor
       }
     }),
   );
-  if (problems.length > 0) return { ok: false, refusal: `cannot prepare the new env files, nothing was changed: ${problems.sort().join('; ')}` };
+  if (problems.length > 0) return { refusal: `cannot prepare the new env files, nothing was changed: ${problems.sort().join('; ')}` };
   const changed = Object.keys(perHost).sort();
-  if (changed.length === 0) return { ok: false, refusal: `nothing to change: ${unchanged.sort().join(', ')} already ${unchanged.length > 1 ? 'have' : 'has'} ${parsed.assignments.map((a) => `${a.key.key}=${a.value}`).join(' ')}` };
+  if (changed.length === 0) return { refusal: `nothing to change: ${unchanged.sort().join(', ')} already ${unchanged.length > 1 ? 'have' : 'has'} ${parsed.assignments.map((a) => `${a.key.key}=${a.value}`).join(' ')}` };
   const timeouts: RollingInput['timeouts'] = { ...DEFAULT_ROLLING_TIMEOUTS, ...(opts.backMs ? { backMs: opts.backMs } : {}) };
   const notes = [
     ...diff.sort(),
     ...(unchanged.length > 0 ? [`${unchanged.sort().join(', ')}: already set, left alone`] : []),
     ...configNotes(parsed.assignments, parsed.hosts.length === 0),
   ];
-  return planRolling(view, {
-    hosts: inventory.hosts,
-    change: { kind: 'config', title: `Config change: ${parsed.assignments.map((a) => `${a.key.key}=${a.value}`).join(' ')}`, notes, perHost },
-    only: changed,
-    gapThreshold: opts.gapThreshold,
-    timeouts,
-  });
+  return {
+    input: {
+      hosts: inventory.hosts,
+      change: { kind: 'config', title: `Config change: ${parsed.assignments.map((a) => `${a.key.key}=${a.value}`).join(' ')}`, notes, perHost },
+      only: changed,
+      gapThreshold: opts.gapThreshold,
+      timeouts,
+    },
+  };
 }

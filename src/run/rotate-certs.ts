@@ -41,21 +41,27 @@ function fingerprint(pem: Buffer | string): string | undefined {
 
 /** The plan of a certificate rotation (or why not). */
 export async function prepareRotateCerts(view: ClusterView, inventory: Inventory, pool: HostPool, opts: RotateCertsOptions): Promise<PlanResult> {
+  const r = await prepareRotateCertsInput(view, inventory, pool, opts);
+  return 'refusal' in r ? { ok: false, refusal: r.refusal } : planRolling(view, r.input);
+}
+
+/** The rolling engine's input for this change (the console plans again from it on a fresh view), or why not. */
+export async function prepareRotateCertsInput(view: ClusterView, inventory: Inventory, pool: HostPool, opts: RotateCertsOptions): Promise<{ input: RollingInput } | { refusal: string }> {
   const now = opts.now ?? Date.now;
   const settings = inventory.settings;
-  if (!settings.tls) return { ok: false, refusal: 'this context runs etcd over plain http (etcd.tls: false): there are no certificates to rotate' };
+  if (!settings.tls) return { refusal: 'this context runs etcd over plain http (etcd.tls: false): there are no certificates to rotate' };
   const caDir = opts.caDir ?? settings.caDir;
-  if (!caDir) return { ok: false, refusal: 'give the CA dir with the new certificates: --ca-dir DIR (ca.pem, member-NAME.pem, member-NAME-key.pem), or set etcd.caDir in the context' };
+  if (!caDir) return { refusal: 'give the CA dir with the new certificates: --ca-dir DIR (ca.pem, member-NAME.pem, member-NAME-key.pem), or set etcd.caDir in the context' };
   const all = inventory.hosts.map((h) => h.name);
   const unknown = opts.only.filter((h) => !all.includes(h));
-  if (unknown.length > 0) return { ok: false, refusal: `${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not a host of this context (hosts: ${all.join(', ')})` };
+  if (unknown.length > 0) return { refusal: `${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not a host of this context (hosts: ${all.join(', ')})` };
   const members = new Set(view.members.map((m) => m.name));
   const hosts = inventory.hosts.filter((h) => (opts.only.length > 0 ? opts.only.includes(h.name) : members.has(h.name)));
   const local = await localFacts({ ...settings, caDir }, hosts, now());
   const ca = local.caDir?.ca;
-  if (!ca || ca.error) return { ok: false, refusal: `${join(caDir, 'ca.pem')}: ${ca?.error ?? 'cannot be read'}` };
+  if (!ca || ca.error) return { refusal: `${join(caDir, 'ca.pem')}: ${ca?.error ?? 'cannot be read'}` };
   const localCa = fingerprint(readFileSync(join(caDir, 'ca.pem')));
-  if (!localCa) return { ok: false, refusal: `${join(caDir, 'ca.pem')} is not a PEM certificate` };
+  if (!localCa) return { refusal: `${join(caDir, 'ca.pem')} is not a PEM certificate` };
   const facts: HostCertFacts[] = await Promise.all(
     hosts.map(async (host): Promise<HostCertFacts> => {
       const info = local.caDir?.hosts[host.name];
@@ -81,10 +87,10 @@ export async function prepareRotateCerts(view: ClusterView, inventory: Inventory
     }),
   );
   const problems = rotationProblems(facts, settings, caDir, localCa, now());
-  if (problems.length > 0) return { ok: false, refusal: `the new certificates do not pass the checks, nothing was changed: ${problems.join('; ')}` };
+  if (problems.length > 0) return { refusal: `the new certificates do not pass the checks, nothing was changed: ${problems.join('; ')}` };
   const todo = facts.filter((f) => !sameSerial(f.presentedSerial, f.next?.serial));
   const same = facts.filter((f) => !todo.includes(f)).map((f) => f.host.name);
-  if (todo.length === 0) return { ok: false, refusal: `nothing to rotate: ${same.join(', ')} already present the certificates in ${caDir} (issue new ones first)` };
+  if (todo.length === 0) return { refusal: `nothing to rotate: ${same.join(', ')} already present the certificates in ${caDir} (issue new ones first)` };
   const perHost: Record<string, HostFilesChange> = {};
   for (const f of todo) {
     const h = f.host;
@@ -104,11 +110,13 @@ export async function prepareRotateCerts(view: ClusterView, inventory: Inventory
   }
   const timeouts: RollingInput['timeouts'] = { ...DEFAULT_ROLLING_TIMEOUTS, ...(opts.backMs ? { backMs: opts.backMs } : {}) };
   const notes = [...rotationNotes(todo, caDir), ...(same.length > 0 ? [`${same.join(', ')}: already present the new certificate, left alone`] : [])];
-  return planRolling(view, {
-    hosts: inventory.hosts,
-    change: { kind: 'certs', title: `Certificate rotation from ${caDir}`, notes, perHost },
-    only: todo.map((f) => f.host.name),
-    gapThreshold: opts.gapThreshold,
-    timeouts,
-  });
+  return {
+    input: {
+      hosts: inventory.hosts,
+      change: { kind: 'certs', title: `Certificate rotation from ${caDir}`, notes, perHost },
+      only: todo.map((f) => f.host.name),
+      gapThreshold: opts.gapThreshold,
+      timeouts,
+    },
+  };
 }
