@@ -19,6 +19,7 @@ import { HostPool } from '../hosts/pool.js';
 import { hostAccess } from '../run/bootstrap.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
 import { executeFlow } from '../run/flow.js';
+import { RunJournal, journalDir } from '../run/journal.js';
 import { abortOnSignal, flowExitCode, outcomeLine, presentPlan, printer } from './headless.js';
 import { hostKeyPolicy, passphrasePrompt } from './bootstrap.js';
 
@@ -66,6 +67,9 @@ export async function runRollingChange(
     const gate = await presentPlan(planned, { out, flags, audit, context: settings.contextName, command: name, args: { hosts: args.filter((a) => !a.includes('=')), ...auditArgs }, view });
     if (!gate.ok) return gate.exit;
     const print = printer(gate.plan, out);
+    // The run journal: a run cut off (kill -9, a lost bastion) is undone later with `etcd-tui undo RUN`.
+    const journal = RunJournal.start(journalDir(audit.path), gate.plan, settings.contextName);
+    out.write(`run ${journal.id}: journal in ${journal.path} (if this run is cut off: etcd-tui undo ${journal.id})\n`);
     const result = await abortOnSignal(out, 'aborting: the member in flight is rolled back; the members done stay done ...\n', (signal) =>
       executeFlow(gate.plan, view, {
         gateway,
@@ -78,8 +82,11 @@ export async function runRollingChange(
         audit,
         context: settings.contextName,
         hosts: hostAccess(pool, inventory.settings),
+        journal,
       }),
     );
+    journal.finish(result.outcome);
+    if (result.rollback && result.rollback.failed.length > 0) out.write(`what was not undone can be undone later, once the hosts answer: etcd-tui undo ${journal.id}\n`);
     if (result.outcome !== 'succeeded') {
       const after = await observe().catch(() => undefined);
       const members = after ? after.members.map((m) => `${m.name} ${after.probes[m.id]?.ok ? 'up' : 'down'}`).join(', ') : 'unknown';

@@ -194,6 +194,24 @@ export function applyConfig(settings: EtcdSettings, hosts: HostSpec[], assignmen
   return { settings: next, hosts: hosts.map((h) => ({ ...h, envOverrides: { ...h.envOverrides, ...overrides } })) };
 }
 
+/**
+ * The settings one host's new file is rendered with: the change asked for, and every other setting
+ * `config set` knows as the host's current file has it (the contexts file is not rewritten, so it may
+ * lag behind an earlier change: rendering it would silently undo that change).
+ */
+export function hostRenderSettings(settings: EtcdSettings, host: HostSpec, oldText: string, asked: ConfigAssignment[]): { settings: EtcdSettings; host: HostSpec } {
+  const values = envValues(oldText);
+  const next: EtcdSettings = { ...settings };
+  const overrides: Record<string, string> = {};
+  for (const k of CONFIG_KEYS) {
+    if (asked.some((a) => a.key.key === k.key)) continue;
+    const v = values[k.env];
+    // A value the checks refuse stays as the context has it (and shows in the diff).
+    if (v !== undefined) k.apply(v, next, overrides);
+  }
+  return { settings: next, host: { ...host, envOverrides: { ...host.envOverrides, ...overrides } } };
+}
+
 /** One line of a node's env file that changes. */
 export interface EnvLineChange {
   env: string;
@@ -256,6 +274,6 @@ export function configNotes(assignments: ConfigAssignment[], allHosts: boolean):
   const fileOnly = assignments.filter((a) => !a.key.metric).map((a) => a.key.key);
   if (metric.length > 0) notes.push(`verified on each member: ${metric.join(', ')} in its /metrics, and its env file read back`);
   if (fileOnly.length > 0) notes.push(`verified on each member by its env file read back (etcd does not show ${fileOnly.join(', ')})`);
-  notes.push("the contexts file is not changed: set the same values in the context's etcd settings so that later joins render them too");
+  notes.push("the other settings keep the values each host's env file has; the contexts file is not changed: set the same values in the context's etcd settings so that later joins render them too");
   return notes;
 }

@@ -12,7 +12,7 @@ import { errorMessage } from '../domain/errors.js';
 import type { HostPool } from '../hosts/pool.js';
 import { renderNodeFiles } from '../render/node-files.js';
 import { planRolling, type HostFilesChange, type RollingInput } from '../plans/rolling.js';
-import { applyConfig, configNotes, diffLines, envDiff, envValues, parseConfigArgs, settingChecks, type ConfigAssignment } from '../plans/config-change.js';
+import { applyConfig, configNotes, diffLines, envDiff, envValues, hostRenderSettings, parseConfigArgs, settingChecks, type ConfigAssignment } from '../plans/config-change.js';
 import { DEFAULT_ROLLING_TIMEOUTS } from './rolling.js';
 
 export interface ConfigChangeOptions {
@@ -41,7 +41,8 @@ function initialClusterOf(text: string): InitialMember[] {
 }
 
 /** The new env file of one host from its current one; or why it cannot be rendered. */
-function renderEnv(host: HostSpec, inventory: { settings: Inventory['settings'] }, old: string): { content: string } | { refusal: string } {
+function renderEnv(inventoryHost: HostSpec, inventory: { settings: Inventory['settings'] }, old: string, asked: ConfigAssignment[]): { content: string } | { refusal: string } {
+  const { host, settings } = hostRenderSettings(inventory.settings, inventoryHost, old, asked);
   const values = envValues(old);
   const state = values.ETCD_INITIAL_CLUSTER_STATE;
   const token = values.ETCD_INITIAL_CLUSTER_TOKEN;
@@ -49,7 +50,7 @@ function renderEnv(host: HostSpec, inventory: { settings: Inventory['settings'] 
     return { refusal: `${host.envFile} has no ETCD_INITIAL_CLUSTER, ETCD_INITIAL_CLUSTER_STATE or ETCD_INITIAL_CLUSTER_TOKEN: it was not rendered by etcd-tui (bootstrap), so it cannot be rendered again` };
   }
   try {
-    const files = renderNodeFiles({ host, settings: inventory.settings, initialCluster: initialClusterOf(old), state, token }, { overrideDir: inventory.settings.templatesDir });
+    const files = renderNodeFiles({ host, settings, initialCluster: initialClusterOf(old), state, token }, { overrideDir: settings.templatesDir });
     const env = files.find((f) => f.kind === 'env');
     return env ? { content: env.content } : { refusal: 'no env file rendered' };
   } catch (error) {
@@ -89,7 +90,7 @@ export async function prepareConfigChangeInput(view: ClusterView, inventory: Inv
         const conn = await pool.connection(name);
         const old = (await conn.readFile(host.envFile, { maxBytes: 1 << 20 }))?.toString('utf8');
         if (old === undefined) return void problems.push(`${name}: ${host.envFile} does not exist (bootstrap the host first)`);
-        const rendered = renderEnv(host, applied, old);
+        const rendered = renderEnv(host, applied, old, parsed.assignments);
         if ('refusal' in rendered) return void problems.push(`${name}: ${rendered.refusal}`);
         const changes = envDiff(old, rendered.content, asked);
         if (!changes.some((c) => c.asked)) return void unchanged.push(name);

@@ -4,6 +4,8 @@
  *   1. config set quota-backend-bytes: the diff per host in the preview (dry run changes nothing);
  *      then every env file has the new line and every member shows the new quota in its /metrics;
  *      an unknown KEY is refused with the list of known ones;
+ *      a run killed (SIGKILL) after a member's new env file is in place: `etcd-tui undo RUN` replays the
+ *      journal's undo steps (the old file back, the member restarted);
  *   2. rotate-certs: a CA dir with a bad certificate (wrong SANs) is refused in preflight, nothing
  *      changes; a CA dir from another CA is refused (CA change); new certificates from the same CA:
  *      the serial each member presents changes to the new certificate's, the cluster healthy.
@@ -19,7 +21,8 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import { startSimHosts, simHostsSkipReason, type SimHosts } from '../harness/hosts.js';
 import { addNode, makeClusterPki, type ClusterPki } from '../harness/certs.js';
-import { runCli, showCli } from '../harness/cli.js';
+import { runCli, showCli, startCli } from '../harness/cli.js';
+import { waitFor } from '../harness/wait.js';
 
 const skip = simHostsSkipReason();
 
@@ -118,6 +121,40 @@ describe('config change and certificate rotation over SSH (simulated hosts, etcd
     const again = await cli(['config', 'set', 'quota-backend-bytes=512MiB', '--dry-run']);
     assert.equal(again.code, 5, showCli(again));
     assert.match(again.stdout, /nothing to change/);
+  });
+
+  test('config set killed after the first new env file: etcd-tui undo RUN puts the old file back and restarts the member', async () => {
+    const original = await Promise.all(sim.hosts.map((h) => h.readFile('/etc/etcd/etcd.env')));
+    const run = startCli(['--config', config, '--audit-log', audit, 'config', 'set', 'log-level=debug', '--yes'], { timeoutMs: 240_000, cwd: dir });
+    let changed = -1;
+    try {
+      await waitFor(
+        async () => {
+          if (run.exited()) throw new Error(`the run ended before a file changed: ${run.stdout()}`);
+          const files = await Promise.all(sim.hosts.map((h) => h.readFile('/etc/etcd/etcd.env')));
+          changed = files.findIndex((f) => /^ETCD_LOG_LEVEL=debug$/m.test(f ?? ''));
+          return changed >= 0;
+        },
+        { timeoutMs: 120_000, intervalMs: 50, what: 'the first new env file in place' },
+      );
+      run.kill();
+    } finally {
+      run.kill();
+    }
+    const killed = await run.done;
+    const id = /^run (\S+): journal in /m.exec(killed.stdout)?.[1];
+    assert.ok(id, showCli(killed));
+    assert.doesNotMatch(killed.stdout, /ok: c\d done/, 'killed before any member was done');
+    assert.match(killed.stdout, /c1: \(absent\) -> ETCD_LOG_LEVEL=debug/);
+    assert.doesNotMatch(killed.stdout, /ETCD_QUOTA_BACKEND_BYTES=536870912 ->/, 'the earlier quota change is kept (the contexts file still says 256MiB)');
+    const undo = await cli(['undo', id, '--yes']);
+    assert.equal(undo.code, 0, showCli(undo));
+    const h = sim.hosts[changed];
+    assert.match(undo.stdout, new RegExp(`${h.name}: restored /etc/etcd/etcd\\.env from`));
+    assert.match(undo.stdout, new RegExp(`${h.name}: restarted etcd\\.service`));
+    assert.equal(await h.readFile('/etc/etcd/etcd.env'), original[changed], 'the old env file is back');
+    const st = await cli(['status']);
+    assert.equal(st.code, 0, showCli(st));
   });
 
   test('rotate-certs: a bad new certificate (wrong SANs) and another CA are refused in preflight; nothing changes', async () => {

@@ -10,7 +10,7 @@ import { applyRefreshes, emptyView, type Refresh, type ClusterView } from '../..
 import { DEFAULT_HEALTH_OPTIONS, type Member, type Probe } from '../../src/domain/types.js';
 import { DEFAULT_ETCD_SETTINGS } from '../../src/domain/hosts.js';
 import { planRolling } from '../../src/plans/rolling.js';
-import { applyConfig, configNotes, diffLines, envDiff, parseConfigArgs, parseConfigSize, settingChecks } from '../../src/plans/config-change.js';
+import { applyConfig, configNotes, diffLines, envDiff, hostRenderSettings, parseConfigArgs, parseConfigSize, settingChecks } from '../../src/plans/config-change.js';
 import { rotationProblems, sameSerial, type HostCertFacts } from '../../src/plans/rotate-certs.js';
 import { scopeRefusal } from '../../src/run/config-change.js';
 import { gaugeValue, normalizeSerial } from '../../src/run/rolling-change-actions.js';
@@ -143,4 +143,19 @@ test('gaugeValue reads a gauge in the exposition format (etcd writes 5.36870912e
   const text = '# HELP etcd_server_quota_backend_bytes x\n# TYPE etcd_server_quota_backend_bytes gauge\netcd_server_quota_backend_bytes 5.36870912e+08\netcd_server_quota_backend_bytes_total 1\n';
   assert.equal(gaugeValue(text, 'etcd_server_quota_backend_bytes'), 536870912);
   assert.equal(gaugeValue(text, 'etcd_nope'), undefined);
+});
+
+test('config set: the settings not named keep the values the host\'s file has (the contexts file may lag behind an earlier change)', () => {
+  const parsed = parseConfigArgs(['log-level=debug']);
+  assert.ok(!('refusal' in parsed));
+  const applied = applyConfig({ ...DEFAULT_ETCD_SETTINGS, quotaBackendBytes: 268435456 }, [hostSpec('m1', '10.0.0.1')], parsed.assignments);
+  assert.ok(!('refusal' in applied));
+  const r = hostRenderSettings(applied.settings, applied.hosts[0], OLD.replace('268435456', '536870912'), parsed.assignments);
+  assert.equal(r.settings.quotaBackendBytes, 536870912, 'kept from the host');
+  assert.equal(r.settings.heartbeatIntervalMs, 100);
+  assert.equal(r.host.envOverrides.ETCD_LOG_LEVEL, 'debug', 'the change asked for');
+  const quota = parseConfigArgs(['quota-backend-bytes=1GB']);
+  assert.ok(!('refusal' in quota));
+  const q = hostRenderSettings({ ...DEFAULT_ETCD_SETTINGS, quotaBackendBytes: 1e9 }, hostSpec('m1', '10.0.0.1'), OLD, quota.assignments);
+  assert.equal(q.settings.quotaBackendBytes, 1e9, 'the key asked for is never taken from the file');
 });
