@@ -72,7 +72,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     env: 'ETCD_AUTO_COMPACTION_RETENTION',
     expects: 'hours ("8") or a duration ("30m") in periodic mode, a number of revisions in revision mode',
     apply: (v, s) => {
-      if (!/^[0-9][0-9a-z.]*$/.test(v)) return 'is not a retention';
+      // Hours as a number, or a Go duration etcd parses (1h30m, 30m, 1.5h); anything else stops etcd at start.
+      if (!/^(\d+|(\d+(\.\d+)?(ns|us|ms|s|m|h))+)$/.test(v)) return 'is not a retention';
       s.autoCompactionRetention = v;
       return undefined;
     },

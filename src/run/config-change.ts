@@ -66,6 +66,7 @@ export async function prepareConfigChange(view: ClusterView, inventory: Inventor
 
 /** The rolling engine's input for this change (the console plans again from it on a fresh view), or why not. */
 export async function prepareConfigChangeInput(view: ClusterView, inventory: Inventory, pool: HostPool, opts: ConfigChangeOptions): Promise<{ input: RollingInput } | { refusal: string }> {
+  if (view.members.length === 0) return { refusal: `no member list: the cluster is not reachable${view.membershipError ? ` (${view.membershipError.error})` : ''}` };
   const parsed = parseConfigArgs(opts.words);
   if ('refusal' in parsed) return { refusal: parsed.refusal };
   const all = inventory.hosts.map((h) => h.name);
@@ -77,6 +78,7 @@ export async function prepareConfigChangeInput(view: ClusterView, inventory: Inv
   if ('refusal' in applied) return { refusal: applied.refusal };
   const members = new Set(view.members.map((m) => m.name));
   const names = parsed.hosts.length > 0 ? parsed.hosts : all.filter((h) => members.has(h));
+  if (names.length === 0) return { refusal: `no host of this context is a member of the cluster (members: ${[...members].join(', ')}; hosts: ${all.join(', ')})` };
   const asked = parsed.assignments.map((a) => a.key.env);
   const problems: string[] = [];
   const perHost: Record<string, HostFilesChange> = {};

@@ -47,6 +47,7 @@ export async function prepareRotateCerts(view: ClusterView, inventory: Inventory
 
 /** The rolling engine's input for this change (the console plans again from it on a fresh view), or why not. */
 export async function prepareRotateCertsInput(view: ClusterView, inventory: Inventory, pool: HostPool, opts: RotateCertsOptions): Promise<{ input: RollingInput } | { refusal: string }> {
+  if (view.members.length === 0) return { refusal: `no member list: the cluster is not reachable${view.membershipError ? ` (${view.membershipError.error})` : ''}` };
   const now = opts.now ?? Date.now;
   const settings = inventory.settings;
   if (!settings.tls) return { refusal: 'this context runs etcd over plain http (etcd.tls: false): there are no certificates to rotate' };
@@ -57,6 +58,7 @@ export async function prepareRotateCertsInput(view: ClusterView, inventory: Inve
   if (unknown.length > 0) return { refusal: `${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not a host of this context (hosts: ${all.join(', ')})` };
   const members = new Set(view.members.map((m) => m.name));
   const hosts = inventory.hosts.filter((h) => (opts.only.length > 0 ? opts.only.includes(h.name) : members.has(h.name)));
+  if (hosts.length === 0) return { refusal: `no host of this context is a member of the cluster (members: ${[...members].join(', ')}; hosts: ${all.join(', ')})` };
   const local = await localFacts({ ...settings, caDir }, hosts, now());
   const ca = local.caDir?.ca;
   if (!ca || ca.error) return { refusal: `${join(caDir, 'ca.pem')}: ${ca?.error ?? 'cannot be read'}` };

@@ -4,7 +4,8 @@
  *   1. config set quota-backend-bytes: the diff per host in the preview (dry run changes nothing);
  *      then every env file has the new line and every member shows the new quota in its /metrics;
  *      an unknown KEY is refused with the list of known ones;
- *      a run killed (SIGKILL) after a member's new env file is in place: `etcd-tui undo RUN` replays the
+ *      a member that cannot start on its new file is rolled back (old file back, restarted), the others
+ *      untouched; a run killed (SIGKILL) after a member's new env file is in place: `etcd-tui undo RUN` replays the
  *      journal's undo steps (the old file back, the member restarted);
  *   2. rotate-certs: a CA dir with a bad certificate (wrong SANs) is refused in preflight, nothing
  *      changes; a CA dir from another CA is refused (CA change); new certificates from the same CA:
@@ -23,6 +24,7 @@ import { startSimHosts, simHostsSkipReason, type SimHosts } from '../harness/hos
 import { addNode, makeClusterPki, type ClusterPki } from '../harness/certs.js';
 import { runCli, showCli, startCli } from '../harness/cli.js';
 import { waitFor } from '../harness/wait.js';
+import { repoRoot } from '../harness/binaries.js';
 
 const skip = simHostsSkipReason();
 
@@ -121,6 +123,34 @@ describe('config change and certificate rotation over SSH (simulated hosts, etcd
     const again = await cli(['config', 'set', 'quota-backend-bytes=512MiB', '--dry-run']);
     assert.equal(again.code, 5, showCli(again));
     assert.match(again.stdout, /nothing to change/);
+  });
+
+  test('config set: a member that does not come back on its new file is rolled back (old file, restarted); the run stops, the others untouched', async () => {
+    // A template override that renders a value etcd refuses at start: the first member cannot come back.
+    const tpl = join(dir, 'templates-bad');
+    mkdirSync(tpl);
+    writeFileSync(join(tpl, 'etcd.env.hbs'), `${readFileSync(join(repoRoot(), 'templates', 'etcd.env.hbs'), 'utf8')}\nETCD_MAX_TXN_OPS=notanumber\n`);
+    const original = await Promise.all(sim.hosts.map((h) => h.readFile('/etc/etcd/etcd.env')));
+    // The contexts file as bootstrap saved it (endpoints, TLS files), with the override dir added.
+    const saved = readFileSync(config, 'utf8');
+    const file = YAML.parse(saved) as { contexts: Array<{ etcd: Record<string, unknown> }> };
+    file.contexts[0].etcd.templatesDir = tpl;
+    writeFileSync(config, YAML.stringify(file));
+    let r;
+    try {
+      r = await cli(['config', 'set', 'snapshot-count=20000', '--wait', '20s', '--yes']);
+    } finally {
+      writeFileSync(config, saved);
+    }
+    assert.equal(r.code, 6, showCli(r));
+    const first = /\[\d+\/\d+\] Put the new \/etc\/etcd\/etcd\.env on (c\d)/.exec(r.stdout)?.[1];
+    assert.ok(first, showCli(r));
+    assert.match(r.stdout, new RegExp(`rollback: ${first}: restored /etc/etcd/etcd\\.env from`));
+    assert.match(r.stdout, new RegExp(`rollback: ${first}: restarted etcd\\.service`));
+    assert.match(r.stdout, /STATE: .*; the member in flight was rolled back/);
+    assert.doesNotMatch(r.stdout, /ok: c\d done/, 'no member was done: the run stopped at the first');
+    assert.deepEqual(await Promise.all(sim.hosts.map((h) => h.readFile('/etc/etcd/etcd.env'))), original, 'every env file is as before');
+    await waitFor(async () => (await cli(['status'])).code === 0, { timeoutMs: 60_000, intervalMs: 500, what: 'the cluster healthy again' });
   });
 
   test('config set killed after the first new env file: etcd-tui undo RUN puts the old file back and restarts the member', async () => {

@@ -54,6 +54,11 @@ test('config set: values checked, applied to the settings and the hosts (log lev
   assert.ok(!('refusal' in level));
   const r = applyConfig(DEFAULT_ETCD_SETTINGS, hosts, level.assignments);
   assert.ok('refusal' in r && /log-level=loud is not one of debug, info, warn, error, panic, fatal/.test(r.refusal));
+  for (const [value, ok] of [['8', true], ['1h30m', true], ['1.5h', true], ['10000', true], ['1x', false], ['h', false], ['8 h', false]] as const) {
+    const p = parseConfigArgs([`auto-compaction-retention=${value}`]);
+    assert.ok(!('refusal' in p));
+    assert.equal(!('refusal' in applyConfig(DEFAULT_ETCD_SETTINGS, hosts, p.assignments)), ok, value);
+  }
   const timing = parseConfigArgs(['heartbeat-interval=500', 'election-timeout=1000']);
   assert.ok(!('refusal' in timing));
   const t = applyConfig(DEFAULT_ETCD_SETTINGS, hosts, timing.assignments);
