@@ -49,6 +49,26 @@ async function waitFor<T>(deps: ExecutorDeps, index: number, timeoutMs: number, 
   }
 }
 
+/** After a rollback's restart: the member answers its status call again (bounded), else a failure that says so. */
+async function answersAgain(deps: ExecutorDeps, host: string, timeoutMs: number): Promise<string> {
+  const hosts = hostsOf(deps);
+  const url = clientURL(hosts.spec(host), hosts.settings);
+  const now = deps.now ?? Date.now;
+  const deadline = now() + timeoutMs;
+  let why = '';
+  for (;;) {
+    try {
+      const st = await deps.gateway.status(url);
+      return `${host} answers again on ${st.version}`;
+    } catch (error) {
+      why = errorMessage(error);
+    }
+    if (now() >= deadline) throw new StepError(`${host} restarted on its old files but does not answer within ${formatDuration(timeoutMs)}: ${why}`);
+    // Not the run's signal: an abort is what started this rollback.
+    await new Promise((r) => setTimeout(r, deps.pollMs ?? 500));
+  }
+}
+
 export const ROLLING_CHANGE_HANDLERS: ActionHandlers<RollingChangeAction['kind']> = {
   'rolling-put-files': async (action, index, deps, run) => {
     const hosts = hostsOf(deps);
@@ -65,7 +85,9 @@ export const ROLLING_CHANGE_HANDLERS: ActionHandlers<RollingChangeAction['kind']
       });
       // The restart is recorded first so that it runs last (undo runs newest first): after every old file is back.
       if (!restartRecorded) {
-        run.recordUndo(undoEntry({ kind: 'systemctl', host: action.host, verb: 'restart', unit: `${action.unit}.service` }, env));
+        const restart = undoEntry({ kind: 'systemctl', host: action.host, verb: 'restart', unit: `${action.unit}.service` }, env);
+        // The executor's rollback also waits until the member answers again (the journal's replay restarts only).
+        run.recordUndo({ ...restart, run: async () => `${await restart.run()}; ${await answersAgain(deps, action.host, 120_000)}` });
         restartRecorded = true;
       }
       run.recordUndo(
