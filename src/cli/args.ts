@@ -66,6 +66,13 @@ Usage:
   etcd-tui upgrade --binary PATH [--etcd-version V] [HOST...]
                                      over SSH: rolling upgrade (path and flag checks, a snapshot
                                      first); a member that does not come back is rolled back
+  etcd-tui config set KEY=VALUE... [HOST...]
+                                     over SSH: a rolling config change (quota-backend-bytes,
+                                     log-level, ...): env files rendered from the templates, the
+                                     diff per host, each member verified or rolled back
+  etcd-tui rotate-certs [--ca-dir DIR] [HOST...]
+                                     over SSH: new member certificates from the CA dir, one member
+                                     at a time, verified by the serial it presents (same CA only)
   etcd-tui runs [--all]              runs that did not finish (cut off, or undo steps left), from
                                      the run journals next to the audit log
   etcd-tui undo RUN [--dry-run] [--yes]

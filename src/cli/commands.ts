@@ -158,6 +158,20 @@ export const COMMANDS: readonly CommandSpec[] = [
     run: async ({ args, flags, env, settings }) => (await import('./rolling.js')).runRollingCommand('upgrade', args, flags, env, settings),
   },
   {
+    words: ['config', 'set'],
+    usage: 'etcd-tui config set KEY=VALUE... [HOST...] [--accept-new-host-key] [--wait 5m]',
+    summary: "over SSH: change etcd settings (quota-backend-bytes, auto-compaction-*, log-level, heartbeat-interval, ...) in each node's env file, rendered from the templates, one member at a time, each verified or rolled back",
+    options: [...FLOW, 'accept-new-host-key', 'wait'],
+    run: async ({ args, flags, env, settings }) => (await import('./config-change.js')).runConfigSetCommand(args, flags, env, settings),
+  },
+  {
+    words: ['rotate-certs'],
+    usage: 'etcd-tui rotate-certs [--ca-dir DIR] [HOST...] [--accept-new-host-key] [--wait 5m]',
+    summary: "over SSH: new member certificates from the CA dir (checked: SANs, usages, chain, expiry), one member at a time, each verified by the serial it presents, or rolled back; the CA itself stays",
+    options: [...FLOW, 'ca-dir', 'accept-new-host-key', 'wait'],
+    run: async ({ args, flags, env, settings }) => (await import('./rotate-certs.js')).runRotateCertsCommand(args, flags, env, settings),
+  },
+  {
     words: ['runs'],
     noArgs: true,
     usage: 'etcd-tui runs [--all]',
@@ -225,6 +239,7 @@ export const GROUPS: Record<string, { usage: string; missing: (sub?: string) => 
   snapshot: { usage: SNAPSHOT_USAGE, missing: (sub) => (sub ? `unknown snapshot command "${sub}"` : 'snapshot: which command?') },
   bootstrap: { usage: BOOTSTRAP_USAGE, missing: (sub) => (sub ? `unknown bootstrap command "${sub}"` : 'bootstrap: which command?') },
   recover: { usage: 'etcd-tui recover quorum [--from HOST] [--accept-new-host-key] [--wait 5m]', missing: (sub) => (sub ? `unknown recover command "${sub}"` : 'recover: which command? "quorum"') },
+  config: { usage: 'etcd-tui config set KEY=VALUE... [HOST...]', missing: (sub) => (sub ? `unknown config command "${sub}" (config set KEY=VALUE...)` : 'config: which command? "set KEY=VALUE..."') },
   check: { usage: 'etcd-tui check consistency [--json] [--wait 2m]', missing: (sub) => (sub ? `check: unknown check "${sub}"` : 'check: which check? "consistency"') },
 };
 

@@ -4,7 +4,7 @@
  */
 import type { AlarmType, MemberId } from './types.js';
 
-export type FlowId = 'add-learner' | 'promote' | 'remove' | 'replace' | 'move-leader' | 'defrag' | 'compact' | 'recover-nospace' | 'snapshot-save' | 'bootstrap-join' | 'bootstrap-cluster' | 'snapshot-restore' | 'recover-quorum' | 'rolling-restart' | 'upgrade';
+export type FlowId = 'add-learner' | 'promote' | 'remove' | 'replace' | 'move-leader' | 'defrag' | 'compact' | 'recover-nospace' | 'snapshot-save' | 'bootstrap-join' | 'bootstrap-cluster' | 'snapshot-restore' | 'recover-quorum' | 'rolling-restart' | 'upgrade' | 'config-change' | 'rotate-certs';
 
 /** Actions of the maintenance and snapshot flows (src/run/maintenance-actions.ts, src/run/snapshot-actions.ts). */
 export type MaintenanceAction =
@@ -85,6 +85,28 @@ export type RollingAction =
   /** Every member reports the cluster version `minor` (etcd's /version etcdcluster). */
   | { kind: 'wait-cluster-version'; minor: string; timeoutMs: number };
 
+/** A setting a member must show after a config change: its env file line and, where etcd exposes it, a metric. */
+export interface SettingCheck {
+  /** ETCD_QUOTA_BACKEND_BYTES */
+  env: string;
+  /** The value as rendered in the env file. */
+  value: string;
+  /** A gauge on the member's /metrics that must equal `value` (etcd_server_quota_backend_bytes). */
+  metric?: string;
+}
+
+/**
+ * Actions of the rolling engine's changes (src/run/rolling-change-actions.ts): files put in place with
+ * backups (undo: the old files back, the member restarted), and what the member shows afterwards.
+ */
+export type RollingChangeAction =
+  /** Upload these files with backups; undo puts every old file back and restarts the member. */
+  | { kind: 'rolling-put-files'; host: string; unit: string; files: Array<{ source: UploadSource; remotePath: string; mode: number; what: string }> }
+  /** The env file on the host is the one uploaded, and each checked setting is what the member shows. */
+  | { kind: 'verify-member-settings'; host: string; name: string; envFile: string; sha256: string; checks: SettingCheck[]; timeoutMs: number }
+  /** The certificate the member presents on its client URL (TLS handshake) has this serial (hex, upper case). */
+  | { kind: 'verify-member-cert'; host: string; name: string; serial: string; tls: { cacert?: string; cert?: string; key?: string }; timeoutMs: number };
+
 /** What one step does, as data the executor interprets. */
 export type Action =
   | { kind: 'member-add'; name: string; peerURLs: string[]; isLearner: boolean }
@@ -107,7 +129,8 @@ export type Action =
   | SnapshotAction
   | RemoteAction
   | RecoveryAction
-  | RollingAction;
+  | RollingAction
+  | RollingChangeAction;
 
 export interface PlanStep {
   id: string;

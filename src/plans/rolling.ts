@@ -4,7 +4,7 @@
  * Shared by the rolling upgrade, certificate rotation, config change and rolling restart.
  */
 import type { Member, MemberId } from '../domain/types.js';
-import type { Action, Plan, PlanResult, PlanStep, UploadSource } from '../domain/plan.js';
+import type { Action, Plan, PlanResult, PlanStep, RollingChangeAction, UploadSource } from '../domain/plan.js';
 import type { HostSpec } from '../domain/hosts.js';
 import { parseEtcdVersion } from './upgrade-path.js';
 import type { ClusterView } from '../health/view.js';
@@ -93,7 +93,30 @@ export type RollingChange =
   /** Nothing: restart only (after OS patching). */
   | { kind: 'restart' }
   /** A new etcd binary: uploaded, swapped in with the old one kept, the member restarted on it. */
-  | { kind: 'upgrade'; source: UploadSource; version: string; snapshotFile?: string };
+  | { kind: 'upgrade'; source: UploadSource; version: string; snapshotFile?: string }
+  /** New env files rendered from the templates (src/plans/config-change.ts): uploaded with backups, the settings verified. */
+  | ({ kind: 'config' } & FilesChange)
+  /** New member certificates from the CA dir (src/plans/rotate-certs.ts): uploaded with backups, the presented serial verified. */
+  | ({ kind: 'certs' } & FilesChange);
+
+/** A change that puts files on each member's host, then checks what the member shows. */
+export interface FilesChange {
+  title: string;
+  /** Preview lines (the per-host diff, the notes). */
+  notes: string[];
+  /** By inventory host name: the hosts of the run. */
+  perHost: Record<string, HostFilesChange>;
+}
+
+export interface HostFilesChange {
+  changeTitle: string;
+  /** The equivalent command line. */
+  changeCommand: string;
+  files: Extract<RollingChangeAction, { kind: 'rolling-put-files' }>['files'];
+  verifyTitle: string;
+  verifyCommand: string;
+  verify: Exclude<RollingChangeAction, { kind: 'rolling-put-files' }>;
+}
 
 export interface RollingInput {
   hosts: HostSpec[];
@@ -132,6 +155,10 @@ export function planRolling(view: ClusterView, input: RollingInput): PlanResult 
   if (gate) return { ok: false, refusal: `the cluster is not ready for a rolling run: ${gate}` };
   const steps: PlanStep[] = [];
   const change = input.change;
+  if (change.kind === 'config' || change.kind === 'certs') {
+    const unprepared = ordered.order.filter((m) => !change.perHost[(hostOf(m) as HostSpec).name]);
+    if (unprepared.length > 0) return { ok: false, refusal: `${unprepared.map((m) => m.name).join(', ')}: no new files prepared (the preflight did not read ${unprepared.length > 1 ? 'them' : 'it'}); name the hosts to change` };
+  }
   if (change.kind === 'upgrade' && change.snapshotFile) {
     const leader = ordered.leader ?? first;
     steps.push(rstep('snapshot', `Save a verified snapshot from ${leader.name} to ${change.snapshotFile}`, `etcdctl --endpoints=${leader.clientURLs[0]} snapshot save ${change.snapshotFile}`, { kind: 'snapshot-save', memberId: leader.id, name: leader.name, file: change.snapshotFile, timeoutMs: input.timeouts.snapshotMs }));
@@ -150,6 +177,8 @@ export function planRolling(view: ClusterView, input: RollingInput): PlanResult 
       const src = change.source.kind === 'text' ? '-' : change.source.path;
       steps.push(rstep(`swap-${m.name}`, `Put etcd ${change.version} in place on ${m.name} (the old binary kept as a backup)`, `scp ${src} ${h.ssh.user}@${h.ssh.address}:${h.binaryPath}`, { kind: 'rolling-swap-binary', host: h.name, source: change.source, remotePath: h.binaryPath, unit: h.unitName, what: `etcd ${change.version}` }));
     }
+    const filesChange = change.kind === 'config' || change.kind === 'certs' ? change.perHost[h.name] : undefined;
+    if (filesChange) steps.push(rstep(`change-${m.name}`, filesChange.changeTitle, filesChange.changeCommand, { kind: 'rolling-put-files', host: h.name, unit: h.unitName, files: filesChange.files }));
     steps.push(
       rstep(`restart-${m.name}`, `Restart etcd on ${m.name}`, ssh(h, ['systemctl', 'restart', `${h.unitName}.service`]), { kind: 'remote-service-restart', host: h.name, unit: h.unitName, timeoutMs: input.timeouts.restartMs }),
       rstep(`back-${m.name}`, `Wait until ${m.name} is back${change.kind === 'upgrade' ? ` on ${change.version}` : ''}, caught up, the cluster healthy`, `etcdctl endpoint status --endpoints=${m.clientURLs[0]} -w table`, {
@@ -163,6 +192,8 @@ export function planRolling(view: ClusterView, input: RollingInput): PlanResult 
       }),
       rstep(`done-${m.name}`, `${m.name} done`, `# ${m.name} verified`, { kind: 'rolling-member-done', name: m.name }),
     );
+    // The change shows on the member (setting, certificate serial) before it is done: else it is rolled back.
+    if (filesChange) steps.splice(steps.length - 1, 0, rstep(`verify-${m.name}`, filesChange.verifyTitle, filesChange.verifyCommand, filesChange.verify));
     done.push(m);
   }
   const versions = [...new Set(Object.values(view.probes).flatMap((p) => (p.ok ? [p.status.version] : [])))];
@@ -176,13 +207,13 @@ export function planRolling(view: ClusterView, input: RollingInput): PlanResult 
   const preview = [
     ...ordered.notes,
     `now: ${versions.length === 1 ? `every member on ${versions[0]}` : `mixed versions ${versions.join(', ')}`}`,
-    ...(change.kind === 'upgrade' ? [`each member gets etcd ${change.version}${change.snapshotFile ? `; a verified snapshot from the leader first: ${change.snapshotFile}` : ''}`] : ['no change: each member is restarted (after OS patching, say)']),
-    'a member that does not come back healthy in time is rolled back (the old binary back, restarted) and the run stops there; the members done stay done',
+    ...(change.kind === 'upgrade' ? [`each member gets etcd ${change.version}${change.snapshotFile ? `; a verified snapshot from the leader first: ${change.snapshotFile}` : ''}`] : change.kind === 'config' || change.kind === 'certs' ? change.notes : ['no change: each member is restarted (after OS patching, say)']),
+    `a member that does not come back healthy in time is rolled back (${change.kind === 'config' || change.kind === 'certs' ? 'its old files' : 'the old binary'} back, restarted) and the run stops there; the members done stay done`,
     ...(input.notes ?? []),
   ];
   const plan: Plan = {
-    flow: change.kind === 'upgrade' ? 'upgrade' : 'rolling-restart',
-    title: change.kind === 'upgrade' ? `Rolling upgrade to etcd ${change.version}` : 'Rolling restart',
+    flow: change.kind === 'upgrade' ? 'upgrade' : change.kind === 'config' ? 'config-change' : change.kind === 'certs' ? 'rotate-certs' : 'rolling-restart',
+    title: change.kind === 'upgrade' ? `Rolling upgrade to etcd ${change.version}` : change.kind === 'config' || change.kind === 'certs' ? change.title : 'Rolling restart',
     preview,
     warnings: [],
     steps,

@@ -10,6 +10,7 @@ import { SNAPSHOT_HANDLERS } from './snapshot-actions.js';
 import { REMOTE_HANDLERS } from './remote-actions.js';
 import { RECOVERY_HANDLERS } from './recovery-actions.js';
 import { ROLLING_HANDLERS } from './rolling-actions.js';
+import { ROLLING_CHANGE_HANDLERS } from './rolling-change-actions.js';
 
 export const ACTION_HANDLERS: ActionHandlers = {
   ...MEMBERSHIP_HANDLERS,
@@ -18,4 +19,5 @@ export const ACTION_HANDLERS: ActionHandlers = {
   ...REMOTE_HANDLERS,
   ...RECOVERY_HANDLERS,
   ...ROLLING_HANDLERS,
+  ...ROLLING_CHANGE_HANDLERS,
 };

@@ -6,6 +6,7 @@
  * below (unknown keys refused but remembered: the dialog shows them, t trusts them).
  */
 import type { EtcdSettings, Inventory } from '../domain/hosts.js';
+import type { TlsFiles } from '../domain/config.js';
 import type { FlowId, PlanResult, RunResult } from '../domain/plan.js';
 import type { ClusterView } from '../health/view.js';
 import { HostPool } from '../hosts/pool.js';
@@ -33,6 +34,8 @@ export interface HostSession {
   /** The new cluster's token (else a new one). */
   token?: string;
   onHost(host: string, state: string): void;
+  /** The bastion's TLS files (reading the certificate a member presents: certificate rotation). */
+  tls?: TlsFiles;
   /** Save a new cluster's context (endpoints, TLS files, token) and make it current; returns a line to show. */
   saveContext?(hosts: string[], token: string): Promise<string>;
 }
@@ -68,6 +71,8 @@ export interface ConsoleHostOptions {
   context: string;
   /** Save the context after a new cluster (endpoints, TLS files, token); returns a line to show. */
   saveContext?(hosts: string[], token: string): Promise<string>;
+  /** The bastion's TLS files of the context. */
+  tls?: TlsFiles;
 }
 
 export function consoleHostPort(opts: ConsoleHostOptions): HostPort {
@@ -96,7 +101,7 @@ export function consoleHostPort(opts: ConsoleHostOptions): HostPort {
     hosts: () => inventory.hosts.map((h) => h.name),
     async prepare(_request, use, onHost, askSecret) {
       ask = askSecret;
-      const prepared = await use({ inventory, pool, context: opts.context, onHost, saveContext: opts.saveContext });
+      const prepared = await use({ inventory, pool, context: opts.context, onHost, saveContext: opts.saveContext, ...(opts.tls ? { tls: opts.tls } : {}) });
       return { ...prepared, unknownKeys: unknownKeys() };
     },
     async trust(hosts: string[]): Promise<void> {

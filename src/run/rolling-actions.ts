@@ -13,6 +13,7 @@ import { rollingGate } from '../plans/rolling.js';
 import { maintenanceBlocker } from '../plans/maintenance.js';
 import { sleep } from './wait.js';
 import { formatBytes, formatDuration } from '../format/units.js';
+import { undoEntry } from './undo-steps.js';
 
 function hostsOf(deps: ExecutorDeps): HostAccess {
   if (!deps.hosts) throw new StepError('this run has no SSH access to hosts (no inventory)');
@@ -75,14 +76,17 @@ export const ROLLING_HANDLERS: ActionHandlers<RollingAction['kind']> = {
       onProgress: (sent, total) => deps.onEvent({ type: 'progress', index, ratio: total ? sent / total : 1, text: `${formatBytes(sent)} of ${formatBytes(total)}` }),
     });
     const backup = result.backup;
+    // Two undo entries as data (newest first: the old binary back, then the restart), so that
+    // `etcd-tui undo RUN` replays them from the journal.
+    run.recordUndo(undoEntry({ kind: 'systemctl', host: action.host, verb: 'restart', unit: `${action.unit}.service` }, { connection: (h) => hostsOf(deps).connection(h), now: deps.now }));
     run.recordUndo({
-      title: `put the old ${action.what} back on ${action.host} and restart it`,
+      title: `put the old ${action.what} back on ${action.host}`,
+      ...(backup ? { spec: { kind: 'restore-file' as const, host: action.host, path: action.remotePath, backup, unit: false } } : {}),
       run: async () => {
         if (!backup) throw new StepError(`${action.host}: there was no ${action.remotePath} before, so there is nothing to put back`);
         const r = await conn.run(['mv', '-f', '--', backup, action.remotePath], { timeoutMs: 60_000 });
         if (r.code !== 0) throw new StepError(`${action.host}: mv ${backup} ${action.remotePath} failed: ${r.stderr.trim()}`);
-        await restart(deps, action.host, action.unit, 300_000);
-        return `${action.host}: ${action.remotePath} is the old binary again (from ${backup}); ${action.unit}.service restarted`;
+        return `${action.host}: ${action.remotePath} is the old binary again (from ${backup})`;
       },
     });
     return `${action.what}: ${formatBytes(result.bytes)} to ${action.remotePath}${backup ? `, the old one kept as ${backup}` : ''}`;

@@ -10,7 +10,8 @@ export type UndoSpec =
   | { kind: 'restore-file'; host: string; path: string; backup: string; unit: boolean }
   /** A file that was not there before. */
   | { kind: 'remove-file'; host: string; path: string; unit: boolean }
-  | { kind: 'systemctl'; host: string; verb: 'disable' | 'stop'; unit: string }
+  /** restart: a member whose old files came back (the rolling engine's undo). */
+  | { kind: 'systemctl'; host: string; verb: 'disable' | 'stop' | 'restart'; unit: string }
   /** An upload that was cut off: its temporary files (the file itself was not put in place). */
   | { kind: 'upload-leftovers'; host: string; path: string }
   /** A service this run stopped while it ran: started again. */

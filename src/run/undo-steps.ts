@@ -133,8 +133,8 @@ async function runUndo(spec: UndoSpec, env: UndoEnv): Promise<string> {
       return `${spec.host}: removed ${spec.path} (it was not there before)${spec.unit ? await reload() : ''}`;
     }
     case 'systemctl': {
-      await must(conn, spec.host, ['systemctl', spec.verb, spec.unit], spec.verb === 'stop' ? 120_000 : 60_000);
-      return `${spec.host}: ${spec.verb === 'stop' ? 'stopped' : 'disabled'} ${spec.unit}`;
+      await must(conn, spec.host, ['systemctl', spec.verb, spec.unit], spec.verb === 'disable' ? 60_000 : spec.verb === 'restart' ? 300_000 : 120_000);
+      return `${spec.host}: ${spec.verb === 'stop' ? 'stopped' : spec.verb === 'restart' ? 'restarted' : 'disabled'} ${spec.unit}`;
     }
     case 'upload-leftovers': {
       // The gateway's temporary names: .NAME.etcd-tui-tmp-<hex> next to the file, and (sudo) the stage in /tmp.

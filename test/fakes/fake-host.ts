@@ -9,6 +9,8 @@ export class FakeHost implements HostConnection {
   readonly files = new Map<string, { content: Buffer; mode: number }>();
   readonly dirs = new Set<string>(['/', '/etc', '/etc/systemd', '/etc/systemd/system', '/usr', '/usr/local', '/usr/local/bin', '/var', '/var/lib']);
   readonly ran: string[][] = [];
+  /** Units restarted (`systemctl restart`), in order. */
+  readonly restarts: string[] = [];
   /** Modes of directories made with `mkdir -m` or changed with `chmod` (octal numbers). */
   readonly dirModes = new Map<string, number>();
   readonly services = new Map<string, 'active' | 'inactive' | 'failed'>();
@@ -119,6 +121,10 @@ export class FakeHost implements HostConnection {
             return ok();
           case 'stop':
             this.services.set(unit, 'inactive');
+            return ok();
+          case 'restart':
+            this.restarts.push(unit);
+            this.services.set(unit, 'active');
             return ok();
           case 'is-active': {
             const s = this.services.get(unit) ?? 'inactive';

@@ -18,8 +18,10 @@ import bootstrapJoin from './bootstrap-join.js';
 import bootstrapCluster from './bootstrap-cluster.js';
 import snapshotRestore from './snapshot-restore.js';
 import recoverQuorum from './recover-quorum.js';
+import configChange from './config.js';
+import rotateCerts from './rotate-certs.js';
 
-export const FLOWS: readonly AnyFlowDefinition[] = [addLearner, promote, remove, replace, moveLeader, defrag, compact, recoverNospace, snapshotSave, bootstrapJoin, bootstrapCluster, snapshotRestore, recoverQuorum];
+export const FLOWS: readonly AnyFlowDefinition[] = [addLearner, promote, remove, replace, moveLeader, defrag, compact, recoverNospace, snapshotSave, bootstrapJoin, bootstrapCluster, snapshotRestore, recoverQuorum, configChange, rotateCerts];
 
 const BY_ID = new Map<FlowId, AnyFlowDefinition>(FLOWS.map((f) => [f.id, f]));
 

@@ -1,0 +1,103 @@
+/**
+ * The headless run of a rolling change (config change, certificate rotation): the inventory, the SSH
+ * pool, the cluster gateway, the plan from `prepare`, the usual preview / --dry-run / --yes, the run
+ * with audit and journal, and the state said when it stops. Same shape and exit codes as restart-all.
+ */
+import type { CliFlags } from './args.js';
+import type { ConnectionSettings } from '../domain/config.js';
+import type { Inventory } from '../domain/hosts.js';
+import type { PlanResult } from '../domain/plan.js';
+import type { ClusterView } from '../health/view.js';
+import { ConfigError } from '../domain/errors.js';
+import { DEFAULT_HEALTH_OPTIONS } from '../domain/types.js';
+import { EtcdGateway } from '../cluster/etcd-gateway.js';
+import { collectStatus } from '../monitor/observe.js';
+import { deadlinesFor } from './deadlines.js';
+import { loadInventory } from './bootstrap-context.js';
+import { SshGateway } from '../hosts/ssh-gateway.js';
+import { HostPool } from '../hosts/pool.js';
+import { hostAccess } from '../run/bootstrap.js';
+import { AuditLog, defaultAuditPath } from '../run/audit.js';
+import { executeFlow } from '../run/flow.js';
+import { RunJournal, journalDir } from '../run/journal.js';
+import { abortOnSignal, flowExitCode, outcomeLine, presentPlan, printer } from './headless.js';
+import { hostKeyPolicy, passphrasePrompt } from './bootstrap.js';
+
+export interface RollingChangeContext {
+  view: ClusterView;
+  inventory: Inventory;
+  pool: HostPool;
+  settings: ConnectionSettings;
+  gapThreshold: number;
+  onHost(name: string, state: string): void;
+}
+
+export async function runRollingChange(
+  name: string,
+  args: string[],
+  flags: CliFlags,
+  env: NodeJS.ProcessEnv,
+  settingsOf: () => Promise<ConnectionSettings>,
+  prepare: (ctx: RollingChangeContext) => Promise<PlanResult>,
+  auditArgs: Record<string, unknown>,
+): Promise<number> {
+  if (flags.readOnly) throw new ConfigError(`${name}: not available in read-only mode`);
+  const loaded = loadInventory(flags, env);
+  if (loaded.context.readOnly) throw new ConfigError(`${name}: context "${loaded.context.name}" is read-only`);
+  const { inventory } = loaded;
+  const settings = await settingsOf();
+  const out = process.stdout;
+  const audit = new AuditLog(flags.auditLog ?? defaultAuditPath());
+  const pool = new HostPool(new SshGateway(), inventory.hosts, { unknownHost: hostKeyPolicy(flags, process.stderr), passphrase: passphrasePrompt() });
+  const gateway = new EtcdGateway(settings, deadlinesFor(settings));
+  const health = { ...DEFAULT_HEALTH_OPTIONS, ...(settings.quotaBytes ? { quotaBytes: settings.quotaBytes } : {}) };
+  const observe = (o?: { alarms?: boolean }) => collectStatus(gateway, health, Date.now, o);
+  try {
+    const view = await observe();
+    const planned = await prepare({
+      view,
+      inventory,
+      pool,
+      settings,
+      gapThreshold: health.indexGapThreshold,
+      onHost: (h, state) => {
+        if (state === 'connecting') process.stderr.write(`preflight: ${h} ...\n`);
+      },
+    });
+    const gate = await presentPlan(planned, { out, flags, audit, context: settings.contextName, command: name, args: { hosts: args.filter((a) => !a.includes('=')), ...auditArgs }, view });
+    if (!gate.ok) return gate.exit;
+    const print = printer(gate.plan, out);
+    // The run journal: a run cut off (kill -9, a lost bastion) is undone later with `etcd-tui undo RUN`.
+    const journal = RunJournal.start(journalDir(audit.path), gate.plan, settings.contextName);
+    out.write(`run ${journal.id}: journal in ${journal.path} (if this run is cut off: etcd-tui undo ${journal.id})\n`);
+    const result = await abortOnSignal(out, 'aborting: the member in flight is rolled back; the members done stay done ...\n', (signal) =>
+      executeFlow(gate.plan, view, {
+        gateway,
+        observe,
+        onEvent: (e) => {
+          if (e.type === 'rollback') out.write(`  rollback: ${e.ok ? '' : 'FAILED: '}${e.text}\n`);
+          else print(e);
+        },
+        signal,
+        audit,
+        context: settings.contextName,
+        hosts: hostAccess(pool, inventory.settings),
+        journal,
+      }),
+    );
+    journal.finish(result.outcome);
+    if (result.rollback && result.rollback.failed.length > 0) out.write(`what was not undone can be undone later, once the hosts answer: etcd-tui undo ${journal.id}\n`);
+    if (result.outcome !== 'succeeded') {
+      const after = await observe().catch(() => undefined);
+      const members = after ? after.members.map((m) => `${m.name} ${after.probes[m.id]?.ok ? 'up' : 'down'}`).join(', ') : 'unknown';
+      out.write(`STATE: ${members}; the cluster is ${after?.verdict.level ?? 'unknown'}${result.rollback ? '; the member in flight was rolled back' : ''}\n`);
+      if (result.rollback) for (const l of result.rollback.failed) out.write(`  NOT UNDONE: ${l}\n`);
+    }
+    out.write(outcomeLine(result));
+    out.write(`audit record appended to ${audit.path}\n`);
+    return flowExitCode(result);
+  } finally {
+    gateway.close();
+    await pool.closeAll();
+  }
+}

@@ -1,0 +1,51 @@
+/** A rolling config change over SSH: etcd settings rendered into each node's env file, one member at a time, verified or rolled back. */
+import { knownConfigKeys, parseConfigArgs } from '../../plans/config-change.js';
+import { planRolling } from '../../plans/rolling.js';
+import { prepareConfigChangeInput } from '../../run/config-change.js';
+import { DEFAULT_HEALTH_OPTIONS } from '../../domain/types.js';
+import { defineFlow } from '../flow.js';
+import { needList, usageError } from './common.js';
+
+const USAGE = 'etcd-tui config set KEY=VALUE... [HOST...]';
+
+export default defineFlow<{ words: string[] }>({
+  id: 'config-change',
+  title: 'Config change over SSH',
+  command: {
+    id: 'config',
+    title: 'Config change',
+    description: `Change etcd settings in every node's env file (rendered from the templates), one member at a time, each verified or rolled back (\`:config KEY=VALUE... [HOST...]\`; keys: ${knownConfigKeys()})`,
+    keys: ['E'],
+    disabledReason: needList,
+  },
+  opening: {
+    kind: 'hosts',
+    target: (argument) => {
+      const words = (argument ?? '').trim().split(/\s+/).filter(Boolean);
+      const parsed = parseConfigArgs(words);
+      if ('refusal' in parsed) return { ok: false, argument, refusal: `${parsed.refusal} (:config KEY=VALUE... [HOST...])` };
+      return { ok: true, argument: words.join(' '), title: `Config change: ${parsed.assignments.map((a) => `${a.key.key}=${a.value}`).join(' ')}` };
+    },
+  },
+  needsHosts: true,
+  fromConsole: ({ argument }) => {
+    const words = (argument ?? '').trim().split(/\s+/).filter(Boolean);
+    const parsed = parseConfigArgs(words);
+    return 'refusal' in parsed ? { ok: false, refusal: parsed.refusal } : { ok: true, input: { words } };
+  },
+  cli: {
+    command: ['config', 'set'],
+    fromCli: ({ args }) => {
+      const parsed = parseConfigArgs(args);
+      if ('refusal' in parsed) throw usageError(parsed.refusal, USAGE);
+      return { words: args };
+    },
+  },
+  plan: () => ({ ok: false, refusal: 'the env files have not been read yet' }),
+  prepare: async (view, input, session) => {
+    const r = await prepareConfigChangeInput(view, session.inventory, session.pool, { words: input.words, gapThreshold: DEFAULT_HEALTH_OPTIONS.indexGapThreshold, onHost: session.onHost });
+    if ('refusal' in r) return { planned: { ok: false, refusal: r.refusal }, replan: () => ({ ok: false, refusal: r.refusal }) };
+    return { planned: planRolling(view, r.input), hosts: r.input.only, replan: (fresh) => planRolling(fresh, r.input) };
+  },
+  audit: (input, source) => ({ argument: source.argument, ...(input ? { settings: input.words.filter((w) => w.includes('=')) } : {}) }),
+});
