@@ -18,8 +18,10 @@ import bootstrapJoin from './bootstrap-join.js';
 import bootstrapCluster from './bootstrap-cluster.js';
 import snapshotRestore from './snapshot-restore.js';
 import recoverQuorum from './recover-quorum.js';
+import restartAll from './restart-all.js';
+import upgrade from './upgrade.js';
 
-export const FLOWS: readonly AnyFlowDefinition[] = [addLearner, promote, remove, replace, moveLeader, defrag, compact, recoverNospace, snapshotSave, bootstrapJoin, bootstrapCluster, snapshotRestore, recoverQuorum];
+export const FLOWS: readonly AnyFlowDefinition[] = [addLearner, promote, remove, replace, moveLeader, defrag, compact, recoverNospace, snapshotSave, bootstrapJoin, bootstrapCluster, snapshotRestore, recoverQuorum, restartAll, upgrade];
 
 const BY_ID = new Map<FlowId, AnyFlowDefinition>(FLOWS.map((f) => [f.id, f]));
 
