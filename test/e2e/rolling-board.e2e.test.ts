@@ -76,7 +76,8 @@ describe('the rolling board in the console: pause and resume (simulated hosts, r
     assert.deepEqual([rec?.command, rec?.outcome], ['rolling-restart', 'succeeded']);
     tui.send('Escape');
     await tui.waitForNoText('[done]', 10_000);
+    // Quit: the console closes its SSH connections and exits 0 (they must not keep it alive).
     tui.send('q');
-    await tui.waitForExit(20_000);
+    assert.equal(await tui.waitForExit(20_000), 0);
   });
 });
