@@ -35,7 +35,7 @@ function Prompt({ flow }: { flow: FlowView }) {
   return (
     <Text>
       <Text color="red" bold>
-        Type {flow.kind === 'bootstrap-cluster' ? "the context's name" : "the member's name"} ({flow.plan.confirmPhrase}) to go ahead:{' '}
+        Type {flow.kind === 'bootstrap-cluster' || ((flow.kind === 'rolling-restart' || flow.kind === 'upgrade') && (flow.plan.args.only as string[] | undefined)?.length !== 1) ? "the context's name" : "the member's name"} ({flow.plan.confirmPhrase}) to go ahead:{' '}
       </Text>
       {flow.typed}
       <Text inverse> </Text>

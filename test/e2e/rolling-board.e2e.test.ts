@@ -61,6 +61,10 @@ describe('the rolling board in the console: pause and resume (simulated hosts, r
     tui.send('Enter');
     await tui.waitForText('[preview]', 60_000);
     tui.send('Enter');
+    // The typed confirmation: the context's name for a run over every member.
+    await tui.waitForText(/Type the context's name \(board\)/, 10_000);
+    tui.type('board');
+    tui.send('Enter');
     await tui.waitForText(/ROLLING cluster version/, 30_000);
     tui.type(' ');
     let screen = await tui.waitForText(/PAUSED before b\d: space goes on/, 240_000);

@@ -9,7 +9,8 @@ import { applyRefreshes, emptyView, type Refresh, type ClusterView } from '../..
 import { DEFAULT_HEALTH_OPTIONS, type Member, type Probe } from '../../src/domain/types.js';
 import { planRolling, type RollingInput } from '../../src/plans/rolling.js';
 import { DEFAULT_ROLLING_TIMEOUTS } from '../../src/run/rolling.js';
-import { parseRollingArgument } from '../../src/flows/modules/restart-all.js';
+import { parseRollingArgument, prepareRollingFlow } from '../../src/flows/modules/restart-all.js';
+import { DEFAULT_ETCD_SETTINGS } from '../../src/domain/hosts.js';
 import { flowById, flowByCommand } from '../../src/flows/modules/index.js';
 import { CommandRegistry } from '../../src/commands/registry.js';
 import { createAppStore } from '../../src/store/store.js';
@@ -82,4 +83,18 @@ test('o restarts the selected member (opens the rolling restart on it); the keys
   assert.deepEqual(opened, ['rolling-restart m3', 'rolling-restart m1']);
   const ro = new CommandRegistry({ readOnly: true });
   for (const id of ['restart', 'restart-all', 'upgrade', 'rolling-pause', 'rolling-step']) assert.equal(ro.byId(id), undefined, id);
+});
+
+test('the typed confirmation of a rolling run: the context name for every member, the member name for one', async () => {
+  const healthy = viewOf(three, { [IDS.m1]: up({ memberId: IDS.m1 }), [IDS.m2]: up({ memberId: IDS.m2 }), [IDS.m3]: up({ memberId: IDS.m3 }) });
+  const session = { inventory: { hosts, settings: DEFAULT_ETCD_SETTINGS }, pool: undefined as never, context: 'prod', onHost: () => undefined };
+  const all = await prepareRollingFlow(healthy, { only: [] }, session);
+  assert.ok(all.planned.ok);
+  assert.equal(all.planned.plan.confirmPhrase, 'prod');
+  const again = all.replan(healthy);
+  assert.ok(again.ok && again.plan.confirmPhrase === 'prod', 'the fresh plan before the run asks the same');
+  const one = await prepareRollingFlow(healthy, { only: ['m2'], pauseBetweenMs: 30_000 }, session);
+  assert.ok(one.planned.ok);
+  assert.equal(one.planned.plan.confirmPhrase, 'm2');
+  assert.ok(one.planned.plan.preview.some((l) => /a wait of 30s between two members/.test(l)));
 });

@@ -76,8 +76,11 @@ export async function prepareRollingFlow(view: ClusterView, input: RollingFlowIn
     onHost: session.onHost,
   });
   if ('refusal' in p) return { planned: { ok: false, refusal: p.refusal }, replan: () => ({ ok: false, refusal: p.refusal }) };
-  const withPace = (planned: ReturnType<typeof planRolling>) => {
-    if (!planned.ok) return planned;
+  // Typed confirmation: the member's name for one member, else the context's name.
+  const confirmPhrase = input.only.length === 1 ? input.only[0] : session.context;
+  const withPace = (result: ReturnType<typeof planRolling>) => {
+    if (!result.ok) return result;
+    const planned = { ...result, plan: { ...result.plan, confirmPhrase } };
     const pace = [...(input.pauseBetweenMs ? [`a wait of ${Math.round(input.pauseBetweenMs / 1000)}s between two members (abortable)`] : []), ...(input.stepMode ? ['step mode: the run holds before each member until you go on (space)'] : [])];
     return pace.length > 0 ? { ...planned, plan: { ...planned.plan, preview: [...planned.plan.preview, ...pace] } } : planned;
   };
