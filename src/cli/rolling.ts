@@ -80,6 +80,8 @@ export async function runRollingCommand(kind: 'restart' | 'upgrade', args: strin
         context: settings.contextName,
         hosts: hostAccess(pool, inventory.settings),
         beforeStep: pacer.beforeStep,
+        // The gates and waits look again every 200 ms: a member back is seen at once (the run's overhead over the restarts themselves).
+        pollMs: 200,
       }),
     );
     if (result.outcome !== 'succeeded') {
