@@ -13,6 +13,7 @@ import { useAppStore } from '../context.js';
 import { Members } from '../dashboard/Dashboard.js';
 import type { FlowView } from '../../src/flows/state.js';
 import { OUTCOME_COLOR, bodyLines, bodyWindow } from './layout.js';
+import { RollingBoard } from './RollingBoard.js';
 
 function Prompt({ flow }: { flow: FlowView }) {
   if (flow.secretPrompt) {
@@ -34,7 +35,7 @@ function Prompt({ flow }: { flow: FlowView }) {
   return (
     <Text>
       <Text color="red" bold>
-        Type {flow.kind === 'bootstrap-cluster' || flow.kind === 'snapshot-restore' ? "the context's name" : "the member's name"} ({flow.plan.confirmPhrase}) to go ahead:{' '}
+        Type {flow.kind === 'bootstrap-cluster' || flow.kind === 'snapshot-restore' || ((flow.kind === 'rolling-restart' || flow.kind === 'upgrade' || flow.kind === 'config-change' || flow.kind === 'rotate-certs') && (flow.plan.args.only as string[] | undefined)?.length !== 1) ? "the context's name" : "the member's name"} ({flow.plan.confirmPhrase}) to go ahead:{' '}
       </Text>
       {flow.typed}
       <Text inverse> </Text>
@@ -56,7 +57,7 @@ export function FlowScreen() {
   const { max, offset, shown } = bodyWindow(flow, lines, stdout?.rows, memberCount);
   return (
     <Box flexDirection="column">
-      <Members />
+      {flow.board && (flow.stage === 'running' || flow.stage === 'done') ? <RollingBoard flow={flow} /> : <Members />}
       {/* No box around the dialog: long lines (the env block) wrap without border characters, so they copy cleanly. */}
       <Box flexDirection="column" marginTop={1}>
         <Text>

@@ -145,16 +145,16 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     words: ['restart-all'],
-    usage: 'etcd-tui restart-all [HOST...] [--accept-new-host-key]',
+    usage: 'etcd-tui restart-all [HOST...] [--pause-between DURATION] [--accept-new-host-key] [--wait 5m]',
     summary: 'over SSH: restart every member (or those named) one at a time, followers first, the leader last after a verified move, each gated and waited for',
-    options: [...FLOW, 'accept-new-host-key', 'wait'],
+    options: [...FLOW, 'accept-new-host-key', 'wait', 'pause-between'],
     run: async ({ args, flags, env, settings }) => (await import('./rolling.js')).runRollingCommand('restart', args, flags, env, settings),
   },
   {
     words: ['upgrade'],
-    usage: 'etcd-tui upgrade --binary PATH [--etcd-version V] [HOST...] [--accept-new-host-key]',
+    usage: 'etcd-tui upgrade --binary PATH [--etcd-version V] [HOST...] [--pause-between DURATION] [--accept-new-host-key] [--wait 5m]',
     summary: 'over SSH: a rolling upgrade to the etcd binary or release tarball PATH: path and flag checks, a snapshot first, one member at a time, the one that fails rolled back',
-    options: [...FLOW, 'binary', 'etcd-version', 'accept-new-host-key', 'wait'],
+    options: [...FLOW, 'binary', 'etcd-version', 'accept-new-host-key', 'wait', 'pause-between'],
     run: async ({ args, flags, env, settings }) => (await import('./rolling.js')).runRollingCommand('upgrade', args, flags, env, settings),
   },
   {
@@ -301,6 +301,7 @@ const FIELD_OPTION: Record<keyof CliFlags, string> = {
   skipHashCheck: 'skip-hash-check',
   bumpRevision: 'bump-revision',
   etcdVersion: 'etcd-version',
+  pauseBetweenMs: 'pause-between',
   metrics: 'metrics',
   prefix: 'prefix',
   depth: 'depth',

@@ -57,5 +57,8 @@ export function consoleBootstrap(flags: CliFlags, env: NodeJS.ProcessEnv, curren
       if (!active) throw new Error('no bootstrap prepared');
       return active.access();
     },
+    async close() {
+      for (const { port } of ports.values()) await (await port).close?.();
+    },
   };
 }

@@ -93,6 +93,7 @@ export async function runConsole(options: ConsoleOptions): Promise<number> {
   process.noDeprecation = true;
   const store = createAppStore({ connection: connectionInfo(options.settings), contexts: options.contexts });
   const session = new Session(store, (s) => new EtcdGateway(s, deadlinesFor(s)), options.loadContext, options.auditLog ?? defaultAuditPath(), options.hostFiles);
+  const hostPort = options.bootstrap?.(() => store.getState().connection.contextName);
   const flows = new FlowController(store, {
     gateway: () => session.currentGateway(),
     observe: (opts) => session.observe(opts),
@@ -100,7 +101,7 @@ export async function runConsole(options: ConsoleOptions): Promise<number> {
     context: () => store.getState().connection.contextName,
     startMember: options.localMembers?.startMember,
     suggestPeerURL: options.localMembers?.suggestPeerURL,
-    hosts: options.bootstrap?.(() => store.getState().connection.contextName),
+    hosts: hostPort,
     commandTimeoutMs: options.settings.commandTimeoutMs,
   });
   session.start(options.settings);
@@ -131,6 +132,8 @@ export async function runConsole(options: ConsoleOptions): Promise<number> {
       farewell = why;
     }
     session.stop();
+    // Open SSH connections of the flows on hosts would keep the process alive after the quit (bounded: a hung one is dropped).
+    if (hostPort?.close) await Promise.race([hostPort.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     try {
       app.unmount();
     } catch {

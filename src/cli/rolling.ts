@@ -2,9 +2,9 @@
  * Headless rolling runs over SSH: `etcd-tui restart-all [HOST...]` and `etcd-tui upgrade --binary
  * PATH [--version V] [HOST...]`. One member at a time, followers first, the leader last after a
  * verified move; a member that does not come back healthy is rolled back and the run stops there.
+ * The flow modules (src/flows/modules/restart-all.ts, upgrade.ts) read the input and prepare the plan,
+ * as the console does; --pause-between waits between members (RollingPacer), abortable.
  */
-import { existsSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
 import type { CliFlags } from './args.js';
 import type { ConnectionSettings } from '../domain/config.js';
 import { ConfigError } from '../domain/errors.js';
@@ -16,7 +16,12 @@ import { loadInventory } from './bootstrap-context.js';
 import { SshGateway } from '../hosts/ssh-gateway.js';
 import { HostPool } from '../hosts/pool.js';
 import { hostAccess } from '../run/bootstrap.js';
-import { prepareRolling } from '../run/rolling.js';
+import { RollingPacer } from '../run/rolling-pacer.js';
+import { flowByCommand } from '../flows/modules/index.js';
+import { RESTART_ALL_USAGE, type RollingFlowInput } from '../flows/modules/restart-all.js';
+import { UPGRADE_USAGE } from '../flows/modules/upgrade.js';
+import { DEFAULT_BOOTSTRAP_TIMEOUTS } from '../plans/bootstrap.js';
+import { formatDuration } from '../format/units.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
 import { auditOutputs, checkOutputs } from './outputs.js';
 import { executeFlow } from '../run/flow.js';
@@ -25,8 +30,10 @@ import { hostKeyPolicy, passphrasePrompt } from './bootstrap.js';
 
 export async function runRollingCommand(kind: 'restart' | 'upgrade', args: string[], flags: CliFlags, env: NodeJS.ProcessEnv, settingsOf: () => Promise<ConnectionSettings>): Promise<number> {
   const name = kind === 'upgrade' ? 'upgrade' : 'restart-all';
+  const def = flowByCommand([name]);
+  if (!def?.cli || !def.prepare) throw new Error(`no flow module for ${name}`);
   if (flags.readOnly) throw new ConfigError(`${name}: not available in read-only mode`);
-  if (kind === 'upgrade' && !flags.binary) throw new ConfigError('upgrade: give the new etcd: --binary PATH (an etcd binary or a release .tar.gz on this machine)');
+  const parsed: RollingFlowInput = def.cli.fromCli({ args, options: { binary: flags.binary, etcdVersion: flags.etcdVersion, pauseBetweenMs: flags.pauseBetweenMs }, usage: kind === 'upgrade' ? UPGRADE_USAGE : RESTART_ALL_USAGE });
   const loaded = loadInventory(flags, env);
   if (loaded.context.readOnly) throw new ConfigError(`${name}: context "${loaded.context.name}" is read-only`);
   const { inventory } = loaded;
@@ -42,20 +49,26 @@ export async function runRollingCommand(kind: 'restart' | 'upgrade', args: strin
   const observe = (o?: { alarms?: boolean }) => collectStatus(gateway, health, Date.now, o);
   try {
     const view = await observe();
-    const planned = await prepareRolling(view, inventory, pool, {
-      only: args,
-      ...(flags.waitMs ? { backMs: flags.waitMs } : {}),
-      gapThreshold: health.indexGapThreshold,
-      resolvePath: (p) => resolvePath(p),
-      existing: (paths) => paths.filter((p) => existsSync(p)),
-      ...(kind === 'upgrade' ? { upgrade: { binary: flags.binary as string, version: flags.etcdVersion, authEnabled: Boolean(settings.user) } } : {}),
+    const input: RollingFlowInput = { ...parsed, withAuth: Boolean(settings.user), gapThreshold: health.indexGapThreshold };
+    const prepared = await def.prepare(view, input, {
+      inventory,
+      pool,
+      context: settings.contextName,
+      ...(flags.waitMs ? { timeouts: { ...DEFAULT_BOOTSTRAP_TIMEOUTS, waitMs: flags.waitMs } } : {}),
       onHost: (h, state) => {
         if (state === 'connecting') process.stderr.write(`preflight: ${h} ...\n`);
       },
     });
-    const gate = await presentPlan(planned, { out, flags, audit, context: settings.contextName, command: name, args: { hosts: args, ...(flags.binary ? { binary: flags.binary } : {}) }, view });
+    const gate = await presentPlan(prepared.planned, { out, flags, audit, context: settings.contextName, command: name, args: { hosts: args, ...(flags.binary ? { binary: flags.binary } : {}), ...(flags.pauseBetweenMs ? { pauseBetweenMs: flags.pauseBetweenMs } : {}) }, view });
     if (!gate.ok) return gate.exit;
     const print = printer(gate.plan, out);
+    // --pause-between: a wait before each member after the first, abortable (the run stops between members).
+    const pacer = new RollingPacer({
+      pauseBetweenMs: input.pauseBetweenMs,
+      onChange: (s) => {
+        if (s.waitingUntil !== undefined && s.next) out.write(`  waiting ${formatDuration(input.pauseBetweenMs)} before ${s.next} (--pause-between; an interrupt stops the run here) ...\n`);
+      },
+    });
     const result = await abortOnSignal(out, 'aborting: the member in flight is rolled back; the members done stay done ...\n', (signal) =>
       executeFlow(gate.plan, view, {
         gateway,
@@ -68,6 +81,9 @@ export async function runRollingCommand(kind: 'restart' | 'upgrade', args: strin
         audit,
         context: settings.contextName,
         hosts: hostAccess(pool, inventory.settings),
+        beforeStep: pacer.beforeStep,
+        // The gates and waits look again every 200 ms: a member back is seen at once (the run's overhead over the restarts themselves).
+        pollMs: 200,
       }),
     );
     if (result.outcome !== 'succeeded') {

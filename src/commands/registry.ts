@@ -6,6 +6,7 @@ import type { AppState, ScreenName } from '../store/store.js';
 import { visibleMembers } from '../store/store.js';
 import { FLOW_COMMANDS } from '../flows/commands.js';
 import { INSPECT_COMMANDS } from './inspect.js';
+import { selectedMember } from '../flows/modules/common.js';
 
 export type { Category, Command, CommandContext, FlowActions } from './types.js';
 import type { Command, CommandContext } from './types.js';
@@ -141,6 +142,21 @@ const ALL_COMMANDS: Command[] = [
     },
   },
   ...FLOW_COMMANDS,
+  {
+    id: 'restart',
+    title: 'Restart member',
+    description: "Restart the selected member on its host over SSH (`:restart NAME`): the rolling engine with this one member, gated (the cluster can lose it), waited for; a member that is down gets no gate (its restart is the recovery step)",
+    keys: ['o'],
+    category: 'cluster',
+    dangerous: true,
+    screens: ['dashboard', 'detail'],
+    disabledReason: (state, argument) => (argument?.trim() || selectedMember(state) ? undefined : 'select a member (or give its name: :restart m2)'),
+    run: (ctx, argument) => {
+      if (!ctx.flows) return ctx.store.getState().say('flows are not available in this console', 'warn');
+      const name = argument?.trim() || selectedMember(ctx.store.getState())?.name;
+      if (name) ctx.flows.open('rolling-restart', name);
+    },
+  },
   ...INSPECT_COMMANDS,
   {
     id: 'quit',
@@ -194,7 +210,7 @@ export class CommandRegistry {
 
 /** How a key name is shown to a person. */
 export function keyLabel(key: string): string {
-  const labels: Record<string, string> = { up: '↑', down: '↓', enter: 'enter', escape: 'esc', 'ctrl+c': 'ctrl-c' };
+  const labels: Record<string, string> = { up: '↑', down: '↓', enter: 'enter', escape: 'esc', 'ctrl+c': 'ctrl-c', ' ': 'space' };
   return labels[key] ?? key;
 }
 

@@ -30,6 +30,10 @@ export interface FlowActions {
   trustHostKeys(): void;
   /** Scroll the dialog's body by this many lines (negative: up). */
   scroll(lines: number): void;
+  /** A rolling run: pause before the next member, or go on with the held one. */
+  togglePause?(): void;
+  /** A rolling run: step mode on or off (hold before each member). */
+  toggleStepMode?(): void;
 }
 
 /** What a command may do to the running console. */

@@ -150,4 +150,22 @@ export const FLOW_COMMANDS: Command[] = [
     disabledReason: (s) => (flow(s)?.stage === 'running' ? 'the flow is running: press a to abort it first' : undefined),
     run: (ctx) => ctx.flows?.close(),
   },
+  {
+    ...DIALOG,
+    id: 'rolling-pause',
+    title: 'Pause/go on',
+    description: 'In a rolling run: pause before the next member (the member in flight finishes first); while held, go on with it',
+    keys: [' '],
+    disabledReason: (s) => (flow(s)?.stage === 'running' && flow(s)?.board ? undefined : 'only while a rolling run (restart-all, upgrade) runs'),
+    run: (ctx) => ctx.flows?.togglePause?.(),
+  },
+  {
+    ...DIALOG,
+    id: 'rolling-step',
+    title: 'Step mode',
+    description: 'In a rolling run: step mode on or off (the run holds before each member until space)',
+    keys: ['s'],
+    disabledReason: (s) => (flow(s)?.stage === 'running' && flow(s)?.board ? undefined : 'only while a rolling run (restart-all, upgrade) runs'),
+    run: (ctx) => ctx.flows?.toggleStepMode?.(),
+  },
 ];

@@ -29,6 +29,8 @@ import type { AnyFlowDefinition, ConsoleInputSource, PlanEnv } from './flow.js';
 import { flowById } from './modules/index.js';
 import { editLine, isPrintable } from './line-editor.js';
 import { applyRunEvent, finalSteps, nextMove, planKey, stepViews } from './stages.js';
+import { RollingPacer } from '../run/rolling-pacer.js';
+import { boardAfterEvent } from './rolling-board.js';
 
 export { FLOW_DEFAULTS };
 export { suggestMemberName } from './modules/common.js';
@@ -97,6 +99,8 @@ export class FlowController implements FlowActions {
   private prepared?: HostPrepared;
   /** A secret being typed: its characters live here only, never in the store. */
   private secret?: { chars: string; resolve: (value: string | undefined) => void };
+  /** A rolling run's pace (pause, step mode, wait between members): a property of the run, awaited by the executor. */
+  private pacer?: RollingPacer;
 
   constructor(
     private readonly store: AppStore,
@@ -276,6 +280,18 @@ export class FlowController implements FlowActions {
     if (!this.running || !this.abortController) return;
     this.abortController.abort();
     this.update(this.generation, { aborting: true });
+  }
+
+  /** space in a rolling run: pause before the next member; while held, go on with it. */
+  togglePause(): void {
+    if (!this.running || !this.pacer) return;
+    this.pacer.togglePause();
+  }
+
+  /** s in a rolling run: step mode on or off (the run holds before each member). */
+  toggleStepMode(): void {
+    if (!this.running || !this.pacer) return;
+    this.pacer.toggleStep();
   }
 
   backToForm(): void {
@@ -539,7 +555,15 @@ export class FlowController implements FlowActions {
         this.say(`run journal not written (${errorText(error)}): if this console is killed mid-run, undo by hand`, 'warn');
       }
     }
+    // A rolling run: the board, and the pacer the executor awaits before each step.
+    const def = flowById(f.kind);
+    const rollingInput = def.rolling ? def.fromConsole(this.source(f), this.planEnv()) : undefined;
+    const pace = def.rolling && rollingInput?.ok ? def.rolling(rollingInput.input) : undefined;
+    const pacer = pace ? new RollingPacer({ ...pace, now: () => this.now(), onChange: (state) => this.update(g, (x) => (x.board ? { board: { ...x.board, pacer: state } } : {})) }) : undefined;
+    this.pacer = pacer;
+    if (pacer) this.update(g, { board: { times: {}, pacer: pacer.state } });
     const result = await executeFlow(again.plan, before, {
+      ...(pacer ? { beforeStep: pacer.beforeStep } : {}),
       journal,
       gateway,
       observe: (opts) => this.deps.observe(opts),
@@ -565,7 +589,7 @@ export class FlowController implements FlowActions {
   }
 
   private onEvent(g: number, e: RunEvent): void {
-    this.update(g, (f) => applyRunEvent(f, e));
+    this.update(g, (f) => ({ ...applyRunEvent(f, e), ...(f.board ? { board: boardAfterEvent(f.board, e) } : {}) }));
   }
 
   /**
@@ -586,6 +610,7 @@ export class FlowController implements FlowActions {
   private finish(g: number, plan: Plan, result: RunResult, audit: { written: boolean; error?: string } = { written: false }, after?: string): void {
     const followUp = this.followUp(plan, result);
     this.abortController = undefined;
+    this.pacer = undefined;
     this.update(g, (f) => ({
       stage: 'done',
       busy: undefined,

@@ -65,6 +65,11 @@ export interface FlowOptions {
   skipHashCheck?: boolean;
   bumpRevision?: number;
   token?: string;
+  /** rolling runs: the new etcd (upgrade), its version, the wait between members, step mode */
+  binary?: string;
+  etcdVersion?: string;
+  pauseBetweenMs?: number;
+  step?: boolean;
 }
 
 /** What the console's dialog has for a flow when it plans. */
@@ -114,6 +119,8 @@ export interface FlowDefinition<I = unknown> {
   prepare?(view: ClusterView, input: I, session: HostSession): Promise<HostPrepared>;
   /** Extra lines the preview shows (move-leader: who could lead). */
   previewLines?(view: ClusterView, env: PlanEnv): string[];
+  /** A rolling run (one member at a time): the console shows the board and paces the run (pause, step mode, wait between members). */
+  rolling?(input: I): { pauseBetweenMs?: number; stepMode?: boolean };
   /** The arguments an audit record of a refusal keeps. */
   audit(input: I | undefined, source: { argument?: string; target?: string; field?: (key: FlowField['key']) => string }): Record<string, unknown>;
 }

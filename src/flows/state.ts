@@ -3,6 +3,7 @@
  * (src/flows/controller.ts) writes it; screens/flow/FlowScreen.tsx only reads it. Pure types.
  */
 import type { FlowId, Outcome, Plan, StepData, StepState } from '../domain/plan.js';
+import type { PacerState } from '../run/rolling-pacer.js';
 
 /** form -> preview -> confirm -> running -> done; refusals stay in form/preview with nothing run. */
 export type FlowStage = 'form' | 'preview' | 'confirm' | 'running' | 'done';
@@ -114,4 +115,13 @@ export interface FlowView {
   secretPrompt?: { question: string; length: number };
   /** Lines the operator scrolled the dialog by, from where the stage shows it by itself. */
   scroll?: { stage: FlowStage; delta: number };
+  /** A rolling run: the board's timings and the pacer (src/flows/rolling-board.ts). */
+  board?: RollingBoardState;
+}
+
+/** What the controller keeps for a rolling run's board while it runs. */
+export interface RollingBoardState {
+  /** When each step started and ended (epoch ms), by step index. */
+  times: Record<number, { start?: number; end?: number }>;
+  pacer: PacerState;
 }

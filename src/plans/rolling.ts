@@ -151,7 +151,11 @@ export function planRolling(view: ClusterView, input: RollingInput): PlanResult 
   const missing = ordered.order.filter((m) => !hostOf(m));
   if (missing.length > 0) return { ok: false, refusal: `${missing.map((m) => memberLabel(m)).join(', ')} ${missing.length > 1 ? 'are' : 'is'} not a host of this context: a rolling run restarts members over SSH (add ${missing.length > 1 ? 'them' : 'it'} to the context's hosts, or name the members to do)` };
   const first = ordered.order[0];
-  const gate = first ? rollingGate(view, first.id, { gapThreshold: input.gapThreshold }) : undefined;
+  // One member named and it is down: its restart is the recovery step, with no gate (the cluster
+  // cannot lose what it has lost already); the wait after it still wants the cluster healthy.
+  const recovery = ordered.order.length === 1 && input.change.kind === 'restart' && view.probes[first.id]?.ok !== true ? first : undefined;
+  if (recovery) ordered.notes.push(`${memberLabel(recovery)} is down: restarting it is the recovery step, so no gate before it (the cluster cannot lose what it has lost already)`);
+  const gate = first && !recovery ? rollingGate(view, first.id, { gapThreshold: input.gapThreshold }) : undefined;
   if (gate) return { ok: false, refusal: `the cluster is not ready for a rolling run: ${gate}` };
   const steps: PlanStep[] = [];
   const change = input.change;
@@ -172,7 +176,7 @@ export function planRolling(view: ClusterView, input: RollingInput): PlanResult 
         steps.push(rstep(`move-${m.name}`, `Move leadership from ${m.name} to ${to.name} (done already)`, `etcdctl --endpoints=${m.clientURLs[0]} move-leader ${hexId(to.id)}`, { kind: 'move-leader', fromId: m.id, toId: to.id, toName: to.name, timeoutMs: input.timeouts.moveLeaderMs }));
       }
     }
-    steps.push(rstep(`gate-${m.name}`, `Gate before ${m.name}: healthy, tolerates losing it, applies caught up`, 'etcdctl endpoint health --cluster && etcdctl endpoint status --cluster -w table', { kind: 'rolling-gate', memberId: m.id, name: m.name, gapThreshold: input.gapThreshold, timeoutMs: input.timeouts.gateMs }));
+    if (m !== recovery) steps.push(rstep(`gate-${m.name}`, `Gate before ${m.name}: healthy, tolerates losing it, applies caught up`, 'etcdctl endpoint health --cluster && etcdctl endpoint status --cluster -w table', { kind: 'rolling-gate', memberId: m.id, name: m.name, gapThreshold: input.gapThreshold, timeoutMs: input.timeouts.gateMs }));
     if (change.kind === 'upgrade') {
       const src = change.source.kind === 'text' ? '-' : change.source.path;
       steps.push(rstep(`swap-${m.name}`, `Put etcd ${change.version} in place on ${m.name} (the old binary kept as a backup)`, `scp ${src} ${h.ssh.user}@${h.ssh.address}:${h.binaryPath}`, { kind: 'rolling-swap-binary', host: h.name, source: change.source, remotePath: h.binaryPath, unit: h.unitName, what: `etcd ${change.version}` }));

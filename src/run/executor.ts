@@ -52,6 +52,15 @@ export async function runPlan(plan: Plan, deps: ExecutorDeps): Promise<RunResult
   };
   for (let index = 0; index < plan.steps.length; index++) {
     if (deps.signal.aborted) return end({ outcome: 'aborted', failedStep: index, error: `aborted before step ${index + 1}` });
+    if (deps.beforeStep) {
+      // A rolling run's pause, step mode or wait between members: abortable, nothing runs meanwhile.
+      try {
+        await deps.beforeStep(plan.steps[index], index, deps.signal);
+      } catch (error) {
+        if (error instanceof AbortedError || deps.signal.aborted) return end({ outcome: 'aborted', failedStep: index, error: `aborted before step ${index + 1}: ${plan.steps[index].title}` });
+        return end({ outcome: 'failed', failedStep: index, error: errorMessage(error) });
+      }
+    }
     deps.onEvent({ type: 'step-start', index, at: now() });
     try {
       const result = await dispatch(plan.steps[index].action, index, deps, ctx);

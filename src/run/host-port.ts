@@ -62,6 +62,8 @@ export interface HostPort {
   trust(hosts: string[]): Promise<void>;
   /** The executor's way to the hosts. */
   access(): HostAccess;
+  /** Close the open SSH connections (the console leaving: they must not keep the process alive). */
+  close?(): Promise<void>;
 }
 
 export interface ConsoleHostOptions {
@@ -115,5 +117,6 @@ export function consoleHostPort(opts: ConsoleHostOptions): HostPort {
       }
     },
     access: () => hostAccess(pool, inventory.settings as EtcdSettings),
+    close: () => pool.closeAll(),
   };
 }

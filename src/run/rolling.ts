@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { ClusterView } from '../health/view.js';
 import type { PlanResult, UploadSource } from '../domain/plan.js';
 import type { Inventory } from '../domain/hosts.js';
@@ -45,22 +45,46 @@ export function binaryFacts(path: string, version?: string): { source: UploadSou
   return { source: { kind: 'local', path }, version: v, ...(help && (help.stdout || help.stderr) ? { help: `${help.stdout}\n${help.stderr}` } : {}) };
 }
 
+export interface RollingPrepareOptions {
+  only: string[];
+  backMs?: number;
+  upgrade?: UpgradeRequest;
+  gapThreshold: number;
+  /** Default: against the working directory. */
+  resolvePath?(p: string): string;
+  /** Default: the local file system. */
+  existing?(paths: string[]): string[];
+  now?: () => number;
+  onHost?(name: string, state: string): void;
+}
+
 /** The plan of a rolling restart (no change) or upgrade, with the upgrade's checks. */
-export async function prepareRolling(view: ClusterView, inventory: Inventory, pool: HostPool, opts: { only: string[]; backMs?: number; upgrade?: UpgradeRequest; gapThreshold: number; resolvePath(p: string): string; existing(paths: string[]): string[]; now?: () => number; onHost?(name: string, state: string): void }): Promise<PlanResult> {
+export async function prepareRolling(view: ClusterView, inventory: Inventory, pool: HostPool, opts: RollingPrepareOptions): Promise<PlanResult> {
+  const prepared = await prepareRollingInput(view, inventory, pool, opts);
+  return 'refusal' in prepared ? { ok: false, refusal: prepared.refusal } : planRolling(view, prepared.input);
+}
+
+/**
+ * The planner's input of a rolling restart or upgrade, after the upgrade's checks (read-only, over
+ * SSH): planned again on a fresh view before the run (`planRolling(fresh, input)`), with the same facts.
+ */
+export async function prepareRollingInput(view: ClusterView, inventory: Inventory, pool: HostPool, opts: RollingPrepareOptions): Promise<{ input: RollingInput } | { refusal: string }> {
   const now = opts.now ?? Date.now;
+  const resolvePath = opts.resolvePath ?? ((p: string) => resolve(p));
+  const existing = opts.existing ?? ((paths: string[]) => paths.filter((p) => existsSync(p)));
   const timeouts = { ...DEFAULT_ROLLING_TIMEOUTS, ...(opts.backMs ? { backMs: opts.backMs } : {}) };
-  if (!opts.upgrade) return planRolling(view, { hosts: inventory.hosts, change: { kind: 'restart' }, only: opts.only, gapThreshold: opts.gapThreshold, timeouts });
+  if (!opts.upgrade) return { input: { hosts: inventory.hosts, change: { kind: 'restart' }, only: opts.only, gapThreshold: opts.gapThreshold, timeouts } };
   const up = opts.upgrade;
   const bin = binaryFacts(up.binary, up.version);
-  if ('refusal' in bin) return { ok: false, refusal: bin.refusal };
+  if ('refusal' in bin) return { refusal: bin.refusal };
   const current: Record<string, string> = {};
   for (const m of view.members) {
     const p = view.probes[m.id];
     if (p?.ok) current[m.name || m.id] = p.status.version;
   }
   const path = checkUpgradePath({ current, target: bin.version, authEnabled: up.authEnabled, allowAuthUpgrade: up.allowAuthUpgrade });
-  if (!path.ok) return { ok: false, refusal: path.refusal };
-  if (path.kind === 'none') return { ok: false, refusal: path.notes[0] ?? `every member already runs ${bin.version}` };
+  if (!path.ok) return { refusal: path.refusal };
+  if (path.kind === 'none') return { refusal: path.notes[0] ?? `every member already runs ${bin.version}` };
   const notes = [`path: ${path.from} -> ${path.to} (${path.kind})`, ...path.notes];
   // The flag check: every host's env file against the new binary's own --help.
   if (bin.help) {
@@ -75,17 +99,19 @@ export async function prepareRolling(view: ClusterView, inventory: Inventory, po
             const conn = await pool.connection(h.name);
             const env = await conn.readFile(h.envFile, { maxBytes: 1 << 20 });
             for (const u of unknownEnvSettings(env?.toString('utf8') ?? '', bin.help as string)) problems.push(`${h.name}: ${h.envFile}:${u.line}: ${u.key}: ${u.fix}`);
+            opts.onHost?.(h.name, 'checked');
           } catch (error) {
             problems.push(`${h.name}: ${errorMessage(error)}`);
+            opts.onHost?.(h.name, 'failed');
           }
         }),
     );
-    if (problems.length > 0) return { ok: false, refusal: `the new binary does not take every setting of the env files, nothing was changed: ${problems.join('; ')}` };
+    if (problems.length > 0) return { refusal: `the new binary does not take every setting of the env files, nothing was changed: ${problems.join('; ')}` };
     notes.push(`flag check: every ETCD_* setting of the env files is known to etcd ${bin.version}`);
   } else {
     notes.push(`flag check skipped: ${up.binary} does not run on this machine (another architecture, or a tarball); compare the env files with etcd ${bin.version} --help yourself`);
   }
-  const snapshotFile = opts.resolvePath(up.snapshotFile ?? `etcd-before-upgrade-${restoreStamp(new Date(now()))}.db`);
-  if (opts.existing([snapshotFile, `${snapshotFile}.part`]).length > 0) return { ok: false, refusal: `${snapshotFile} exists: a snapshot is never written over (choose another file)` };
-  return planRolling(view, { hosts: inventory.hosts, change: { kind: 'upgrade', source: bin.source, version: bin.version, snapshotFile }, only: opts.only, gapThreshold: opts.gapThreshold, timeouts, notes });
+  const snapshotFile = resolvePath(up.snapshotFile ?? `etcd-before-upgrade-${restoreStamp(new Date(now()))}.db`);
+  if (existing([snapshotFile, `${snapshotFile}.part`]).length > 0) return { refusal: `${snapshotFile} exists: a snapshot is never written over (choose another file)` };
+  return { input: { hosts: inventory.hosts, change: { kind: 'upgrade', source: bin.source, version: bin.version, snapshotFile }, only: opts.only, gapThreshold: opts.gapThreshold, timeouts, notes } };
 }

@@ -3,7 +3,7 @@
  * (membership-actions, maintenance-actions, snapshot-actions, remote-actions) import only types and
  * the executor imports them: no import cycle. Types only.
  */
-import type { Action, RunEvent, StepData } from '../domain/plan.js';
+import type { Action, PlanStep, RunEvent, StepData } from '../domain/plan.js';
 import type { Member } from '../domain/types.js';
 import type { EtcdSettings, HostSpec } from '../domain/hosts.js';
 import type { ClusterGateway } from '../cluster/gateway.js';
@@ -58,6 +58,11 @@ export interface ExecutorDeps {
   hosts?: HostAccess;
   /** The run journal (src/run/journal.ts): steps and undo entries written down as they happen. */
   journal?: RunJournalPort;
+  /**
+   * Awaited before each step starts (a rolling run's pause, step mode and --pause-between: see
+   * RollingPacer in src/run/rolling.ts). Rejecting with AbortedError (the signal) aborts the run there.
+   */
+  beforeStep?(step: PlanStep, index: number, signal: AbortSignal): Promise<void>;
 }
 
 /** What one run has done so far, shared by its steps. */

@@ -117,6 +117,9 @@ test(':config: an unknown key is refused with the known ones; quota-backend-byte
   for (const n of ['m1', 'm2', 'm3']) assert.match(text, new RegExp(`${n}: ETCD_QUOTA_BACKEND_BYTES=268435456 -> ETCD_QUOTA_BACKEND_BYTES=1000000000`));
   assert.match(text, /order: m2, m3, m1/);
   await t.press('\r');
+  await t.frame('confirm', (x) => x.includes("Type the context's name (test)"));
+  await t.press('test');
+  await t.press('\r');
   f = await t.frame('done', (x) => x.includes('SUCCEEDED') || x.includes('FAILED'));
   assert.match(flat(f), /SUCCEEDED/, flat(f));
   for (const [name, h] of t.hosts) {

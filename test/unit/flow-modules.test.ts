@@ -13,7 +13,7 @@ import { DEFAULT_HEALTH_OPTIONS } from '../../src/domain/types.js';
 import { ConfigError } from '../../src/domain/errors.js';
 import { member, up, IDS } from '../fakes/fixtures.js';
 
-const ALL: FlowId[] = ['add-learner', 'promote', 'remove', 'replace', 'move-leader', 'defrag', 'compact', 'recover-nospace', 'snapshot-save', 'bootstrap-join', 'bootstrap-cluster', 'snapshot-restore', 'recover-quorum', 'config-change', 'rotate-certs'];
+const ALL: FlowId[] = ['add-learner', 'promote', 'remove', 'replace', 'move-leader', 'defrag', 'compact', 'recover-nospace', 'snapshot-save', 'bootstrap-join', 'bootstrap-cluster', 'snapshot-restore', 'recover-quorum', 'rolling-restart', 'upgrade', 'config-change', 'rotate-certs'];
 
 const env: PlanEnv = {
   gapThreshold: DEFAULT_HEALTH_OPTIONS.indexGapThreshold,

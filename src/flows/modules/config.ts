@@ -28,6 +28,8 @@ export default defineFlow<{ words: string[] }>({
     },
   },
   needsHosts: true,
+  // The console shows the rolling board and paces the run (space pauses, s steps).
+  rolling: () => ({}),
   fromConsole: ({ argument }) => {
     const words = (argument ?? '').trim().split(/\s+/).filter(Boolean);
     const parsed = parseConfigArgs(words);
@@ -45,7 +47,10 @@ export default defineFlow<{ words: string[] }>({
   prepare: async (view, input, session) => {
     const r = await prepareConfigChangeInput(view, session.inventory, session.pool, { words: input.words, gapThreshold: DEFAULT_HEALTH_OPTIONS.indexGapThreshold, onHost: session.onHost });
     if ('refusal' in r) return { planned: { ok: false, refusal: r.refusal }, replan: () => ({ ok: false, refusal: r.refusal }) };
-    return { planned: planRolling(view, r.input), hosts: r.input.only, replan: (fresh) => planRolling(fresh, r.input) };
+    // Typed confirmation, as restart-all: the member's name for one member, else the context's name.
+    const phrase = r.input.only?.length === 1 ? r.input.only[0] : session.context;
+    const confirmed = (result: ReturnType<typeof planRolling>) => (result.ok ? { ...result, plan: { ...result.plan, confirmPhrase: phrase } } : result);
+    return { planned: confirmed(planRolling(view, r.input)), hosts: r.input.only, replan: (fresh) => confirmed(planRolling(fresh, r.input)) };
   },
   audit: (input, source) => ({ argument: source.argument, ...(input ? { settings: input.words.filter((w) => w.includes('=')) } : {}) }),
 });

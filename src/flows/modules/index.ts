@@ -20,8 +20,10 @@ import snapshotRestore from './snapshot-restore.js';
 import recoverQuorum from './recover-quorum.js';
 import configChange from './config.js';
 import rotateCerts from './rotate-certs.js';
+import restartAll from './restart-all.js';
+import upgrade from './upgrade.js';
 
-export const FLOWS: readonly AnyFlowDefinition[] = [addLearner, promote, remove, replace, moveLeader, defrag, compact, recoverNospace, snapshotSave, bootstrapJoin, bootstrapCluster, snapshotRestore, recoverQuorum, configChange, rotateCerts];
+export const FLOWS: readonly AnyFlowDefinition[] = [addLearner, promote, remove, replace, moveLeader, defrag, compact, recoverNospace, snapshotSave, bootstrapJoin, bootstrapCluster, snapshotRestore, recoverQuorum, restartAll, upgrade, configChange, rotateCerts];
 
 const BY_ID = new Map<FlowId, AnyFlowDefinition>(FLOWS.map((f) => [f.id, f]));
 

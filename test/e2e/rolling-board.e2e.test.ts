@@ -1,0 +1,87 @@
+/**
+ * The rolling board in the console, end to end: the built etcd-tui in tmux (80x24) on a context of
+ * three simulated hosts (real etcd 3.4.23 behind mTLS, each host its own sshd and systemctl stand-in),
+ * bootstrapped headless; `:restart-all`, enter runs it, the board shows one row per member; space
+ * pauses before the next member (the board says PAUSED, nothing moves while paused), space resumes,
+ * the run ends with every member verified and the audit record says succeeded.
+ */
+import { after, before, describe, test } from '../harness/skip.js';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import YAML from 'yaml';
+import { startSimHosts, simHostsSkipReason, type SimHosts } from '../harness/hosts.js';
+import { makeClusterPki } from '../harness/certs.js';
+import { BIN, runCli, showCli } from '../harness/cli.js';
+import { startTmux, type TmuxSession } from '../harness/tmux.js';
+import { holdsFor } from '../harness/wait.js';
+
+const skip = simHostsSkipReason();
+
+describe('the rolling board in the console: pause and resume (simulated hosts, real etcd)', { skip: skip ? `skipped: ${skip}` : false }, () => {
+  let sim: SimHosts;
+  let dir: string;
+  let config: string;
+  let audit: string;
+  let tui: TmuxSession | undefined;
+  const names = ['b1', 'b2', 'b3'];
+
+  before(async () => {
+    sim = await startSimHosts(3, { names, standinSettleMs: 1000 });
+    dir = mkdtempSync(join(tmpdir(), 'etcd-tui-board-e2e-'));
+    const pki = makeClusterPki(join(dir, 'pki'), sim.hosts.map((h) => ({ name: h.name, ip: h.address })));
+    writeFileSync(join(dir, 'known_hosts'), sim.hosts.map((h) => h.knownHostsLine()).join('\n') + '\n', { mode: 0o600 });
+    config = join(dir, 'contexts.yaml');
+    audit = join(dir, 'audit.jsonl');
+    const context = {
+      name: 'board',
+      ssh: { identityFile: sim.clientKey, knownHosts: join(dir, 'known_hosts'), agent: false },
+      etcd: { version: '3.4.23', binarySource: '/usr/bin/etcd', caDir: pki.dir, heartbeatInterval: 100, electionTimeout: 1000, quota: '256MiB' },
+      hosts: sim.hosts.map((h) => ({ name: h.name, address: h.address })),
+    };
+    writeFileSync(config, YAML.stringify({ current: 'board', contexts: [context] }));
+    const boot = await runCli(['--config', config, '--audit-log', audit, 'bootstrap', 'cluster', '--yes'], { timeoutMs: 300_000, cwd: dir });
+    assert.equal(boot.code, 0, showCli(boot));
+  });
+
+  after(async () => {
+    await tui?.stop();
+    await sim?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const row = (screen: string, name: string) => screen.split('\n').find((l) => new RegExp(`^ {2}${name} +`).test(l)) ?? '';
+
+  test(':restart-all on the board: space pauses before the next member, space resumes, every member verified', async () => {
+    tui = startTmux({ cmd: [process.execPath, BIN, '--config', config, '--audit-log', audit, '--refresh', '1s'], env: { XDG_CONFIG_HOME: '/nonexistent', ETCDCTL_ENDPOINTS: undefined, CI: 'false' }, cwd: dir, cols: 80, rows: 24 });
+    await tui.waitForText(/HEALTHY/, 30_000);
+    tui.send(':');
+    tui.type('restart-all');
+    tui.send('Enter');
+    await tui.waitForText('[preview]', 60_000);
+    tui.send('Enter');
+    // The typed confirmation: the context's name for a run over every member.
+    await tui.waitForText(/Type the context's name \(board\)/, 10_000);
+    tui.type('board');
+    tui.send('Enter');
+    await tui.waitForText(/ROLLING cluster version/, 30_000);
+    tui.type(' ');
+    let screen = await tui.waitForText(/PAUSED before b\d: space goes on/, 240_000);
+    const held = /PAUSED before (b\d)/.exec(screen)![1];
+    assert.match(row(screen, held), /waiting/, screen);
+    for (const l of screen.split('\n')) assert.ok([...l].length <= 80, l);
+    // Nothing moves while paused: the held member stays waiting.
+    await holdsFor(() => /PAUSED before/.test(tui!.capture()) && /waiting/.test(row(tui!.capture(), held)), { forMs: 3000, intervalMs: 250, what: 'the pause' });
+    tui.type(' ');
+    screen = await tui.waitForText(/SUCCEEDED/, 300_000);
+    for (const n of names) assert.match(row(screen, n), /verified/, screen);
+    const rec = readFileSync(audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { command: string; outcome: string }).at(-1);
+    assert.deepEqual([rec?.command, rec?.outcome], ['rolling-restart', 'succeeded']);
+    tui.send('Escape');
+    await tui.waitForNoText('[done]', 10_000);
+    // Quit: the console closes its SSH connections and exits 0 (they must not keep it alive).
+    tui.send('q');
+    assert.equal(await tui.waitForExit(20_000), 0);
+  });
+});
