@@ -113,8 +113,12 @@ const stubDevtools = {
 // then exec, by Node as a string and a comment) that runs Node with `--` before the operator's
 // arguments; the argv line below drops that `--` again. Run as `node etcd-tui.js`, the file is
 // plain JavaScript (Node skips the first line).
+//
+// The launcher also gives Node a young generation of 2 MB instead of up to 16 MB per semi-space: the
+// console's RSS was ~30 MB lower that way (V8 takes this flag only at start; run as `node
+// etcd-tui.js` the default applies).
 const LAUNCHER = [
-  '":" //; exec node "$0" -- "$@"',
+  '":" //; exec node --max-semi-space-size=2 "$0" -- "$@"',
   "if (process.argv[2] === '--') process.argv.splice(2, 1);",
 ].join('\n');
 

@@ -7,7 +7,8 @@
  *   connect, first status round, first render;
  * - idle CPU and RSS over BENCH_IDLE_SECONDS (30) with the console open at 1 s refresh, with 3 and 5
  *   members, the dashboard alone and with the metrics pane shown.
- * The targets are printed beside the figures. BENCH_COMPARE_BIN=another/etcd-tui.js measures a second
+ * The binaries run as an operator runs them (the file itself: its shell launcher starts Node with
+ * the launcher's flags). The targets are printed beside the figures. BENCH_COMPARE_BIN=another/etcd-tui.js measures a second
  * build in the same run, alternating (the machine is shared: only side-by-side figures compare).
  */
 import { readFileSync, rmSync } from 'node:fs';
@@ -164,7 +165,7 @@ let traceSeq = 0;
 async function firstFrame(bin: string, endpoint: string): Promise<FirstFrame> {
   const traceFile = join(tmpdir(), `etcd-tui-bench-trace-${process.pid}-${traceSeq++}.txt`);
   const t0 = performance.now();
-  const tui = startTmux({ cmd: [process.execPath, bin, '--endpoints', endpoint], env: { XDG_CONFIG_HOME: '/nonexistent', ETCD_TUI_TRACE_STARTUP: traceFile }, cols: 180, rows: 50 });
+  const tui = startTmux({ cmd: [bin, '--endpoints', endpoint], env: { XDG_CONFIG_HOME: '/nonexistent', ETCD_TUI_TRACE_STARTUP: traceFile }, cols: 180, rows: 50 });
   try {
     await waitFor(() => /HEALTHY\s+3 voters/.test(tui.capture()), { what: 'first live frame', timeoutMs: 15_000, intervalMs: 5 });
     const wallMs = performance.now() - t0;
@@ -215,7 +216,7 @@ function printFirstFrames(label: string, runs: FirstFrame[]): void {
 }
 
 async function idle(bin: string, endpoint: string, members: number, key?: string): Promise<{ cpu: number; rssMedian: number; rssMax: number }> {
-  const tui = startTmux({ cmd: [process.execPath, bin, '--endpoints', endpoint, '--refresh', '1s'], env: { XDG_CONFIG_HOME: '/nonexistent' }, cols: 180, rows: 50 });
+  const tui = startTmux({ cmd: [bin, '--endpoints', endpoint, '--refresh', '1s'], env: { XDG_CONFIG_HOME: '/nonexistent' }, cols: 180, rows: 50 });
   try {
     await waitFor(() => new RegExp(`HEALTHY\\s+${members} voters`).test(tui.capture()), { what: 'console up', timeoutMs: 15_000 });
     if (key) {

@@ -115,7 +115,7 @@ async function etcdctlSave(cluster: TestCluster, file: string): Promise<Measured
 
 async function tuiSave(cluster: TestCluster, file: string, audit: string, bin = BIN, tool = 'etcd-tui snapshot save'): Promise<Measured> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ETCDCTL_')));
-  const r = await measure([process.execPath, bin, 'snapshot', 'save', file, '--endpoints', cluster.endpoints[0], '--audit-log', audit], { ...env, XDG_CONFIG_HOME: '/nonexistent' });
+  const r = await measure([bin, 'snapshot', 'save', file, '--endpoints', cluster.endpoints[0], '--audit-log', audit], { ...env, XDG_CONFIG_HOME: '/nonexistent' });
   if (r.code !== 0) throw new Error(`etcd-tui snapshot save failed (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
   const detail = /\[1\/1\] ok: (.*)$/m.exec(r.stdout)?.[1];
   return { tool, dbBytes: 0, fileBytes: fs.statSync(file).size, wallMs: r.wallMs, peakRssKb: r.peakRssKb, detail };
