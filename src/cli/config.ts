@@ -21,6 +21,7 @@ import {
 import { ConfigError } from '../domain/errors.js';
 import { type CliFlags, parseDuration, parseEndpoints, splitUserPassword } from './args.js';
 import { type ContextConfig, type ContextsFile, defaultContextsPath, findContext, knownNames, parseContextsFile } from './contexts.js';
+import { inventoryMetricsTargets } from './inventory.js';
 import { parseEnvFile } from './envfile.js';
 import { checkTlsFiles, type TlsFileSet } from '../cluster/tls-files.js';
 
@@ -186,6 +187,8 @@ export function resolveSettings(input: ResolveInput): ResolvedSettings {
   const quota = flags.quotaBytes ?? ctx?.quotaBytes;
   if (quota !== undefined) settings.quotaBytes = quota;
   if (ctx?.backupDir) settings.backupDir = ctx.backupDir;
+  const metricsTargets = ctx?.inventory ? inventoryMetricsTargets(ctx.inventory) : [];
+  if (metricsTargets.length > 0) settings.metricsURLs = metricsTargets;
 
   return { settings, needsPassword: user !== undefined && password === undefined };
 }

@@ -14,6 +14,7 @@ import type { AppStore } from '../store/store.js';
 import { constants as osConstants } from 'node:os';
 import { guardStdin } from './input-guard.js';
 import { LastResort } from './last-resort.js';
+import { traceStartup, tracingStartup } from './startup-trace.js';
 
 /** What only the sandbox can do for the flows: start a new member on this machine. */
 export interface LocalMembers {
@@ -75,6 +76,36 @@ export function restoreTerminal(stdin: NodeJS.ReadStream = process.stdin, stdout
   }
 }
 
+/**
+ * ETCD_TUI_TRACE_STARTUP: marks the first member list, the first status of every member, and the
+ * first write to the terminal after that (the first frame with live data). Returns the undo.
+ */
+function traceFirstFrame(store: AppStore): () => void {
+  const stdout = process.stdout;
+  const write = stdout.write;
+  let live = false;
+  const unsubscribe = store.subscribe((s) => {
+    if (s.latest.members.length > 0) traceStartup('first-member-list');
+    if (s.latest.members.length > 0 && s.latest.members.every((m) => s.latest.probes[m.id])) {
+      traceStartup('first-status-round');
+      live = true;
+      unsubscribe();
+    }
+  });
+  const traced = function (this: NodeJS.WriteStream, ...args: unknown[]): boolean {
+    if (live) {
+      traceStartup('first-render');
+      stdout.write = write;
+    }
+    return (write as (...a: unknown[]) => boolean).apply(this, args);
+  };
+  stdout.write = traced as typeof stdout.write;
+  return () => {
+    unsubscribe();
+    if (stdout.write === traced) stdout.write = write;
+  };
+}
+
 /** The message of an error as one line (no stack). */
 function oneLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
@@ -91,6 +122,7 @@ function oneLine(error: unknown): string {
 export async function runConsole(options: ConsoleOptions): Promise<number> {
   // Node's deprecation warnings (e.g. DEP0123 for TLS to an IP address) would corrupt the screen.
   process.noDeprecation = true;
+  traceStartup('config');
   const store = createAppStore({ connection: connectionInfo(options.settings), contexts: options.contexts });
   const session = new Session(store, (s) => new EtcdGateway(s, deadlinesFor(s)), options.loadContext, options.auditLog ?? defaultAuditPath(), options.hostFiles);
   const hostPort = options.bootstrap?.(() => store.getState().connection.contextName);
@@ -104,6 +136,7 @@ export async function runConsole(options: ConsoleOptions): Promise<number> {
     hosts: hostPort,
     commandTimeoutMs: options.settings.commandTimeoutMs,
   });
+  const untrace = tracingStartup() ? traceFirstFrame(store) : undefined;
   session.start(options.settings);
   if (options.greeting) store.getState().say(options.greeting);
 
@@ -202,6 +235,7 @@ export async function runConsole(options: ConsoleOptions): Promise<number> {
     process.off('uncaughtException', onFatal);
     process.off('unhandledRejection', onFatal);
     restoreTerminal();
+    untrace?.();
   }
   if (farewell) process.stderr.write(`etcd-tui: ${farewell}\n`);
   // Whatever still holds the event loop (a socket of a dead terminal) must not keep us alive.

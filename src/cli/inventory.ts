@@ -51,7 +51,7 @@ const CLUSTER_KEYS = [
   'quota', 'maxRequestBytes', 'metrics', 'listenMetricsUrls', 'listenLocalhost', 'enableV2', 'proxyOff', 'version',
   'binarySource', 'caDir', 'minCertValidityDays', 'templatesDir', 'kubernetes',
 ] as const;
-const HOST_KEYS = new Set<string>(['name', 'address', 'etcdAddress', 'env', ...SSH_KEYS, ...NODE_KEYS]);
+const HOST_KEYS = new Set<string>(['name', 'address', 'etcdAddress', 'env', 'metricsUrl', ...SSH_KEYS, ...NODE_KEYS]);
 const ETCD_KEYS = new Set<string>([...CLUSTER_KEYS, ...NODE_KEYS]);
 
 export interface InventoryEnv {
@@ -124,6 +124,38 @@ function localPaths(v: unknown, where: string, env: InventoryEnv): string[] | un
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * A host's metrics URL: its `metricsUrl` (http(s)://ADDRESS:PORT, a path allowed), else the cluster's
+ * listenMetricsUrls when its first URL listens on every address (0.0.0.0, [::]): with this host's
+ * address in its place. A loopback listen URL is not reachable from the bastion: the client URL stays.
+ */
+function metricsURLOf(v: unknown, hw: string, listen: string | undefined, etcdAddress: string): { metricsURL?: string } {
+  const given = str(v, `${hw}: metricsUrl`, 'a URL like http://10.0.0.1:2381');
+  if (given !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(given);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.port || url.username || url.password || url.search || url.hash) {
+      throw new ConfigError(`${hw}: metricsUrl must be a URL like http://10.0.0.1:2381 (http or https, with a port), not "${given}"`);
+    }
+    return { metricsURL: given.replace(/\/+$/, '') };
+  }
+  const first = listen?.split(',')[0];
+  const m = first ? /^(https?):\/\/(0\.0\.0\.0|\[::\]):(\d+)\/?$/.exec(first) : null;
+  if (!m) return {};
+  const host = etcdAddress.includes(':') && !etcdAddress.startsWith('[') ? `[${etcdAddress}]` : etcdAddress;
+  return { metricsURL: `${m[1]}://${host}:${m[3]}` };
+}
+
+/** The inventory hosts whose /metrics is not on their client URL, for the scraper. */
+export function inventoryMetricsTargets(inv: Inventory): Array<{ name: string; clientURL: string; metricsURL: string }> {
+  const clientURLs = inventoryEndpoints(inv);
+  return inv.hosts.flatMap((h, i) => (h.metricsURL ? [{ name: h.name, clientURL: clientURLs[i], metricsURL: h.metricsURL }] : []));
+}
 
 /** Parse a context's `ssh`, `etcd` and `hosts` keys. Returns undefined when there are no hosts. */
 export function parseInventory(raw: { ssh?: unknown; etcd?: unknown; hosts?: unknown; quota?: unknown }, where: string, env: InventoryEnv): Inventory | undefined {
@@ -203,6 +235,7 @@ export function parseInventory(raw: { ssh?: unknown; etcd?: unknown; hosts?: unk
       unitDir: pick('unitDir', remotePath, '/etc/systemd/system'),
       stopServices: pick('stopServices', unitNames, [] as string[]),
       envOverrides,
+      ...metricsURLOf(h.metricsUrl, hw, settings.listenMetricsUrls, etcdAddress),
     });
   });
   const addrs = new Map<string, string>();

@@ -3,12 +3,12 @@
  * The `etcd-tui` entry point: parse flags, resolve the connection settings, then open the console,
  * print a one-shot status, or start the sandbox. Bad input ends with one line and exit code 4.
  */
+import { traceStartup } from './startup-trace.js';
 import { readFileSync } from 'node:fs';
 import { HELP_TEXT, parseArgs } from './args.js';
 import { ConfigError, ClusterError, ExitError } from '../domain/errors.js';
 import { EXIT } from './status.js';
 import { checkOptions, commandHelp, findCommand } from './commands.js';
-import { resolveSettings } from './local.js';
 
 /** The package version: package.json sits next to dist/ (bundle: dist/etcd-tui.js; tsc: dist/src/cli/main.js). */
 function version(): string {
@@ -24,6 +24,7 @@ function version(): string {
 }
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  traceStartup('modules-loaded');
   const args = parseArgs(argv);
   if (args.help) {
     // `etcd-tui member --help`, `etcd-tui snapshot save --help`: generated from the command table.
@@ -36,7 +37,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   }
   const { spec, args: rest } = findCommand(args.command);
   checkOptions(spec, args.flags);
-  return spec.run({ args: rest, flags: args.flags, env, settings: () => resolveSettings(args.flags, env) });
+  // local.js (and with it etcd3) loads only for commands that connect: --help, --version and the
+  // offline commands start without it.
+  return spec.run({ args: rest, flags: args.flags, env, settings: async () => (await import('./local.js')).resolveSettings(args.flags, env) });
 }
 
 // Node's deprecation warnings (DEP0123 for TLS to an IP address) are noise for operators and

@@ -8,7 +8,7 @@ import { DEFAULT_HEALTH_OPTIONS } from '../domain/types.js';
 import { EtcdGateway } from '../cluster/etcd-gateway.js';
 import { deadlinesFor } from './deadlines.js';
 import { collectStatus, exitCodeFor, statusJson, statusText } from './status.js';
-import { MetricsScraper } from '../monitor/metrics.js';
+import { MetricsScraper, inventoryMetricsURL } from '../monitor/metrics.js';
 import { metricReasons, type MemberFigures } from '../health/metrics.js';
 import { withChecks } from '../health/checks.js';
 import { metricsRow } from '../format/metrics.js';
@@ -24,7 +24,7 @@ export async function runStatusWithMetrics(settings: ConnectionSettings, options
   try {
     const health = { ...DEFAULT_HEALTH_OPTIONS, ...(settings.quotaBytes ? { quotaBytes: settings.quotaBytes } : {}) };
     const view = await collectStatus(gateway, health);
-    const scraper = new MetricsScraper(gateway, Math.max(1000, settings.commandTimeoutMs));
+    const scraper = new MetricsScraper(gateway, Math.max(1000, settings.commandTimeoutMs), Date.now, inventoryMetricsURL(settings.metricsURLs));
     const gap = options.gapMs ?? METRICS_GAP_MS;
     const first = await scraper.round(view.members);
     if (Object.keys(first.figures).length > 0) await new Promise((r) => setTimeout(r, gap));

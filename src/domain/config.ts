@@ -25,6 +25,15 @@ export interface ConnectionSettings {
   quotaBytes?: number;
   /** The context's backup directory (snapshots with JSON sidecars), for the backup-age check. */
   backupDir?: string;
+  /** Members whose /metrics is scraped elsewhere than on their client URL (the inventory's metrics URLs). */
+  metricsURLs?: MetricsTarget[];
+}
+
+/** One inventory host's metrics URL, found by member name or by client URL. */
+export interface MetricsTarget {
+  name: string;
+  clientURL: string;
+  metricsURL: string;
 }
 
 export const DEFAULT_DIAL_TIMEOUT_MS = 2000;

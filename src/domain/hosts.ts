@@ -53,6 +53,12 @@ export interface HostSpec {
   envOverrides: Record<string, string>;
   /** Services that use this etcd (e.g. kube-apiserver): a restore stops them first and starts them last. */
   stopServices?: string[];
+  /**
+   * Where the console scrapes this member's /metrics (etcd's --listen-metrics-urls as the bastion
+   * reaches it), when not its client URL: the host's `metricsUrl`, or the cluster's
+   * listenMetricsUrls when it listens on every address (0.0.0.0 or [::]) with this host's address.
+   */
+  metricsURL?: string;
 }
 
 /** Cluster-wide etcd settings (every member must agree on them), with seed 000's values as defaults. */

@@ -11,7 +11,7 @@ import type { MemberFigures } from '../health/metrics.js';
 import type { VerdictReason } from '../domain/types.js';
 import { collectCertificates, type HostFileReader } from './certs.js';
 import { certReasons } from '../health/certs.js';
-import { MetricsScraper } from './metrics.js';
+import { MetricsScraper, inventoryMetricsURL } from './metrics.js';
 import { metricReasons } from '../health/metrics.js';
 import { hexId, memberLabel } from '../format/ids.js';
 import { CheckAborted, runConsistencyCheck } from './consistency.js';
@@ -57,7 +57,7 @@ export class InspectMonitor implements InspectActions {
     /** The context's hosts, for their certificate files over SSH (asked once; undefined: no hosts). */
     private readonly hostFiles?: () => Promise<HostFileReader | undefined>,
   ) {
-    this.scraper = new MetricsScraper(gateway, Math.max(1000, settings.dialTimeoutMs), now);
+    this.scraper = new MetricsScraper(gateway, Math.max(1000, settings.dialTimeoutMs), now, inventoryMetricsURL(settings.metricsURLs));
   }
 
   /** One timer ticks every second and decides what is due: cheap, and nothing overlaps. */

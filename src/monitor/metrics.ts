@@ -4,6 +4,7 @@
  * figures come from bucket deltas between two scrapes.
  */
 import type { Member } from '../domain/types.js';
+import type { MetricsTarget } from '../domain/config.js';
 import type { InspectGateway } from '../cluster/gateway.js';
 import { memberFigures, parsePrometheus, usedMetric, type MemberFigures, type Scrape } from '../health/metrics.js';
 
@@ -12,6 +13,23 @@ export interface ScrapeRound {
   figures: Record<string, MemberFigures>;
   /** Member ID -> why the scrape failed. */
   errors: Record<string, string>;
+}
+
+const trimSlash = (url: string) => url.replace(/\/+$/, '');
+
+/**
+ * The scraper's metrics URL for a member from the context's inventory (settings.metricsURLs): the
+ * host of the same name, else the host whose client URL the member advertises; undefined (scrape
+ * the client URL) for a member the inventory does not list.
+ */
+export function inventoryMetricsURL(targets: MetricsTarget[] | undefined): (member: Member) => string | undefined {
+  if (!targets || targets.length === 0) return () => undefined;
+  return (member) => {
+    const byName = member.name ? targets.find((t) => t.name === member.name) : undefined;
+    if (byName) return byName.metricsURL;
+    const urls = new Set(member.clientURLs.map(trimSlash));
+    return targets.find((t) => urls.has(trimSlash(t.clientURL)))?.metricsURL;
+  };
 }
 
 export class MetricsScraper {

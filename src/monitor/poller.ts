@@ -2,7 +2,9 @@
  * The poller: keeps the cluster view fresh, outside React. Every interval it asks for the member
  * list, the alarms and each member's status, each call independent and bounded by its deadline, with
  * an in-flight guard (never two calls at once for the same thing), so a hung member costs the others
- * nothing. Results arriving together are handed over in one batch, so the screen redraws once a round.
+ * nothing. A round's results are handed over in one batch, so the screen redraws once a round: the
+ * batch goes as soon as no call is in flight any more, or BATCH_WINDOW_MS after its first result when
+ * a call is slow (a hung member does not hold back the others' figures for longer than that).
  */
 import type { Member, MemberId } from '../domain/types.js';
 import type { ClusterGateway } from '../cluster/gateway.js';
@@ -11,7 +13,7 @@ import { ClusterError } from '../domain/errors.js';
 
 export type RefreshSink = (batch: Refresh[]) => void;
 
-const BATCH_WINDOW_MS = 15;
+const BATCH_WINDOW_MS = 100;
 
 /**
  * The alarm API is asked every ALARM_EVERY_MS, and at once when a member's status errors change
@@ -103,7 +105,10 @@ export class Poller {
     if (this.inFlight.has(key)) return;
     this.inFlight.add(key);
     work()
-      .then((r) => this.push(r))
+      .then((r) => {
+        this.inFlight.delete(key);
+        this.push(r);
+      })
       .finally(() => this.inFlight.delete(key));
   }
 
@@ -188,12 +193,16 @@ export class Poller {
         if (url) this.guarded(`status:${m.id}`, () => probeMember(this.gateway, m.id, url, this.now));
       }
     }
-    if (!this.flushTimer) {
+    if (this.inFlight.size === 0) {
+      // The round is complete (follow-up calls started above count as part of it).
+      this.flush();
+    } else if (!this.flushTimer) {
       this.flushTimer = setTimeout(() => this.flush(), BATCH_WINDOW_MS);
     }
   }
 
   private flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     const batch = this.pending;
     this.pending = [];

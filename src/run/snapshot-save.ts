@@ -2,8 +2,9 @@
  * Saving a snapshot stream to a file so that only a complete, verified snapshot ever carries the
  * final name: the bytes go to FILE.part (created exclusively, mode 0600); the sha256 of the database
  * part is computed while streaming (a 32-byte tail window holds back what may be the trailer) and
- * checked against etcd's trailer; the file is fsynced, read back by the bbolt reader (src/snapshot),
- * then published under FILE without ever replacing an existing file, the directory fsynced, and a
+ * checked against etcd's trailer; the file goes to disk in steps while streaming (fdatasync every
+ * 64 MiB) and is fsynced while it is read back by the bbolt reader (src/snapshot), both through
+ * before it is published under FILE without ever replacing an existing file, the directory fsynced, and a
  * JSON sidecar (FILE.json) written the same way. On any failure FILE.part is removed: it was created
  * by this run (O_EXCL), holds no data that exists nowhere else, and a full disk must not stay full.
  */
@@ -126,6 +127,8 @@ export interface SaveSnapshotOptions {
   /** Fail when no byte arrives for this long (default: no bound besides the stream's own deadline). */
   stallMs?: number;
   now?: () => number;
+  /** fdatasync while streaming every this many bytes (default 64 MiB; tests make it small). */
+  syncEveryBytes?: number;
 }
 
 export interface SavedSnapshot {
@@ -136,7 +139,7 @@ export interface SavedSnapshot {
   size: number;
   sha256: string;
   status: SnapshotStatus;
-  /** The whole save; of it, the stream (with the sha256 and the fsync) and the read-back. */
+  /** The whole save; of it, the stream (with the sha256 and the syncs during it) and the read-back (with the final fsync, which runs beside it). */
   durationMs: number;
   streamMs: number;
   verifyMs: number;
@@ -183,10 +186,49 @@ class RateMeter {
   }
 }
 
-/** A file sink that writes what accumulated while the previous write ran in one writev, and fsyncs at the end. */
+/** While streaming, the written bytes go to disk every this many bytes (fdatasync beside the stream). */
+const SYNC_EVERY_BYTES = 64 << 20;
+
+/**
+ * A file sink that writes what accumulated while the previous write ran in one writev. Every
+ * SYNC_EVERY_BYTES it starts an fdatasync that runs while the stream goes on, so the disk works
+ * while the network does and the final fsync (flush()) has little left to write.
+ */
 class FileSink extends Writable {
-  constructor(private readonly fh: FileHandle) {
-    super({ highWaterMark: 4 << 20 });
+  private unsynced = 0;
+  private syncing?: Promise<void>;
+  private syncError?: unknown;
+
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly syncEveryBytes = SYNC_EVERY_BYTES,
+  ) {
+    super({ highWaterMark: 1 << 20 });
+  }
+
+  private syncInBackground(): void {
+    if (this.syncing || this.unsynced < this.syncEveryBytes) return;
+    this.unsynced = 0;
+    this.syncing = this.fh
+      .datasync()
+      .catch((error: unknown) => {
+        this.syncError ??= error;
+      })
+      .finally(() => {
+        this.syncing = undefined;
+      });
+  }
+
+  /** The background sync's failure, if any (a write error surfaces on the next write or at the end). */
+  private async settled(): Promise<void> {
+    await this.syncing;
+    if (this.syncError !== undefined) throw this.syncError;
+  }
+
+  /** Everything written reaches the disk (data and metadata): after the background sync, one fsync. */
+  async flush(): Promise<void> {
+    await this.settled();
+    await this.fh.sync();
   }
 
   private async writeAll(buffers: Buffer[]): Promise<void> {
@@ -205,11 +247,18 @@ class FileSink extends Writable {
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
-    this.writeAll(chunks.map((c) => c.chunk)).then(() => callback(), callback);
+    if (this.syncError !== undefined) return callback(this.syncError as Error);
+    const buffers = chunks.map((c) => c.chunk);
+    this.writeAll(buffers).then(() => {
+      for (const b of buffers) this.unsynced += b.length;
+      this.syncInBackground();
+      callback();
+    }, callback);
   }
 
+  /** The end of the stream: the background sync done (the final fsync is flush(), beside the read-back). */
   override _final(callback: (error?: Error | null) => void): void {
-    this.fh.sync().then(() => callback(), callback);
+    this.settled().then(() => callback(), callback);
   }
 }
 
@@ -343,10 +392,12 @@ export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SavedSnap
     }, stallMs);
   }
 
+  const sink = new FileSink(fh, opts.syncEveryBytes);
+  let synced: Promise<void> | undefined;
   try {
     try {
       if (early !== undefined) throw early;
-      await pipeline(stream, tap, new FileSink(fh), signal ? { signal } : {});
+      await pipeline(stream, tap, sink, signal ? { signal } : {});
     } catch (error) {
       throw early ?? error;
     } finally {
@@ -359,9 +410,11 @@ export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SavedSnap
     if (!sum.ok) {
       throw new SnapshotSaveError('sha256', `sha256 mismatch: the trailer says ${sum.expected}, the ${formatBytes(sum.dataSize)} received hash to ${sum.actual}; the snapshot is corrupt and was not kept`);
     }
-    fhOpen = false;
-    await fh.close();
     const streamed = now();
+    // The final fsync runs while the file is read back (the read-back sees the same bytes before and
+    // after it); both must be through before the file gets its name.
+    synced = sink.flush();
+    synced.catch(() => undefined); // awaited below; a failed read-back must not leave it unhandled
     opts.onVerify?.();
     let status: SnapshotStatus;
     try {
@@ -370,6 +423,13 @@ export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SavedSnap
       const text = error instanceof SnapshotError ? error.message : ioMessage(error);
       throw new SnapshotSaveError('verify', `the received snapshot does not read back as a valid database: ${text}; it was not kept`, { cause: error });
     }
+    try {
+      await synced;
+    } catch (error) {
+      throw new SnapshotSaveError('io', `writing ${paths.part} to disk failed after ${formatBytes(hasher.total)}: ${ioMessage(error)}; the partial file was removed`, { cause: error });
+    }
+    fhOpen = false;
+    await fh.close();
     if (!status.sha256.ok || status.sha256.actual !== sum.actual || status.fileSize !== hasher.total) {
       throw new SnapshotSaveError('verify', `the file on disk differs from what was received (sha256 ${status.sha256.actual ?? 'none'} vs ${sum.actual}, ${status.fileSize} vs ${hasher.total} bytes); it was not kept`);
     }
@@ -411,6 +471,7 @@ export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SavedSnap
     }
     return result;
   } catch (error) {
+    await synced?.catch(() => undefined);
     await cleanup();
     throw classify(error, { stalled, aborted: signal?.aborted ?? false, part: paths.part, received: hasher.total });
   }

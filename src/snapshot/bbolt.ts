@@ -327,7 +327,8 @@ export class BoltDB {
   // Opening
 
   private readRaw(position: number, length: number): Buffer {
-    const buf = Buffer.alloc(length);
+    // Not zero-filled (a tenth of a read-back's time went to that): only the bytes read are returned.
+    const buf = Buffer.allocUnsafe(length);
     const n = this.source.read(buf, position);
     return n === length ? buf : buf.subarray(0, n);
   }

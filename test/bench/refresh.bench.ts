@@ -2,10 +2,17 @@
  * Benchmark (not a test: it prints figures and gates nothing). On a real 3-member cluster:
  * - one full refresh round of the console's gateway vs one `etcdctl endpoint status --cluster -w json`;
  * - the same with one member SIGSTOPped;
- * - process start to the first frame with live data;
- * - idle CPU and RSS over 30 s with the console open at 1 s refresh.
+ * - process start to the first frame with live data, median of BENCH_STARTS (9) starts, with the
+ *   phases the binary traces (ETCD_TUI_TRACE_STARTUP): node start, module load, config, first
+ *   connect, first status round, first render;
+ * - idle CPU and RSS over BENCH_IDLE_SECONDS (30) with the console open at 1 s refresh, with 3 and 5
+ *   members, the dashboard alone and with the metrics pane shown.
+ * The binaries run as an operator runs them (the file itself: its shell launcher starts Node with
+ * the launcher's flags). The targets are printed beside the figures. BENCH_COMPARE_BIN=another/etcd-tui.js measures a second
+ * build in the same run, alternating (the machine is shared: only side-by-side figures compare).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster } from '../harness/cluster.js';
 import { startTmux } from '../harness/tmux.js';
@@ -16,8 +23,14 @@ import { EtcdGateway } from '../../src/cluster/etcd-gateway.js';
 import { deadlinesFor } from '../../src/cli/deadlines.js';
 import type { ConnectionSettings } from '../../src/domain/config.js';
 
-const BIN = join(repoRoot(), 'dist', 'etcd-tui.js');
+const BIN = process.env.BENCH_TUI_BIN ?? join(repoRoot(), 'dist', 'etcd-tui.js');
+/** Another build to measure side by side in the same run (e.g. the one before a change): BENCH_COMPARE_BIN=path. */
+const BINS = [{ label: 'etcd-tui', path: BIN }, ...(process.env.BENCH_COMPARE_BIN ? [{ label: 'compare', path: process.env.BENCH_COMPARE_BIN }] : [])];
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
+const STARTS = Number(process.env.BENCH_STARTS ?? 9);
+const TARGET_FIRST_FRAME_MS = 400;
+const TARGET_IDLE_CPU = 0.5;
+const TARGET_RSS_MB = 100;
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -109,50 +122,131 @@ async function main(): Promise<void> {
     }
     gateway.close();
 
-    // Start to first live frame, through a real terminal.
-    const starts: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const t0 = performance.now();
-      const tui = startTmux({ cmd: [process.execPath, BIN, '--endpoints', urls[0]], env: { XDG_CONFIG_HOME: '/nonexistent' }, cols: 180, rows: 50 });
-      try {
-        await waitFor(() => /HEALTHY\s+3 voters/.test(tui.capture()), { what: 'first live frame', timeoutMs: 15_000, intervalMs: 5 });
-        starts.push(performance.now() - t0);
-      } finally {
-        await tui.stop();
-      }
+    // Start to first live frame, through a real terminal, with the phases the binary traces.
+    console.log(`\n== process start to first frame with live data (tmux, polled every 5 ms; n=${STARTS} each, alternating)`);
+    console.log(`   target: <= ${TARGET_FIRST_FRAME_MS} ms median`);
+    const startsOf = new Map<string, FirstFrame[]>(BINS.map((b) => [b.label, []]));
+    for (let i = 0; i < STARTS; i++) {
+      for (const bin of i % 2 === 0 ? BINS : [...BINS].reverse()) startsOf.get(bin.label)!.push(await firstFrame(bin.path, urls[0]));
     }
-    console.log('\n== process start to first frame with live data (tmux, polled every 5 ms)');
-    console.log(`median ${fmt(median(starts))}  min ${fmt(Math.min(...starts))}  max ${fmt(Math.max(...starts))}  (n=5)`);
-
-    // Idle cost at 1 s refresh.
-    const tui = startTmux({ cmd: [process.execPath, BIN, '--endpoints', urls[0], '--refresh', '1s'], env: { XDG_CONFIG_HOME: '/nonexistent' }, cols: 180, rows: 50 });
-    try {
-      await waitFor(() => /HEALTHY\s+3 voters/.test(tui.capture()), { what: 'console up', timeoutMs: 15_000 });
-      const pid = tui.pid();
-      const cpu0 = cpuSeconds(pid);
-      const t0 = performance.now();
-      const rss: number[] = [];
-      await waitFor(
-        () => {
-          rss.push(rssMb(pid));
-          return performance.now() - t0 >= IDLE_SECONDS * 1000;
-        },
-        { what: `${IDLE_SECONDS} s of idle`, timeoutMs: IDLE_SECONDS * 1000 + 5000, intervalMs: 1000 },
-      );
-      const cpu = cpuSeconds(pid) - cpu0;
-      const wall = (performance.now() - t0) / 1000;
-      console.log(`\n== idle, console open at 1 s refresh, ${wall.toFixed(0)} s`);
-      console.log(`CPU ${((cpu / wall) * 100).toFixed(2)}% of a core   RSS median ${median(rss).toFixed(1)} MB  max ${Math.max(...rss).toFixed(1)} MB`);
-    } finally {
-      await tui.stop();
-    }
+    for (const bin of BINS) printFirstFrames(bin.label, startsOf.get(bin.label)!);
   } finally {
     await cluster.stop();
-    await stopAll();
+  }
+
+  // Idle cost at 1 s refresh: 3 and 5 members, the dashboard alone and with the metrics pane (M) shown.
+  console.log(`\n== idle, console open at 1 s refresh, ${IDLE_SECONDS} s each (CPU % of one core, RSS)`);
+  console.log(`   target: CPU <= ${TARGET_IDLE_CPU} %, RSS <= ${TARGET_RSS_MB} MB with 5 members`);
+  for (const members of [3, 5]) {
+    const idleCluster = await startCluster({ members, version: '3.4' });
+    try {
+      for (const pane of ['dashboard', 'metrics pane (M)'] as const) {
+        for (const bin of BINS) {
+          const r = await idle(bin.path, idleCluster.endpoints[0], members, pane === 'dashboard' ? undefined : 'M');
+          console.log(`${bin.label.padEnd(8)} ${members} members, ${pane.padEnd(17)} CPU ${r.cpu.toFixed(2).padStart(5)} %   RSS median ${r.rssMedian.toFixed(1)} MB  max ${r.rssMax.toFixed(1)} MB`);
+        }
+      }
+    } finally {
+      await idleCluster.stop();
+    }
+  }
+  await stopAll();
+}
+
+interface FirstFrame {
+  /** Wall time until the frame showed in tmux. */
+  wallMs: number;
+  /** Phase -> ms since the process started (ETCD_TUI_TRACE_STARTUP). */
+  phases: Record<string, number>;
+}
+
+let traceSeq = 0;
+
+async function firstFrame(bin: string, endpoint: string): Promise<FirstFrame> {
+  const traceFile = join(tmpdir(), `etcd-tui-bench-trace-${process.pid}-${traceSeq++}.txt`);
+  const t0 = performance.now();
+  const tui = startTmux({ cmd: [bin, '--endpoints', endpoint], env: { XDG_CONFIG_HOME: '/nonexistent', ETCD_TUI_TRACE_STARTUP: traceFile }, cols: 180, rows: 50 });
+  try {
+    await waitFor(() => /HEALTHY\s+3 voters/.test(tui.capture()), { what: 'first live frame', timeoutMs: 15_000, intervalMs: 5 });
+    const wallMs = performance.now() - t0;
+    return { wallMs, phases: readTrace(traceFile) };
+  } finally {
+    await tui.stop();
+    rmSync(traceFile, { force: true });
   }
 }
 
-main().catch((error) => {
+function readTrace(file: string): Record<string, number> {
+  const phases: Record<string, number> = {};
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return phases; // a binary without the trace
+  }
+  for (const m of text.matchAll(/^etcd-tui startup (\S+) ([\d.]+)$/gm)) phases[m[1]] = Number(m[2]);
+  return phases;
+}
+
+/** The phases in order, each as its own duration (from the previous mark). */
+const PHASES: Array<[string, string]> = [
+  ['bundle-start', 'node start'],
+  ['modules-loaded', 'module load'],
+  ['config', 'config (settings, console module)'],
+  ['first-member-list', 'first connect (member list)'],
+  ['first-status-round', 'first status round'],
+  ['first-render', 'first render'],
+];
+
+function printFirstFrames(label: string, runs: FirstFrame[]): void {
+  const walls = runs.map((r) => r.wallMs);
+  console.log(`${label.padEnd(8)} median ${fmt(median(walls))}  min ${fmt(Math.min(...walls))}  max ${fmt(Math.max(...walls))}  (tmux shows the frame)`);
+  if (!runs.every((r) => PHASES.every(([k]) => r.phases[k] !== undefined))) {
+    console.log(`${''.padEnd(8)} (no startup trace from this binary)`);
+    return;
+  }
+  let prev = 0;
+  for (const [key, name] of PHASES) {
+    const durations = runs.map((r) => r.phases[key] - (PHASES.findIndex(([k]) => k === key) === 0 ? 0 : r.phases[PHASES[PHASES.findIndex(([k]) => k === key) - 1][0]]));
+    const at = median(runs.map((r) => r.phases[key]));
+    console.log(`${''.padEnd(8)}   ${name.padEnd(34)} ${fmt(median(durations)).padStart(10)}   (at ${fmt(at)})`);
+    prev = at;
+  }
+  console.log(`${''.padEnd(8)}   ${'traced total (median)'.padEnd(34)} ${fmt(prev).padStart(10)}`);
+}
+
+async function idle(bin: string, endpoint: string, members: number, key?: string): Promise<{ cpu: number; rssMedian: number; rssMax: number }> {
+  const tui = startTmux({ cmd: [bin, '--endpoints', endpoint, '--refresh', '1s'], env: { XDG_CONFIG_HOME: '/nonexistent' }, cols: 180, rows: 50 });
+  try {
+    await waitFor(() => new RegExp(`HEALTHY\\s+${members} voters`).test(tui.capture()), { what: 'console up', timeoutMs: 15_000 });
+    if (key) {
+      tui.send(key);
+      await waitFor(() => /WAL p99/.test(tui.capture()), { what: 'the metrics pane', timeoutMs: 15_000 });
+    }
+    // Let the start settle (the first scrapes, the certificates, the JIT) before measuring.
+    const settle = performance.now();
+    await waitFor(() => performance.now() - settle >= 3000, { what: 'settle', timeoutMs: 10_000, intervalMs: 250 });
+    const pid = tui.pid();
+    const cpu0 = cpuSeconds(pid);
+    const t0 = performance.now();
+    const rss: number[] = [];
+    await waitFor(
+      () => {
+        rss.push(rssMb(pid));
+        return performance.now() - t0 >= IDLE_SECONDS * 1000;
+      },
+      { what: `${IDLE_SECONDS} s of idle`, timeoutMs: IDLE_SECONDS * 1000 + 5000, intervalMs: 1000 },
+    );
+    const cpu = cpuSeconds(pid) - cpu0;
+    const wall = (performance.now() - t0) / 1000;
+    return { cpu: (cpu / wall) * 100, rssMedian: median(rss), rssMax: Math.max(...rss) };
+  } finally {
+    await tui.stop();
+  }
+}
+
+main().catch(async (error) => {
+  await stopAll();
   console.error(error);
   process.exitCode = 1;
 });

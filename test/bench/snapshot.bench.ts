@@ -1,12 +1,13 @@
 /**
  * Benchmark (not a test: it prints figures and gates nothing). One etcd 3.4 member filled with large
- * values up to BENCH_SNAPSHOT_GIB (default 1 GiB, less when the disk is short or filling passes
- * BENCH_FILL_SECONDS, default 180 s), then, in one run, alternately:
+ * values to 300 MB, then to BENCH_SNAPSHOT_GIB (default 1 GiB; BENCH_SNAPSHOT_SIZES_MB=300,1074 to
+ * choose; less when the disk is short or filling passes BENCH_FILL_SECONDS, default 180 s); at each
+ * size, in one run, alternately:
  *   etcdctl snapshot save FILE   vs   etcd-tui snapshot save FILE (sha256 while streaming, fsync,
- *   bbolt read-back, sidecar)
+ *   bbolt read-back, sidecar)   [vs BENCH_COMPARE_BIN snapshot save: another build, side by side]
  * each BENCH_ROUNDS times (default 2): wall time, throughput (file size / wall time) and peak RSS of
- * the process (/usr/bin/time -f %M, else VmHWM polled from /proc). To show that memory does not grow
- * with the snapshot, etcd-tui also saves once when the DB is still small (~64 MiB).
+ * the process (/usr/bin/time -f %M, else VmHWM polled from /proc), with the targets beside them
+ * (at least etcdctl's speed, peak RSS <= 100 MB).
  *
  *   npm run build && node dist/test/bench/snapshot.bench.js
  */
@@ -22,6 +23,8 @@ import { stopAll } from '../harness/registry.js';
 
 /** The binary to measure (BENCH_TUI_BIN: e.g. a build with other gateway options). */
 const BIN = process.env.BENCH_TUI_BIN ?? path.join(repoRoot(), 'dist', 'etcd-tui.js');
+/** Another build measured in the same run (e.g. the one before a change): BENCH_COMPARE_BIN=path. */
+const COMPARE = process.env.BENCH_COMPARE_BIN;
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 const TARGET = Number(process.env.BENCH_SNAPSHOT_GIB ?? 1) * GiB;
@@ -110,12 +113,12 @@ async function etcdctlSave(cluster: TestCluster, file: string): Promise<Measured
   return { tool: 'etcdctl snapshot save', dbBytes: 0, fileBytes: fs.statSync(file).size, wallMs: r.wallMs, peakRssKb: r.peakRssKb };
 }
 
-async function tuiSave(cluster: TestCluster, file: string, audit: string): Promise<Measured> {
+async function tuiSave(cluster: TestCluster, file: string, audit: string, bin = BIN, tool = 'etcd-tui snapshot save'): Promise<Measured> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ETCDCTL_')));
-  const r = await measure([process.execPath, BIN, 'snapshot', 'save', file, '--endpoints', cluster.endpoints[0], '--audit-log', audit], { ...env, XDG_CONFIG_HOME: '/nonexistent' });
+  const r = await measure([bin, 'snapshot', 'save', file, '--endpoints', cluster.endpoints[0], '--audit-log', audit], { ...env, XDG_CONFIG_HOME: '/nonexistent' });
   if (r.code !== 0) throw new Error(`etcd-tui snapshot save failed (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
   const detail = /\[1\/1\] ok: (.*)$/m.exec(r.stdout)?.[1];
-  return { tool: 'etcd-tui snapshot save', dbBytes: 0, fileBytes: fs.statSync(file).size, wallMs: r.wallMs, peakRssKb: r.peakRssKb, detail };
+  return { tool, dbBytes: 0, fileBytes: fs.statSync(file).size, wallMs: r.wallMs, peakRssKb: r.peakRssKb, detail };
 }
 
 function rm(file: string): void {
@@ -127,49 +130,62 @@ function row(m: Measured): string {
   return `${m.tool.padEnd(24)} ${(m.fileBytes / MiB).toFixed(0).padStart(7)} MiB ${(m.wallMs / 1000).toFixed(2).padStart(7)} s ${mbps.toFixed(0).padStart(6)} MiB/s ${(m.peakRssKb / 1024).toFixed(0).padStart(6)} MiB RSS${m.detail ? `   (${m.detail})` : ''}`;
 }
 
+/** Sizes measured, in order (the DB only grows): BENCH_SNAPSHOT_SIZES_MB, default 300 MB and 1 GiB. */
+const SIZES = (process.env.BENCH_SNAPSHOT_SIZES_MB ?? `300,${(TARGET / 1e6).toFixed(0)}`).split(',').map((mb) => Math.round(Number(mb) * 1e6));
+const TARGET_RSS_MB = 100;
+
+function summary(results: Measured[], tools: string[]): void {
+  const mids: Record<string, Measured> = {};
+  for (const tool of tools) {
+    const runs = results.filter((r) => r.tool === tool).sort((a, b) => a.wallMs - b.wallMs);
+    const mid = runs[Math.floor((runs.length - 1) / 2)];
+    mids[tool] = mid;
+    console.log(`  ${row(mid)}`);
+  }
+  const ctl = mids['etcdctl snapshot save'];
+  for (const tool of tools.filter((t) => t !== 'etcdctl snapshot save')) {
+    const m = mids[tool];
+    const peak = Math.max(...results.filter((r) => r.tool === tool).map((r) => r.peakRssKb)) / 1024;
+    console.log(`  ${tool}: ${(ctl.wallMs / m.wallMs).toFixed(2)}x etcdctl's speed (target >= 1.00x), peak RSS ${peak.toFixed(0)} MiB (target <= ${TARGET_RSS_MB} MB; etcdctl ${(ctl.peakRssKb / 1024).toFixed(0)} MiB)`);
+  }
+}
+
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'etcd-tui-snapbench-'));
   const free = fs.statfsSync(dir).bavail * fs.statfsSync(dir).bsize;
   // The member holds the DB and its WAL (each value passes through both), plus two snapshot files.
-  const target = Math.min(TARGET, Math.floor(free / 5));
-  console.log(`etcd-tui: ${BIN}`);
-  console.log(`free space in ${os.tmpdir()}: ${(free / GiB).toFixed(1)} GiB; target DB ${(target / GiB).toFixed(2)} GiB; ${os.cpus().length} CPUs; ${TIME ? '/usr/bin/time -f %M' : 'VmHWM polling'} for peak RSS`);
+  const cap = Math.floor(free / 5);
+  console.log(`etcd-tui: ${BIN}${COMPARE ? `; compare: ${COMPARE}` : ''}`);
+  console.log(`free space in ${os.tmpdir()}: ${(free / GiB).toFixed(1)} GiB; sizes ${SIZES.map((b) => `${(Math.min(b, cap) / 1e6).toFixed(0)} MB`).join(', ')}; ${os.cpus().length} CPUs; ${TIME ? '/usr/bin/time -f %M' : 'VmHWM polling'} for peak RSS`);
   const cluster = await startCluster({ members: 1, version: '3.4', quotaBytes: 8 * GiB, extraArgs: ['--snapshot-count', '1000000'] });
   const audit = path.join(dir, 'audit.jsonl');
   const file = path.join(dir, 'bench.db');
-  const results: Measured[] = [];
+  const tools = ['etcdctl snapshot save', 'etcd-tui snapshot save', ...(COMPARE ? ['compare snapshot save'] : [])];
   try {
     const t0 = Date.now();
     const deadline = t0 + FILL_SECONDS * 1000;
-    let next = await fill(cluster, 64 * MiB, deadline, 0);
-    let size = await dbSize(cluster);
-    const small = await tuiSave(cluster, file, audit);
-    small.dbBytes = size;
-    rm(file);
-    console.log(`small DB (${(size / MiB).toFixed(0)} MiB): ${row(small)}`);
-    next = await fill(cluster, target, deadline, next);
-    size = await dbSize(cluster);
-    const fillSeconds = (Date.now() - t0) / 1000;
-    console.log(`filled ${next} values of 256 KiB: DB ${(size / GiB).toFixed(2)} GiB in ${fillSeconds.toFixed(0)} s (${(size / MiB / fillSeconds).toFixed(0)} MiB/s)${size < target ? ` — stopped at the ${FILL_SECONDS} s bound, below the target` : ''}`);
-    for (let round = 0; round < ROUNDS; round++) {
-      // Alternate the order, so neither tool always reads a cache the other warmed.
-      const order = round % 2 === 0 ? [etcdctlSave, tuiSave] : [tuiSave, etcdctlSave];
-      for (const save of order) {
-        const m = await save(cluster, file, audit);
-        m.dbBytes = size;
-        results.push(m);
-        console.log(`round ${round + 1}: ${row(m)}`);
-        rm(file);
+    let next = 0;
+    for (const target of SIZES.map((b) => Math.min(b, cap))) {
+      next = await fill(cluster, target, deadline, next);
+      const size = await dbSize(cluster);
+      const fillSeconds = (Date.now() - t0) / 1000;
+      console.log(`\n== DB ${(size / 1e6).toFixed(0)} MB (${next} values of 256 KiB, filled by ${fillSeconds.toFixed(0)} s)${size < target ? ` — stopped at the ${FILL_SECONDS} s bound, below the target` : ''}`);
+      const results: Measured[] = [];
+      const savers: Array<(c: TestCluster, f: string, a: string) => Promise<Measured>> = [etcdctlSave, (c, f, a) => tuiSave(c, f, a, BIN, 'etcd-tui snapshot save'), ...(COMPARE ? [(c: TestCluster, f: string, a: string) => tuiSave(c, f, a, COMPARE, 'compare snapshot save')] : [])];
+      for (let round = 0; round < ROUNDS; round++) {
+        // Alternate the order, so neither tool always reads a cache the other warmed.
+        const order = round % 2 === 0 ? savers : [...savers].reverse();
+        for (const save of order) {
+          const m = await save(cluster, file, audit);
+          m.dbBytes = size;
+          results.push(m);
+          console.log(`round ${round + 1}: ${row(m)}`);
+          rm(file);
+        }
       }
+      console.log('summary (median of the rounds; of two, the faster):');
+      summary(results, tools);
     }
-    console.log('\nsummary (median of the rounds; of two, the faster):');
-    for (const tool of ['etcdctl snapshot save', 'etcd-tui snapshot save']) {
-      const runs = results.filter((r) => r.tool === tool).sort((a, b) => a.wallMs - b.wallMs);
-      const mid = runs[Math.floor((runs.length - 1) / 2)];
-      console.log(`  ${row(mid)}`);
-    }
-    const tuiPeak = Math.max(...results.filter((r) => r.tool.startsWith('etcd-tui')).map((r) => r.peakRssKb));
-    console.log(`  etcd-tui peak RSS: ${(small.peakRssKb / 1024).toFixed(0)} MiB at ${(small.fileBytes / MiB).toFixed(0)} MiB vs ${(tuiPeak / 1024).toFixed(0)} MiB at ${(size / MiB).toFixed(0)} MiB`);
   } finally {
     await cluster.stop();
     await stopAll();

@@ -178,6 +178,21 @@ describe('saveSnapshot on synthetic streams', () => {
     assert.ok(!Number.isNaN(Date.parse(sidecar.time)) && !Number.isNaN(Date.parse(sidecar.startedAt)));
   });
 
+  test('synced to disk in steps while streaming: the same bytes, verified, no .part left', async (t) => {
+    const dir = tmpDir(t);
+    const file = path.join(dir, 'snap.db');
+    // A sync every 4 KiB: many start while later chunks are written, the last one beside the read-back.
+    const saved = await saveSnapshot({ stream: source(chunks(snapshot, [1000, 4093, 31, 8191])), file, syncEveryBytes: 4096 });
+    assert.ok(fs.readFileSync(file).equals(snapshot));
+    assert.deepEqual(fs.readdirSync(dir), ['snap.db']);
+    const { hash, revision, totalKey, totalSize } = saved.status;
+    assert.deepEqual({ hash, revision, totalKey, totalSize }, FIXTURE_STATUS);
+    // A stream that breaks after some syncs: the partial file goes, whatever sync was running.
+    const broken = path.join(dir, 'broken.db');
+    await rejectsWith(saveSnapshot({ stream: source(chunks(snapshot.subarray(0, 12_000), [4093]), new Error('connection reset')), file: broken, syncEveryBytes: 4096 }), 'stream');
+    assert.deepEqual(fs.readdirSync(dir), ['snap.db']);
+  });
+
   test('a sha256 mismatch: nothing is kept', async (t) => {
     const dir = tmpDir(t);
     const bad = Buffer.from(snapshot);

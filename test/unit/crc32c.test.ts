@@ -1,0 +1,38 @@
+/**
+ * The word-at-a-time CRC-32C path (chunks of 64 bytes and more): every alignment of the chunk in its
+ * buffer and every tail length against a bit-by-bit reference, whole and incrementally.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { crc32c, crc32cUpdate } from '../../src/snapshot/crc32c.js';
+
+function reference(data: Uint8Array, crc = 0): number {
+  let c = ~crc >>> 0;
+  for (const byte of data) {
+    c ^= byte;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+  }
+  return ~c >>> 0;
+}
+
+test('every alignment and tail length of large chunks matches the reference', () => {
+  const data = crypto.randomBytes(4096 + 64);
+  for (let offset = 0; offset < 8; offset++) {
+    for (const length of [64, 65, 71, 72, 100, 1000, 4095]) {
+      const chunk = data.subarray(offset, offset + length);
+      assert.equal(crc32c(chunk), reference(chunk), `offset ${offset}, length ${length}`);
+    }
+  }
+});
+
+test('incremental over large chunks at odd offsets equals one pass', () => {
+  const data = crypto.randomBytes(100_003);
+  let inc = 0;
+  for (let i = 0; i < data.length; i += 997) inc = crc32cUpdate(inc, data.subarray(i, i + 997));
+  assert.equal(inc, reference(data));
+  assert.equal(crc32c(data), inc);
+  // A Uint8Array that is not a Buffer, on a shared ArrayBuffer at an odd offset.
+  const view = new Uint8Array(data.buffer, data.byteOffset + 3, 5000);
+  assert.equal(crc32c(view), reference(view));
+});
