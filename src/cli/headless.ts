@@ -15,7 +15,7 @@ import type { ConnectionSettings } from '../domain/config.js';
 import { DEFAULT_HEALTH_OPTIONS } from '../domain/types.js';
 import type { AnyFlowDefinition, PlanEnv } from '../flows/flow.js';
 import type { ClusterGateway } from '../cluster/gateway.js';
-import type { HostAccess } from '../run/types.js';
+import type { ExecutorDeps, HostAccess } from '../run/types.js';
 import { executeFlow } from '../run/flow.js';
 import { RunJournal, journalDir } from '../run/journal.js';
 import { abortOnSignal } from './signals.js';
@@ -185,6 +185,10 @@ export interface HeadlessRunDeps {
   hosts?: HostAccess;
   /** What SIGINT / SIGTERM prints before the run stops and undoes. */
   abortText?: string;
+  /** Awaited before each step (a rolling run's pacer: --pause-between). */
+  beforeStep?: ExecutorDeps['beforeStep'];
+  /** How often gates and waits look again (default the executor's). */
+  pollMs?: number;
 }
 
 /**
@@ -208,6 +212,8 @@ export async function runPlanHeadless(plan: Plan, before: ClusterView, deps: Hea
       audit: deps.audit,
       context: deps.context,
       ...(deps.hosts ? { hosts: deps.hosts } : {}),
+      ...(deps.beforeStep ? { beforeStep: deps.beforeStep } : {}),
+      ...(deps.pollMs ? { pollMs: deps.pollMs } : {}),
       journal,
     }),
   );

@@ -18,9 +18,7 @@ import { SshGateway } from '../hosts/ssh-gateway.js';
 import { HostPool } from '../hosts/pool.js';
 import { hostAccess } from '../run/bootstrap.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
-import { executeFlow } from '../run/flow.js';
-import { RunJournal, journalDir } from '../run/journal.js';
-import { abortOnSignal, flowExitCode, outcomeLine, presentPlan, printer } from './headless.js';
+import { flowExitCode, outcomeLine, presentPlan, runPlanHeadless } from './headless.js';
 import { hostKeyPolicy, passphrasePrompt } from './bootstrap.js';
 
 export interface RollingChangeContext {
@@ -66,27 +64,16 @@ export async function runRollingChange(
     });
     const gate = await presentPlan(planned, { out, flags, audit, context: settings.contextName, command: name, args: { hosts: args.filter((a) => !a.includes('=')), ...auditArgs }, view });
     if (!gate.ok) return gate.exit;
-    const print = printer(gate.plan, out);
-    // The run journal: a run cut off (kill -9, a lost bastion) is undone later with `etcd-tui undo RUN`.
-    const journal = RunJournal.start(journalDir(audit.path), gate.plan, settings.contextName);
-    out.write(`run ${journal.id}: journal in ${journal.path} (if this run is cut off: etcd-tui undo ${journal.id})\n`);
-    const result = await abortOnSignal(out, 'aborting: the member in flight is rolled back; the members done stay done ...\n', (signal) =>
-      executeFlow(gate.plan, view, {
-        gateway,
-        observe,
-        onEvent: (e) => {
-          if (e.type === 'rollback') out.write(`  rollback: ${e.ok ? '' : 'FAILED: '}${e.text}\n`);
-          else print(e);
-        },
-        signal,
-        audit,
-        context: settings.contextName,
-        hosts: hostAccess(pool, inventory.settings),
-        journal,
-      }),
-    );
-    journal.finish(result.outcome);
-    if (result.rollback && result.rollback.failed.length > 0) out.write(`what was not undone can be undone later, once the hosts answer: etcd-tui undo ${journal.id}\n`);
+    // Journaled: a run cut off (kill -9, a lost bastion) is undone later with `etcd-tui undo RUN`.
+    const result = await runPlanHeadless(gate.plan, view, {
+      gateway,
+      observe,
+      audit,
+      out,
+      context: settings.contextName,
+      hosts: hostAccess(pool, inventory.settings),
+      abortText: 'aborting: the member in flight is rolled back; the members done stay done ...\n',
+    });
     if (result.outcome !== 'succeeded') {
       const after = await observe().catch(() => undefined);
       const members = after ? after.members.map((m) => `${m.name} ${after.probes[m.id]?.ok ? 'up' : 'down'}`).join(', ') : 'unknown';

@@ -24,8 +24,7 @@ import { DEFAULT_BOOTSTRAP_TIMEOUTS } from '../plans/bootstrap.js';
 import { formatDuration } from '../format/units.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
 import { auditOutputs, checkOutputs } from './outputs.js';
-import { executeFlow } from '../run/flow.js';
-import { abortOnSignal, flowExitCode, outcomeLine, presentPlan, printer } from './headless.js';
+import { flowExitCode, outcomeLine, presentPlan, runPlanHeadless } from './headless.js';
 import { hostKeyPolicy, passphrasePrompt } from './bootstrap.js';
 
 export async function runRollingCommand(kind: 'restart' | 'upgrade', args: string[], flags: CliFlags, env: NodeJS.ProcessEnv, settingsOf: () => Promise<ConnectionSettings>): Promise<number> {
@@ -61,7 +60,6 @@ export async function runRollingCommand(kind: 'restart' | 'upgrade', args: strin
     });
     const gate = await presentPlan(prepared.planned, { out, flags, audit, context: settings.contextName, command: name, args: { hosts: args, ...(flags.binary ? { binary: flags.binary } : {}), ...(flags.pauseBetweenMs ? { pauseBetweenMs: flags.pauseBetweenMs } : {}) }, view });
     if (!gate.ok) return gate.exit;
-    const print = printer(gate.plan, out);
     // --pause-between: a wait before each member after the first, abortable (the run stops between members).
     const pacer = new RollingPacer({
       pauseBetweenMs: input.pauseBetweenMs,
@@ -69,23 +67,18 @@ export async function runRollingCommand(kind: 'restart' | 'upgrade', args: strin
         if (s.waitingUntil !== undefined && s.next) out.write(`  waiting ${formatDuration(input.pauseBetweenMs)} before ${s.next} (--pause-between; an interrupt stops the run here) ...\n`);
       },
     });
-    const result = await abortOnSignal(out, 'aborting: the member in flight is rolled back; the members done stay done ...\n', (signal) =>
-      executeFlow(gate.plan, view, {
-        gateway,
-        observe,
-        onEvent: (e) => {
-          if (e.type === 'rollback') out.write(`  rollback: ${e.ok ? '' : 'FAILED: '}${e.text}\n`);
-          else print(e);
-        },
-        signal,
-        audit,
-        context: settings.contextName,
-        hosts: hostAccess(pool, inventory.settings),
-        beforeStep: pacer.beforeStep,
-        // The gates and waits look again every 200 ms: a member back is seen at once (the run's overhead over the restarts themselves).
-        pollMs: 200,
-      }),
-    );
+    const result = await runPlanHeadless(gate.plan, view, {
+      gateway,
+      observe,
+      audit,
+      out,
+      context: settings.contextName,
+      hosts: hostAccess(pool, inventory.settings),
+      abortText: 'aborting: the member in flight is rolled back; the members done stay done ...\n',
+      beforeStep: pacer.beforeStep,
+      // The gates and waits look again every 200 ms: a member back is seen at once (the run's overhead over the restarts themselves).
+      pollMs: 200,
+    });
     if (result.outcome !== 'succeeded') {
       const after = await observe().catch(() => undefined);
       const versions = after ? after.members.map((m) => `${m.name} ${(after.probes[m.id]?.ok && (after.probes[m.id] as { status: { version: string } }).status.version) || 'down'}`).join(', ') : 'unknown';
