@@ -30,6 +30,8 @@ export interface FlowActions {
   trustHostKeys(): void;
   /** Scroll the dialog's body by this many lines (negative: up). */
   scroll(lines: number): void;
+  /** Open the undo of an unfinished run of this context (`:undo RUN`; default the oldest one offered). */
+  openUndo?(runId?: string): void;
 }
 
 /** What a command may do to the running console. */

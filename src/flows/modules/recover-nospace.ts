@@ -12,12 +12,20 @@ export default defineFlow<Input>({
   command: {
     id: 'alarms',
     title: 'NOSPACE recovery',
-    description: 'Recover from NOSPACE: compact, rolling defrag of every voter, check every member is below the quota, disarm NOSPACE only (CORRUPT never)',
+    description: 'Recover from NOSPACE: compact (keeping the last N revisions: `:alarms N`), rolling defrag of every voter, check every member is below the quota, disarm NOSPACE only (CORRUPT never)',
     keys: ['A'],
     disabledReason: needList,
   },
   opening: { kind: 'argument' },
-  fromConsole: () => ({ ok: true, input: {} }),
+  // `:alarms` (keep the default number of revisions), `:alarms N` (keep the last N), `:alarms N move-leader`.
+  fromConsole: ({ argument }) => {
+    const words = (argument ?? '').split(/\s+/).filter(Boolean);
+    const moveLeader = words.includes('move-leader');
+    const rest = words.filter((w) => w !== 'move-leader');
+    if (rest.length === 0) return { ok: true, input: { moveLeader } };
+    if (rest.length > 1 || !/^\d+$/.test(rest[0]) || !Number.isSafeInteger(Number(rest[0]))) return { ok: false, refusal: `"${rest.join(' ')}" is not a number of revisions to keep: :alarms N (e.g. :alarms 10000), or :alarms alone for the default` };
+    return { ok: true, input: { compactRetain: Number(rest[0]), moveLeader } };
+  },
   cli: {
     command: ['alarm', 'recover-nospace'],
     fromCli: ({ options }) => ({ compactRetain: options.compactRetain, moveLeader: options.moveLeader ?? false }),
