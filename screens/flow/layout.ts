@@ -60,9 +60,10 @@ const blank: Line = [{ text: ' ' }];
 
 function formLines(flow: FlowView, width: number): Line[] {
   const lines: Line[] = [blank];
+  const labelWidth = Math.max(11, ...flow.fields.map((f) => f.label.length + 1));
   flow.fields.forEach((f, i) => {
     const focused = i === flow.focus && flow.stage === 'form';
-    const line: Line = [{ text: focused ? '› ' : '  ', color: 'cyan' }, { text: f.label.padEnd(11), color: 'gray' }];
+    const line: Line = [{ text: focused ? '› ' : '  ', color: 'cyan' }, { text: f.label.padEnd(labelWidth), color: 'gray' }];
     if (f.choices) {
       // A choice: every value, the chosen one marked; space switches.
       f.choices.forEach((c, j) => line.push({ text: `${j > 0 ? ' ' : ''}${c === f.value ? `(•) ${c}` : `( ) ${c}`}`, bold: c === f.value, inverse: focused && c === f.value }));

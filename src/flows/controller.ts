@@ -125,7 +125,8 @@ export class FlowController implements FlowActions {
     } catch {
       runs = [];
     }
-    const list = runs.map((r) => ({ id: r.id, line: offerLine(r) }));
+    const readOnly = this.store.getState().connection.readOnly;
+    const list = runs.map((r) => ({ id: r.id, line: offerLine(r, { readOnly }) }));
     const shown = this.store.getState().inspect.unfinishedRuns ?? [];
     if (JSON.stringify(shown) === JSON.stringify(list)) return;
     this.store.getState().setInspect({ unfinishedRuns: list.length > 0 ? list : undefined });

@@ -30,11 +30,11 @@ export function unfinishedRunsOf(dir: string, context: string): RunSummary[] {
 }
 
 /** The dashboard's offer: "unfinished run ID (flow, started HH:MM, N steps to undo): u to undo, see etcd-tui runs". */
-export function offerLine(run: RunSummary): string {
+export function offerLine(run: RunSummary, opts: { readOnly?: boolean } = {}): string {
   const started = new Date(run.started);
   const hhmm = Number.isNaN(started.getTime()) ? run.started : `${String(started.getHours()).padStart(2, '0')}:${String(started.getMinutes()).padStart(2, '0')}`;
   const n = undoCount(run);
-  return `unfinished run ${run.id} (${run.flow}, started ${hhmm}, ${n} step${n === 1 ? '' : 's'} to undo): u to undo, see etcd-tui runs`;
+  return `unfinished run ${run.id} (${run.flow}, started ${hhmm}, ${n} step${n === 1 ? '' : 's'} to undo): ${opts.readOnly ? 'undo it outside read-only mode' : 'u to undo'}, see etcd-tui runs`;
 }
 
 /**

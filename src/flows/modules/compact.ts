@@ -29,7 +29,7 @@ function inConsoleWords(result: PlanResult, input: Input, current: number): Plan
   if (input.newest || input.revision === current) {
     warnings.unshift(`${input.newest ? ':compact 0 keeps only the newest revision' : `revision ${current} is the current revision`}: the whole history before revision ${current} is gone for good, and every watcher behind it (e.g. Kubernetes informers) gets "required revision has been compacted" and must relist; a lower revision keeps some history`);
   }
-  return { ok: true, plan: { ...result.plan, warnings } };
+  return { ok: true, plan: { ...result.plan, warnings, ...(input.newest ? { args: { ...result.plan.args, newest: true } } : {}) } };
 }
 
 export default defineFlow<Input>({

@@ -19,7 +19,7 @@ interface Input {
 /** The default snapshot file: etcd-CONTEXT-YYYYMMDDTHHMMSSZ.db (the context made safe for a file name). */
 export function defaultSnapshotName(context: string, now: number): string {
   const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const safe = context.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[.-]+/, '') || 'cluster';
+  const safe = context.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._-]+|[._-]+$/g, '') || 'cluster';
   return `etcd-${safe}-${stamp}.db`;
 }
 
