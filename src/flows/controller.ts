@@ -110,10 +110,11 @@ export class FlowController implements FlowActions {
     private readonly store: AppStore,
     private readonly deps: FlowDeps,
   ) {
-    // Unfinished runs of the context shown, offered on the dashboard: at start and after each switch.
+    // Unfinished runs of the context shown, offered on the dashboard: at start and whenever the view is
+    // reset for a connection (the session's start, each context switch), which also clears the offer.
     this.scanRuns();
     store.subscribe((s, prev) => {
-      if (s.connection.contextName !== prev.connection.contextName) this.scanRuns();
+      if (s.connection !== prev.connection) this.scanRuns();
     });
   }
 

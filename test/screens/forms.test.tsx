@@ -218,6 +218,14 @@ test(':alarms N keeps N revisions; a word that is not a number is refused with :
   await t.press('alarms 300\r');
   f = await t.frame('plan', (x) => x.includes('[preview]') || flat(x).includes('REFUSED'));
   assert.match(flat(f), /keep the last 300 revisions/);
+  await t.press('\x1b');
+  await t.frame('closed', (x) => !x.includes('[preview]'));
+  // More than the history holds: the warning names :alarms N, not --compact-retain.
+  await t.press(':');
+  await t.press('alarms 9000\r');
+  f = await t.frame('plan 9000', (x) => x.includes('[preview]'));
+  assert.match(flat(f), /:alarms 9000: the history has only 5000 revisions/);
+  assert.doesNotMatch(f, /--compact-retain/);
   t.done();
 });
 

@@ -81,5 +81,5 @@ test('a CLI usage error is a ConfigError with the command usage; a console input
   assert.deepEqual(flowById('compact').fromConsole({ field: (k) => (k === 'revision' ? 'ten' : '') }, env), { ok: false, refusal: '"ten" is not a revision: give a whole number, :compact REV (0 keeps only the newest revision)' });
   assert.deepEqual(flowById('compact').fromConsole({ field: () => '' }, env), { ok: false, refusal: 'give the revision to compact up to: :compact REV (0 keeps only the newest revision)' });
   assert.deepEqual(flowById('recover-nospace').fromConsole({ argument: 'lots', field: () => '' }, env), { ok: false, refusal: '"lots" is not a number of revisions to keep: :alarms N (e.g. :alarms 10000), or :alarms alone for the default' });
-  assert.deepEqual(flowById('recover-nospace').fromConsole({ argument: '500', field: () => '' }, env), { ok: true, input: { compactRetain: 500, moveLeader: false } });
+  assert.deepEqual(flowById('recover-nospace').fromConsole({ argument: '500', field: () => '' }, env), { ok: true, input: { compactRetain: 500, moveLeader: false, console: true } });
 });
