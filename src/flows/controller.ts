@@ -20,7 +20,7 @@ import { RunJournal, isRunId, journalDir, readRun, runIsAlive, type RunSummary }
 import { carryOutUndo, cutMemberRemovals, describeRunDone, offerLine, removeMemberPatiently, undoNeedsHosts, undoSteps, unfinishedRunsOf } from '../run/undo-run.js';
 import { undoTitle, type UndoSpec } from '../run/undo-steps.js';
 import { osUser } from '../run/audit.js';
-import type { HostPool } from '../hosts/pool.js';
+import type { HostAccess } from '../run/types.js';
 import { UNHEALTHY_CLUSTER } from '../cluster/classify.js';
 import { ClusterError, errorMessage } from '../domain/errors.js';
 import type { AuditLog } from '../run/audit.js';
@@ -104,7 +104,7 @@ export class FlowController implements FlowActions {
   private secret?: { chars: string; resolve: (value: string | undefined) => void };
 
   /** The run `:undo RUN` opened: its journal summary and the undo steps shown. */
-  private undo?: { run: RunSummary; specs: UndoSpec[]; pool?: HostPool };
+  private undo?: { run: RunSummary; specs: UndoSpec[] };
 
   constructor(
     private readonly store: AppStore,
@@ -198,22 +198,21 @@ export class FlowController implements FlowActions {
     const { run, specs } = undo;
     this.update(g, { stage: 'running', busy: undefined, notice: undefined });
     const gateway = this.deps.gateway();
+    // The hosts through the console's host port: one session opened for the undo, then its connections.
+    let access: HostAccess | undefined;
     const connection = async (host: string) => {
-      if (!undo.pool) {
-        const port = this.deps.hosts;
-        if (!port?.hosts()) throw new Error(`context "${run.context}" has no hosts in the contexts file: cannot reach ${host}`);
+      const port = this.deps.hosts;
+      if (!port?.hosts()) throw new Error(`context "${run.context}" has no hosts in the contexts file: cannot reach ${host}`);
+      if (!access) {
         await port.prepare(
           { flow: run.flow as FlowId, argument: run.id },
-          async (session) => {
-            undo.pool = session.pool;
-            return { planned: { ok: false, refusal: 'undo' }, replan: () => ({ ok: false, refusal: 'undo' }) };
-          },
+          async () => ({ planned: { ok: false, refusal: 'undo' }, replan: () => ({ ok: false, refusal: 'undo' }) }),
           () => undefined,
           (q) => (g === this.generation ? this.askSecret(q) : Promise.resolve(undefined)),
         );
-        if (!undo.pool) throw new Error(`context "${run.context}" has no hosts in the contexts file: cannot reach ${host}`);
+        access = port.access();
       }
-      return undo.pool.connection(host);
+      return access.connection(host);
     };
     const removeMember = gateway
       ? (id: string) =>

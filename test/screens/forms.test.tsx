@@ -18,14 +18,17 @@ import { journalDir, listRuns } from '../../src/run/journal.js';
 import { CommandRegistry } from '../../src/commands/registry.js';
 import { FakeGateway } from '../fakes/fake-gateway.js';
 import { writeDeadRun } from '../fakes/journals.js';
-import { IDS } from '../fakes/fixtures.js';
+import { IDS, hostSpec } from '../fakes/fixtures.js';
 import { waitFor } from '../harness/wait.js';
 import type { FilePort } from '../../src/run/local-files.js';
+import type { HostPort } from '../../src/run/host-port.js';
+import { FakeHost } from '../fakes/fake-host.js';
+import { DEFAULT_ETCD_SETTINGS } from '../../src/domain/hosts.js';
 
 const connection = { contextName: 'test', endpoints: ['http://127.0.0.1:2389'], readOnly: false, refreshMs: 1000, secure: false };
 
 /** A console on the fake gateway; `before` runs once the state dir exists and before the controller (the journals it scans). */
-async function setup(opts: { revision?: number; before?: (dir: string) => void; readOnly?: boolean; cluster?: (g: FakeGateway) => void } = {}) {
+async function setup(opts: { revision?: number; before?: (dir: string) => void; readOnly?: boolean; cluster?: (g: FakeGateway) => void; hosts?: HostPort } = {}) {
   const gateway = new FakeGateway();
   opts.cluster?.(gateway);
   for (const [url, s] of gateway.statuses) gateway.statuses.set(url, { ...s, revision: opts.revision ?? 5000 });
@@ -49,10 +52,11 @@ async function setup(opts: { revision?: number; before?: (dir: string) => void; 
       return collectStatus(gateway, store.getState().health, Date.now, o);
     },
     audit,
-    context: () => 'test',
+    context: () => store.getState().connection.contextName,
     pollMs: 20,
     envDir: dir,
     files,
+    hosts: opts.hosts,
   });
   const ui = render(<App store={store} actions={{ quit: () => undefined, refreshNow: () => undefined, switchContext: () => undefined, flows }} />);
   const frame = (what: string, check: (f: string) => boolean) =>
@@ -292,5 +296,68 @@ test('read-only: the undo command is hidden (and its key says read-only)', async
   await t.press('u');
   await waitFor(() => (t.store.getState().ui.message?.text.startsWith('read-only') ? true : undefined), { what: 'read-only message', timeoutMs: 2000 });
   assert.equal(t.store.getState().flow, undefined);
+  t.done();
+});
+
+const HOST4 = hostSpec('etcd-4', '10.9.0.14');
+
+test('an unfinished bootstrap of this context: its undo steps on the host go through the console\'s host port', async () => {
+  const host = new FakeHost(HOST4.ssh);
+  host.dirs.add('/etc/etcd');
+  host.files.set('/etc/etcd/etcd.env', { content: Buffer.from('ETCD_NAME=etcd-4\n'), mode: 0o644 });
+  const calls: string[] = [];
+  const port: HostPort = {
+    hosts: () => ['etcd-4'],
+    async prepare(request) {
+      calls.push(`prepare ${request.flow} ${request.argument ?? ''}`);
+      return { planned: { ok: false, refusal: 'not used' }, replan: () => ({ ok: false, refusal: 'not used' }), unknownKeys: [] };
+    },
+    trust: async () => undefined,
+    access: () => ({ spec: () => HOST4, settings: DEFAULT_ETCD_SETTINGS, connection: async () => host }),
+  };
+  let runId = '';
+  const t = await setup({
+    hosts: port,
+    before: (dir) => {
+      runId = writeDeadRun(journalDir(join(dir, 'audit.jsonl')), {
+        context: 'test',
+        flow: 'bootstrap-join',
+        steps: [
+          { title: 'etcd-4: create /etc/etcd', undo: { title: 'rmdir', spec: { kind: 'rmdir', host: 'etcd-4', path: '/etc/etcd' } } },
+          { title: 'etcd-4: write the env file', undo: { title: 'rm', spec: { kind: 'remove-file', host: 'etcd-4', path: '/etc/etcd/etcd.env', unit: false } } },
+        ],
+      }).id;
+    },
+  });
+  await t.frame('offer', (x) => flat(x).includes('unfinished run'));
+  await t.press(':');
+  await t.press(`undo ${runId}\r`);
+  const f = await t.frame('preview', (x) => x.includes('[preview]'));
+  assert.match(flat(f), /1\. remove \/etc\/etcd\/etcd\.env from etcd-4/);
+  assert.match(flat(f), /2\. remove the empty directory \/etc\/etcd on etcd-4/);
+  await t.press('\r');
+  await t.frame('confirm', (x) => x.includes('Type the run ID'));
+  await t.press(runId);
+  await t.press('\r');
+  await t.frame('undone', (x) => x.includes('SUCCEEDED'));
+  assert.equal(host.files.has('/etc/etcd/etcd.env'), false);
+  assert.equal(host.dirs.has('/etc/etcd'), false);
+  assert.deepEqual(calls, [`prepare bootstrap-join ${runId}`]);
+  t.done();
+});
+
+test('switching context offers that context\'s unfinished runs, and only those', async () => {
+  let otherId = '';
+  const t = await setup({
+    before: (dir) => {
+      otherId = writeDeadRun(journalDir(join(dir, 'audit.jsonl')), { context: 'other', steps: [{ title: 'Add x', undo: { title: 'remove x', spec: { kind: 'member-remove', name: 'x', memberId: '5' } } }] }).id;
+    },
+  });
+  await t.frame('dashboard', (x) => x.includes('MEMBERS (3)'));
+  assert.equal(t.store.getState().inspect.unfinishedRuns, undefined);
+  t.store.getState().resetView({ ...connection, contextName: 'other' });
+  await waitFor(() => (t.store.getState().inspect.unfinishedRuns?.[0]?.id === otherId ? true : undefined), { what: 'the other context\'s run offered', timeoutMs: 2000 });
+  t.store.getState().resetView(connection);
+  await waitFor(() => (t.store.getState().inspect.unfinishedRuns === undefined ? true : undefined), { what: 'back: nothing offered', timeoutMs: 2000 });
   t.done();
 });
