@@ -167,7 +167,10 @@ export function Dashboard() {
   const reasons = useAppStore((s) => s.view.verdict.reasons);
   const eventCount = useAppStore((s) => Math.min(EVENTS_SHOWN, s.view.events.length));
   // An unfinished run of this context whose process is gone (run journals): one line offering its undo.
-  const unfinished = useAppStore((s) => s.inspect.unfinishedRuns?.[0]?.line);
+  const unfinished = useAppStore((s) => {
+    const runs = s.inspect.unfinishedRuns ?? [];
+    return runs[0] ? `${runs[0].line}${runs.length > 1 ? ` (${runs.length - 1} more: :undo RUN)` : ''}` : undefined;
+  });
   const panes: PaneNeed[] = [
     { id: 'members', min: 2 + Math.min(memberCount, 3), want: membersRowsWanted(memberCount) },
     { id: 'health', min: 1 + healthRowsNeeded(reasons, width), want: 1 + healthRowsWanted(reasons, width) },

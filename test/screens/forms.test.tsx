@@ -188,7 +188,7 @@ test('D opens the defrag form: the default rule, move leader as a choice; one me
   await t.press('\r');
   f = await t.frame('one member preview', (x) => x.includes('[preview]'));
   assert.match(flat(f), /Defragment m2/);
-  assert.match(flat(f), /members: m2 only \(a follower\)/);
+  assert.match(flat(f), /members: m2 only \(a follower\), DB 20 kB, in use 16 kB/);
   await t.press('\r');
   await t.frame('done', (x) => x.includes('SUCCEEDED'));
   assert.deepEqual(t.gateway.defragged, [t.gateway.members[1].clientURLs[0]]);
@@ -350,13 +350,17 @@ test('switching context offers that context\'s unfinished runs, and only those',
   let otherId = '';
   const t = await setup({
     before: (dir) => {
-      otherId = writeDeadRun(journalDir(join(dir, 'audit.jsonl')), { context: 'other', steps: [{ title: 'Add x', undo: { title: 'remove x', spec: { kind: 'member-remove', name: 'x', memberId: '5' } } }] }).id;
+      otherId = writeDeadRun(journalDir(join(dir, 'audit.jsonl')), { context: 'other', started: new Date(Date.now() - 60_000), steps: [{ title: 'Add x', undo: { title: 'remove x', spec: { kind: 'member-remove', name: 'x', memberId: '5' } } }] }).id;
+      writeDeadRun(journalDir(join(dir, 'audit.jsonl')), { context: 'other', steps: [{ title: 'Add y', undo: { title: 'remove y', spec: { kind: 'member-remove', name: 'y', memberId: '6' } } }] });
     },
   });
   await t.frame('dashboard', (x) => x.includes('MEMBERS (3)'));
   assert.equal(t.store.getState().inspect.unfinishedRuns, undefined);
   t.store.getState().resetView({ ...connection, contextName: 'other' });
   await waitFor(() => (t.store.getState().inspect.unfinishedRuns?.[0]?.id === otherId ? true : undefined), { what: 'the other context\'s run offered', timeoutMs: 2000 });
+  const f = await t.frame('offer of the oldest, and how many more', (x) => flat(x).includes('unfinished run'));
+  assert.ok(flat(f).includes(`unfinished run ${otherId} (add-learner, started`), flat(f));
+  assert.match(flat(f), /see etcd-tui runs \(1 more: :undo RUN\)/);
   t.store.getState().resetView(connection);
   await waitFor(() => (t.store.getState().inspect.unfinishedRuns === undefined ? true : undefined), { what: 'back: nothing offered', timeoutMs: 2000 });
   t.done();

@@ -8,6 +8,7 @@ import { DEFAULT_DEFRAG_RULE } from '../../plans/defrag-rule.js';
 import { FLOW_DEFAULTS } from '../../plans/defaults.js';
 import { parseMemberId, memberLabel } from '../../format/ids.js';
 import { leaderAgreement } from '../../health/verdict.js';
+import { formatBytes } from '../../format/units.js';
 import type { ClusterView } from '../../health/view.js';
 import type { Member } from '../../domain/types.js';
 import type { PlanResult } from '../../domain/plan.js';
@@ -71,7 +72,7 @@ function planOneMember(view: ClusterView, member: Member, input: Input, env: Pla
     plan: {
       ...all.plan,
       title: `Defragment ${label}`,
-      preview: [keep[0] ?? '', `members: ${label} only (${isLeader ? 'the leader' : 'a follower'}), DB ${probe.status.dbSize} bytes, in use ${probe.status.dbSizeInUse} bytes`, ...keep.slice(1)].filter(Boolean),
+      preview: [keep[0] ?? '', `members: ${label} only (${isLeader ? 'the leader' : 'a follower'}), DB ${formatBytes(probe.status.dbSize)}, in use ${formatBytes(probe.status.dbSizeInUse)}`, ...keep.slice(1)].filter(Boolean),
       warnings,
       steps: [{ ...step, title: step.title.replace(/member \d+ of \d+, /, '') }],
       args: { ...all.plan.args, all: false, member: label, order: [label], moveLeader: false },
