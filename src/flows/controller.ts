@@ -16,13 +16,9 @@ import { DEFAULT_COMMAND_TIMEOUT_MS } from '../domain/config.js';
 import { addedMember, type FlowField, type FlowFollowUp, type FlowView } from './state.js';
 import { envLines } from '../plans/membership.js';
 import { executeFlow, recordRefusal } from '../run/flow.js';
-import { RunJournal, isRunId, journalDir, readRun, runIsAlive, type RunSummary } from '../run/journal.js';
-import { carryOutUndo, cutMemberRemovals, describeRunDone, offerLine, removeMemberPatiently, undoNeedsHosts, undoSteps, unfinishedRunsOf } from '../run/undo-run.js';
-import { undoTitle, type UndoSpec } from '../run/undo-steps.js';
-import { osUser } from '../run/audit.js';
-import type { HostAccess } from '../run/types.js';
-import { UNHEALTHY_CLUSTER } from '../cluster/classify.js';
-import { ClusterError, errorMessage } from '../domain/errors.js';
+import { RunJournal, journalDir } from '../run/journal.js';
+import { UndoDialog } from './undo-dialog.js';
+import { errorMessage } from '../domain/errors.js';
 import type { AuditLog } from '../run/audit.js';
 import type { HostPort, HostPrepared } from '../run/host-port.js';
 import { localFiles, type FilePort } from '../run/local-files.js';
@@ -103,13 +99,24 @@ export class FlowController implements FlowActions {
   /** A secret being typed: its characters live here only, never in the store. */
   private secret?: { chars: string; resolve: (value: string | undefined) => void };
 
-  /** The run `:undo RUN` opened: its journal summary and the undo steps shown. */
-  private undo?: { run: RunSummary; specs: UndoSpec[] };
+  /** `:undo RUN` and the dashboard's offer of unfinished runs (src/flows/undo-dialog.ts). */
+  private readonly undoDialog: UndoDialog;
 
   constructor(
     private readonly store: AppStore,
     private readonly deps: FlowDeps,
   ) {
+    this.undoDialog = new UndoDialog(store, deps, {
+      flow: () => this.flow,
+      running: () => this.running,
+      generation: () => this.generation,
+      newGeneration: () => ++this.generation,
+      update: (g, patch) => this.update(g, patch),
+      say: (text, level) => this.say(text, level),
+      askSecret: (q) => this.askSecret(q),
+      record: (write) => this.record(write),
+      finish: (g, plan, result, audit) => this.finish(g, plan, result, audit),
+    });
     // Unfinished runs of the context shown, offered on the dashboard: at start and whenever the view is
     // reset for a connection (the session's start, each context switch), which also clears the offer.
     this.scanRuns();
@@ -118,130 +125,15 @@ export class FlowController implements FlowActions {
     });
   }
 
+
   /** Looks in the run journals for unfinished runs of this context whose process is gone; the dashboard offers them. */
   scanRuns(): void {
-    let runs: RunSummary[];
-    try {
-      runs = unfinishedRunsOf(journalDir(this.deps.audit.path), this.deps.context());
-    } catch {
-      runs = [];
-    }
-    const readOnly = this.store.getState().connection.readOnly;
-    const list = runs.map((r) => ({ id: r.id, line: offerLine(r, { readOnly }) }));
-    const shown = this.store.getState().inspect.unfinishedRuns ?? [];
-    if (JSON.stringify(shown) === JSON.stringify(list)) return;
-    this.store.getState().setInspect({ unfinishedRuns: list.length > 0 ? list : undefined });
+    this.undoDialog.scan();
   }
 
   /** `:undo RUN` (u): what the run did and the undo steps its rollback would have taken; enter, the run ID typed, runs them. */
   openUndo(runId?: string): void {
-    if (this.running) return this.say('a flow is running: abort it (a) or wait until it ends', 'warn');
-    const id = runId?.trim() || this.store.getState().inspect.unfinishedRuns?.[0]?.id;
-    if (!id) return this.say('no unfinished run of this context to undo (etcd-tui runs lists them)', 'warn');
-    if (!isRunId(id)) return this.say(`undo: "${id}" is not a run ID (etcd-tui runs lists them)`, 'warn');
-    const dir = journalDir(this.deps.audit.path);
-    let run: RunSummary;
-    try {
-      run = readRun(join(dir, `${id}.jsonl`));
-    } catch {
-      return this.say(`undo: no run ${id} in ${dir} (etcd-tui runs lists them)`, 'warn');
-    }
-    const context = this.deps.context();
-    if (run.context !== context) return this.say(`undo: run ${id} was on context "${run.context}", not "${context}": switch to it first (c)`, 'warn');
-    if (runIsAlive(run)) return this.say(`undo: run ${id} is still running (pid ${run.pid}); stop it (SIGINT undoes what it did), then look again`, 'warn');
-    if (!run.unfinished) {
-      this.scanRuns();
-      return this.say(`run ${id} has nothing left to undo (${run.ended ?? 'no changes recorded'})`);
-    }
-    const generation = ++this.generation;
-    this.undo = undefined;
-    this.store.getState().clearMessage();
-    this.store.getState().setFlow({ kind: run.flow as FlowId, title: `Undo run ${id}`, stage: 'preview', fields: [], focus: 0, typed: '', steps: [], undoRun: id, busy: 'reading the run journal' });
-    void this.prepareUndo(generation, run);
-  }
-
-  private async prepareUndo(g: number, run: RunSummary): Promise<void> {
-    const notes: string[] = [];
-    let found: UndoSpec[] = [];
-    if (run.cutMemberAdds.length > 0) {
-      const gateway = this.deps.gateway();
-      if (!gateway) return this.update(g, { busy: undefined, refusal: 'not connected to the cluster: the members whose add was cut off cannot be looked for; nothing was changed' });
-      try {
-        const cut = cutMemberRemovals(run, (await gateway.memberList()).members);
-        found = cut.found;
-        notes.push(...cut.notes);
-      } catch (error) {
-        return this.update(g, { busy: undefined, refusal: `cannot read the member list: ${errorText(error)}; nothing was changed` });
-      }
-    }
-    let specs: UndoSpec[];
-    try {
-      specs = undoSteps(run, found);
-    } catch (error) {
-      return this.update(g, { busy: undefined, refusal: errorText(error) });
-    }
-    if (g !== this.generation) return;
-    this.undo = { run, specs };
-    const warnings: string[] = [];
-    if (undoNeedsHosts(specs) && !this.deps.hosts?.hosts()) warnings.push(`context "${run.context}" has no hosts in the contexts file here: the steps on hosts will fail; run etcd-tui undo ${run.id} where the inventory is`);
-    const plan: Plan = { flow: run.flow as FlowId, title: `Undo run ${run.id}: ${run.title}`, preview: [...describeRunDone(run), ...notes, 'TO UNDO: the steps below, in this order (the same as etcd-tui undo would take)'], warnings, steps: [], confirmPhrase: run.id, args: { run: run.id } };
-    this.update(g, { busy: undefined, plan, steps: specs.map((spec) => ({ title: undoTitle(spec), command: '', preconditions: [], state: 'pending', retries: [], output: [] })) });
-  }
-
-  /** Carries out the undo steps of the run `:undo` opened, as `etcd-tui undo RUN` does. */
-  private async runUndo(): Promise<void> {
-    const f = this.flow;
-    const undo = this.undo;
-    if (!f?.plan || !undo) return;
-    const g = this.generation;
-    const plan = f.plan;
-    const { run, specs } = undo;
-    this.update(g, { stage: 'running', busy: undefined, notice: undefined });
-    const gateway = this.deps.gateway();
-    // The hosts through the console's host port: one session opened for the undo, then its connections.
-    let access: HostAccess | undefined;
-    const connection = async (host: string) => {
-      const port = this.deps.hosts;
-      if (!port?.hosts()) throw new Error(`context "${run.context}" has no hosts in the contexts file: cannot reach ${host}`);
-      if (!access) {
-        await port.prepare(
-          { flow: run.flow as FlowId, argument: run.id },
-          async () => ({ planned: { ok: false, refusal: 'undo' }, replan: () => ({ ok: false, refusal: 'undo' }) }),
-          () => undefined,
-          (q) => (g === this.generation ? this.askSecret(q) : Promise.resolve(undefined)),
-        );
-        access = port.access();
-      }
-      return access.connection(host);
-    };
-    const removeMember = gateway
-      ? (id: string) =>
-          removeMemberPatiently((x) => gateway.memberRemove(x), id, {
-            isGone: (error) => error instanceof ClusterError && error.kind === 'not-found',
-            isTransient: (error) => error instanceof ClusterError && error.message.startsWith(UNHEALTHY_CLUSTER),
-          })
-      : undefined;
-    let auditError: string | undefined;
-    const audit = { append: (record: AuditRecord) => (auditError = this.record(() => this.deps.audit.append(record))) };
-    const onStep = (index: number, state: 'start' | 'done' | 'failed', text: string) =>
-      this.update(g, (x) => ({ steps: x.steps.map((s, i) => (i !== index ? s : state === 'start' ? { ...s, state: 'running' as const } : state === 'done' ? { ...s, state: 'done' as const, detail: text } : { ...s, state: 'failed' as const, error: text })) }));
-    let result: RunResult;
-    try {
-      const outcome = await carryOutUndo(run, specs, { connection, ...(removeMember ? { removeMember } : {}) }, { audit, by: `etcd-tui console (${osUser()})`, onStep });
-      const failed = outcome.failed.length;
-      result = {
-        outcome: failed === 0 ? 'succeeded' : 'failed',
-        ...(failed > 0 ? { error: `${failed} undo step(s) failed: fix what they say, then :undo ${run.id} again (it goes on where it stopped)` } : {}),
-        output: failed === 0 ? [`everything run ${run.id} changed was undone`] : [],
-        durationMs: outcome.durationMs,
-        rollback: { done: outcome.done, failed: outcome.failed },
-      };
-    } catch (error) {
-      result = { outcome: 'failed', error: `the undo could not go on: ${errorText(error)}`, output: [], durationMs: 0 };
-    }
-    this.undo = undefined;
-    this.finish(g, plan, result, { written: true, error: auditError });
-    this.scanRuns();
+    this.undoDialog.open(runId);
   }
 
   /** True while a plan is being carried out (the dialog cannot be closed then, only aborted). */
@@ -622,7 +514,7 @@ export class FlowController implements FlowActions {
   private async run(): Promise<void> {
     const f = this.flow;
     if (!f?.plan) return;
-    if (f.undoRun) return this.runUndo();
+    if (f.undoRun) return this.undoDialog.run();
     const g = this.generation;
     const previewed = f.plan;
     const gateway = this.deps.gateway();

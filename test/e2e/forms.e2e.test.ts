@@ -106,7 +106,14 @@ describe('maintenance forms and the undo offer in the console (80x24)', () => {
 
   test('an unfinished member add of this context is offered on start; u shows it and, the run ID typed, removes the member; the line and `etcd-tui runs` are empty after', async () => {
     const plan = await cluster.planMember('m9');
-    const added = await cluster.etcdctl(['member', 'add', 'm9', '--learner', `--peer-urls=${plan.peerURL}`]);
+    // etcd refuses a member add until every member has been connected for 5 s ("unhealthy cluster"): retry, bounded.
+    const added = await waitFor(
+      async () => {
+        const r = await cluster.etcdctl(['member', 'add', 'm9', '--learner', `--peer-urls=${plan.peerURL}`]);
+        return r.code === 0 ? r : undefined;
+      },
+      { what: 'etcdctl member add m9 --learner', timeoutMs: 30_000, intervalMs: 500 },
+    );
     const hex = /Member\s+([0-9a-f]+)\s+added/.exec(added.stdout)?.[1];
     assert.ok(hex, added.stdout);
     const memberId = BigInt(`0x${hex}`).toString();
