@@ -166,6 +166,11 @@ export function Dashboard() {
   const memberCount = useAppStore((s) => visibleMembers({ view: s.view, ui: s.ui }).length);
   const reasons = useAppStore((s) => s.view.verdict.reasons);
   const eventCount = useAppStore((s) => Math.min(EVENTS_SHOWN, s.view.events.length));
+  // An unfinished run of this context whose process is gone (run journals): one line offering its undo.
+  const unfinished = useAppStore((s) => {
+    const runs = s.inspect.unfinishedRuns ?? [];
+    return runs[0] ? `${runs[0].line}${runs.length > 1 ? ` (${runs.length - 1} more: :undo RUN)` : ''}` : undefined;
+  });
   const panes: PaneNeed[] = [
     { id: 'members', min: 2 + Math.min(memberCount, 3), want: membersRowsWanted(memberCount) },
     { id: 'health', min: 1 + healthRowsNeeded(reasons, width), want: 1 + healthRowsWanted(reasons, width) },
@@ -173,7 +178,7 @@ export function Dashboard() {
   ];
   // Without a known height (no terminal size) every pane takes what it wants.
   const fixed = height !== undefined;
-  const { rows, gap } = fixed ? allocateRows(panes, height) : { rows: Object.fromEntries(panes.map((p) => [p.id, p.want])), gap: 1 };
+  const { rows, gap } = fixed ? allocateRows(panes, height - (unfinished ? Math.ceil((unfinished.length + 12) / Math.max(20, width)) : 0)) : { rows: Object.fromEntries(panes.map((p) => [p.id, p.want])), gap: 1 };
   const shown = panes.filter((p) => rows[p.id] > 0);
   const render = (id: string) => {
     switch (id) {
@@ -187,6 +192,11 @@ export function Dashboard() {
   };
   return (
     <Box flexDirection="column">
+      {unfinished ? (
+        <Text color="yellow">
+          {unfinished}
+        </Text>
+      ) : null}
       {shown.map((p, i) => (
         <Box key={p.id} flexDirection="column" marginTop={i > 0 ? gap : 0} height={fixed ? rows[p.id] : undefined} overflow={fixed ? 'hidden' : undefined} flexShrink={0}>
           {render(p.id)}

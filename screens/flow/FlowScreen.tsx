@@ -28,6 +28,7 @@ function Prompt({ flow }: { flow: FlowView }) {
       </Text>
     );
   }
+  if (flow.undoRun && flow.stage === 'preview' && flow.plan) return <Text color="cyan">enter: go on to confirm by typing the run ID, esc: cancel (nothing is undone)</Text>;
   if (flow.stage === 'preview' && flow.plan) {
     return <Text color="cyan">{flow.plan.confirmPhrase ? 'enter: go on to confirm by typing the name' : `enter: run ${flow.plan.steps.length === 1 ? 'this step' : `these ${flow.plan.steps.length} steps`}`}, esc: cancel</Text>;
   }
@@ -35,7 +36,7 @@ function Prompt({ flow }: { flow: FlowView }) {
   return (
     <Text>
       <Text color="red" bold>
-        Type {flow.kind === 'bootstrap-cluster' || flow.kind === 'snapshot-restore' || ((flow.kind === 'rolling-restart' || flow.kind === 'upgrade' || flow.kind === 'config-change' || flow.kind === 'rotate-certs') && (flow.plan.args.only as string[] | undefined)?.length !== 1) ? "the context's name" : "the member's name"} ({flow.plan.confirmPhrase}) to go ahead:{' '}
+        Type {flow.undoRun ? 'the run ID' : flow.kind === 'bootstrap-cluster' || flow.kind === 'snapshot-restore' || ((flow.kind === 'rolling-restart' || flow.kind === 'upgrade' || flow.kind === 'config-change' || flow.kind === 'rotate-certs') && (flow.plan.args.only as string[] | undefined)?.length !== 1) ? "the context's name" : "the member's name"} ({flow.plan.confirmPhrase}) to go ahead:{' '}
       </Text>
       {flow.typed}
       <Text inverse> </Text>

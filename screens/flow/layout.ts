@@ -58,17 +58,28 @@ export function wrap(text: string, width: number, style: Omit<Seg, 'text'> = {},
 
 const blank: Line = [{ text: ' ' }];
 
-function formLines(flow: FlowView): Line[] {
+function formLines(flow: FlowView, width: number): Line[] {
   const lines: Line[] = [blank];
+  const labelWidth = Math.max(11, ...flow.fields.map((f) => f.label.length + 1));
   flow.fields.forEach((f, i) => {
     const focused = i === flow.focus && flow.stage === 'form';
-    const line: Line = [{ text: focused ? '› ' : '  ', color: 'cyan' }, { text: f.label.padEnd(11), color: 'gray' }];
+    const line: Line = [{ text: focused ? '› ' : '  ', color: 'cyan' }, { text: f.label.padEnd(labelWidth), color: 'gray' }];
+    if (f.choices) {
+      // A choice: every value, the chosen one marked; space switches.
+      f.choices.forEach((c, j) => line.push({ text: `${j > 0 ? ' ' : ''}${c === f.value ? `(•) ${c}` : `( ) ${c}`}`, bold: c === f.value, inverse: focused && c === f.value }));
+      lines.push(line);
+      return;
+    }
     if (f.value) line.push({ text: f.value });
     if (focused) line.push({ text: ' ', inverse: true });
     if (!f.value) line.push({ text: (focused ? ' ' : '') + (f.placeholder ?? ''), color: 'gray' });
     lines.push(line);
   });
-  if (flow.stage === 'form') lines.push([{ text: 'tab or ↑/↓ switch field, type to edit, enter shows the plan', color: 'gray' }]);
+  if (flow.stage === 'form') {
+    for (const n of flow.formNotes ?? []) lines.push(...wrap('  ' + n, width, { color: 'gray' }, '    '));
+    const choice = flow.fields.some((f) => f.choices);
+    lines.push(...wrap(`${flow.fields.length > 1 ? 'tab or ↑/↓ switch field, ' : ''}type to edit${choice ? ', space switches a choice' : ''}, enter shows the plan`, width, { color: 'gray' }));
+  }
   return lines;
 }
 
@@ -76,7 +87,7 @@ function formLines(flow: FlowView): Line[] {
 function stepLines(step: FlowStepView, index: number, detailed: boolean, showOutput: boolean, width: number): Line[] {
   const { mark, color } = STEP_MARK[step.state];
   const lines: Line[] = [[{ text: `  ${mark} ${index + 1}.`, color, step: index }, { text: ` ${step.title}` }, ...(step.detail ? [{ text: ` — ${step.detail}`, color: 'gray' }] : [])]];
-  if (detailed) lines.push(...wrap(`       $ ${step.command}`, width, { color: 'gray' }, '         '));
+  if (detailed && step.command) lines.push(...wrap(`       $ ${step.command}`, width, { color: 'gray' }, '         '));
   if (detailed && step.preconditions.length > 0) lines.push(...wrap(`       requires: ${step.preconditions.join('; ')}`, width, { color: 'gray' }, '         '));
   if (step.state === 'running' && step.progress) {
     const p = step.progress;
@@ -152,7 +163,7 @@ function resultLines(flow: FlowView, width: number): Line[] {
 /** Everything between the title and the prompt, as lines. */
 export function bodyLines(flow: FlowView, width: number): Line[] {
   const lines: Line[] = [];
-  if (flow.fields.length > 0 && (flow.stage === 'form' || flow.stage === 'preview' || flow.stage === 'confirm')) lines.push(...formLines(flow));
+  if (flow.fields.length > 0 && (flow.stage === 'form' || flow.stage === 'preview' || flow.stage === 'confirm')) lines.push(...formLines(flow, width));
   if (flow.refusal) lines.push(blank, ...wrap(`REFUSED: ${flow.refusal}`, width, { color: 'red' }), [{ text: 'nothing was changed', color: 'red' }]);
   if (flow.refusal && flow.candidates) {
     lines.push(blank, [{ text: 'CANDIDATES', bold: true }]);

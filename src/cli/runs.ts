@@ -10,8 +10,10 @@ import type { CliFlags } from './args.js';
 import type { ConnectionSettings } from '../domain/config.js';
 import { ClusterError, ConfigError } from '../domain/errors.js';
 import { AuditLog, defaultAuditPath, osUser } from '../run/audit.js';
-import { appendToRun, isRunId, journalDir, listRuns, readRun, runIsAlive, type RunSummary } from '../run/journal.js';
-import { undoEntry, undoTitle, type UndoEnv, type UndoSpec } from '../run/undo-steps.js';
+import { isRunId, journalDir, listRuns, readRun, runIsAlive, type RunSummary } from '../run/journal.js';
+import { carryOutUndo, cutMemberRemovals, describeRun, removeMemberPatiently, runState, undoCount, undoNeedsCluster, undoNeedsHosts, undoSteps, UndoNotDescribed, type UndoOutcome } from '../run/undo-run.js';
+import type { UndoEnv, UndoSpec } from '../run/undo-steps.js';
+import type { HostConnection } from '../hosts/gateway.js';
 import { UNHEALTHY_CLUSTER } from '../cluster/classify.js';
 import { FLOW_EXIT } from './headless.js';
 
@@ -20,14 +22,6 @@ etcd-tui undo RUN [--dry-run] [--yes]   show what RUN did and undo it, as its ro
 
 function auditPath(flags: CliFlags): string {
   return flags.auditLog ?? defaultAuditPath();
-}
-
-function stateOf(run: RunSummary): string {
-  if (runIsAlive(run)) return `running (pid ${run.pid})`;
-  const cut = run.steps.findIndex((s) => s.state === 'running');
-  if (cut >= 0) return `cut off at step ${cut + 1}/${run.steps.length}`;
-  if (run.ended) return `${run.ended}${run.pending.length > 0 ? ', rollback incomplete' : ''}`;
-  return 'cut off between steps';
 }
 
 /** `etcd-tui runs`: unfinished runs (with --all, every run in the journal dir). */
@@ -40,38 +34,12 @@ export async function runsCommand(args: string[], flags: CliFlags): Promise<numb
     out.write(`no ${flags.all ? '' : 'unfinished '}runs (journals in ${dir})\n`);
     return FLOW_EXIT.ok;
   }
-  const rows = runs.map((r) => [r.id, r.context, r.started.replace(/\.\d+Z$/, 'Z'), stateOf(r), r.unfinished ? `${r.pending.length + r.cutUploads.length + r.cutMemberAdds.length} undo step(s) left` : 'nothing to undo', r.title]);
+  const rows = runs.map((r) => [r.id, r.context, r.started.replace(/\.\d+Z$/, 'Z'), runState(r), r.unfinished ? `${undoCount(r)} undo step(s) left` : 'nothing to undo', r.title]);
   const head = ['RUN', 'CONTEXT', 'STARTED', 'STATE', 'UNDO', 'WHAT'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   for (const row of [head, ...rows]) out.write(row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ') + '\n');
   if (runs.some((r) => r.unfinished)) out.write('finish one with: etcd-tui undo RUN (--dry-run shows what it would do)\n');
   return FLOW_EXIT.ok;
-}
-
-/**
- * What `undo` will do, newest first: the cut-off uploads' leftovers, then the journal's undo steps,
- * and last a member whose add was cut off before etcd's answer (found by its peer URLs, never started).
- */
-function undoPlan(run: RunSummary, found: UndoSpec[]): UndoSpec[] {
-  const specs: UndoSpec[] = run.cutUploads.map((u) => ({ kind: 'upload-leftovers', host: u.host, path: u.path }));
-  for (const u of [...run.pending].reverse()) {
-    if (!u.spec) throw new ConfigError(`run ${run.id}: the undo step "${u.title}" has no description in the journal; do it by hand`);
-    specs.push(u.spec);
-  }
-  return [...specs, ...found];
-}
-
-function describe(run: RunSummary, specs: UndoSpec[]): string[] {
-  const lines = [`RUN ${run.id}: ${run.title}`, `  context ${run.context}, started ${run.started} by ${run.user} on ${run.host}, ${stateOf(run)}`, 'WHAT IT DID:'];
-  run.steps.forEach((s, i) => {
-    if (s.state === 'pending') return;
-    const mark = s.state === 'done' ? 'done' : s.state === 'failed' ? `FAILED${s.error ? `: ${s.error}` : ''}` : 'CUT OFF in the middle';
-    lines.push(`  ${i + 1}. ${s.title}: ${mark}`);
-  });
-  const done = run.undo.filter((u) => u.outcome?.ok);
-  if (done.length > 0) lines.push('ALREADY UNDONE:', ...done.map((u) => `  ${u.outcome!.text}`));
-  lines.push('TO UNDO (in this order):', ...specs.map((s, i) => `  ${i + 1}. ${undoTitle(s)}`));
-  return lines;
 }
 
 /** Member removal for undo: a member already gone is fine; "unhealthy cluster" is retried for a while. */
@@ -80,23 +48,13 @@ async function memberRemover(settings: ConnectionSettings, retryMs = 15_000): Pr
   const { deadlinesFor } = await import('./deadlines.js');
   const gateway = new EtcdGateway(settings, deadlinesFor(settings));
   return {
-    remove: async (id: string) => {
-      const deadline = Date.now() + retryMs;
-      for (;;) {
-        try {
-          await gateway.memberRemove(id);
-          return;
-        } catch (error) {
-          // Gone already (an earlier undo went through): the wanted state holds.
-          if (error instanceof ClusterError && error.kind === 'not-found') return;
-          if (error instanceof ClusterError && error.message.startsWith(UNHEALTHY_CLUSTER) && Date.now() + 1000 < deadline) {
-            await new Promise((resolve) => setTimeout(resolve, 1000));
-            continue;
-          }
-          throw error;
-        }
-      }
-    },
+    remove: (id: string) =>
+      removeMemberPatiently((x) => gateway.memberRemove(x), id, {
+        retryMs,
+        // Gone already (an earlier undo went through): the wanted state holds.
+        isGone: (error) => error instanceof ClusterError && error.kind === 'not-found',
+        isTransient: (error) => error instanceof ClusterError && error.message.startsWith(UNHEALTHY_CLUSTER),
+      }),
     list: async () => (await gateway.memberList()).members,
     close: () => gateway.close(),
   };
@@ -129,17 +87,18 @@ export async function undoCommand(
   }
   // The run's context: its hosts (SSH) and, for a member to remove or to look for, its cluster.
   const runFlags: CliFlags = { ...flags, context: run.context };
-  const needsCluster = run.cutMemberAdds.length > 0 || run.pending.some((u) => u.spec?.kind === 'member-remove');
-  const cluster = needsCluster ? await memberRemover(await resolveSettings(runFlags)) : undefined;
+  const cluster = undoNeedsCluster(run) ? await memberRemover(await resolveSettings(runFlags)) : undefined;
   try {
-    const found: UndoSpec[] = [];
-    for (const add of run.cutMemberAdds) {
-      const members = await cluster!.list();
-      const m = members.find((x) => x.name === '' && x.peerURLs.some((u) => add.peerURLs.includes(u)));
-      if (m) found.push({ kind: 'member-remove', name: add.name, memberId: m.id });
-      else out.write(`the add of ${add.name} was cut off: no unstarted member with ${add.peerURLs.join(', ')} in the cluster (it did not go through)\n`);
+    const cut = run.cutMemberAdds.length > 0 ? cutMemberRemovals(run, await cluster!.list()) : { found: [], notes: [] };
+    for (const note of cut.notes) out.write(note + '\n');
+    let specs: UndoSpec[];
+    try {
+      specs = undoSteps(run, cut.found);
+    } catch (error) {
+      if (error instanceof UndoNotDescribed) throw new ConfigError(error.message);
+      throw error;
     }
-    return await undoRun(run, undoPlan(run, found), file, flags, runFlags, env, out, cluster);
+    return await undoRun(run, specs, flags, runFlags, env, out, cluster);
   } finally {
     cluster?.close();
   }
@@ -148,7 +107,6 @@ export async function undoCommand(
 async function undoRun(
   run: RunSummary,
   specs: UndoSpec[],
-  file: string,
   flags: CliFlags,
   runFlags: CliFlags,
   env: NodeJS.ProcessEnv,
@@ -156,7 +114,7 @@ async function undoRun(
   cluster: { remove(id: string): Promise<void> } | undefined,
 ): Promise<number> {
   const id = run.id;
-  out.write(describe(run, specs).join('\n') + '\n');
+  out.write(describeRun(run, specs).join('\n') + '\n');
   if (flags.dryRun) {
     out.write('dry run: nothing was changed\n');
     return FLOW_EXIT.ok;
@@ -174,50 +132,34 @@ async function undoRun(
     }
   }
 
-  const { loadInventory } = await import('./bootstrap-context.js');
-  const { SshGateway } = await import('../hosts/ssh-gateway.js');
-  const { HostPool } = await import('../hosts/pool.js');
-  const { inventory } = loadInventory(runFlags, env);
-  const pool = new HostPool(new SshGateway(), inventory.hosts, { unknownHost: 'refuse' });
-  const undoEnv: UndoEnv = { connection: (h) => pool.connection(h), ...(cluster ? { removeMember: (mid: string) => cluster.remove(mid) } : {}) };
-  const journal = appendToRun(file);
-  const byNumber = new Map(run.pending.map((u) => [u.spec, u.n]));
-  const done: string[] = [];
-  const failed: string[] = [];
-  const t0 = Date.now();
-  try {
-    for (const spec of specs) {
-      const entry = undoEntry(spec, undoEnv);
-      const n = byNumber.get(spec);
-      try {
-        const text = await entry.run();
-        done.push(text);
-        out.write(`  undone: ${text}\n`);
-        if (n !== undefined) journal.append({ t: 'undone', n, ok: true, text, time: new Date().toISOString() });
-      } catch (error) {
-        const text = `could not ${entry.title}: ${error instanceof Error ? error.message : String(error)}`;
-        failed.push(text);
-        out.write(`  NOT UNDONE: ${text}\n`);
-        if (n !== undefined) journal.append({ t: 'undone', n, ok: false, text, time: new Date().toISOString() });
-      }
-    }
-    // Cut-off uploads have no undo record of their own: once cleaned, the run is over.
-    if (failed.length === 0) journal.append({ t: 'end', outcome: 'undone', time: new Date().toISOString(), by: `etcd-tui undo (${osUser()})` });
-  } finally {
-    journal.close();
-    await pool.closeAll();
+  // The hosts (SSH) only when a step needs them: a run that only added a member needs the cluster alone.
+  let pool: { connection(host: string): Promise<HostConnection>; closeAll(): Promise<void> } | undefined;
+  if (undoNeedsHosts(specs)) {
+    const { loadInventory } = await import('./bootstrap-context.js');
+    const { SshGateway } = await import('../hosts/ssh-gateway.js');
+    const { HostPool } = await import('../hosts/pool.js');
+    const { inventory } = loadInventory(runFlags, env);
+    pool = new HostPool(new SshGateway(), inventory.hosts, { unknownHost: 'refuse' });
   }
-  new AuditLog(auditPath(flags)).append({
-    time: new Date().toISOString(),
-    user: osUser(),
-    context: run.context,
-    command: 'undo',
-    arguments: { run: id },
-    outcome: failed.length === 0 ? 'succeeded' : 'failed',
-    durationMs: Date.now() - t0,
-    rollback: { done, failed },
-    ...(failed.length > 0 ? { error: `${failed.length} undo step(s) failed` } : {}),
-  });
+  const hosts = pool;
+  const undoEnv: UndoEnv = {
+    connection: (h) => (hosts ? hosts.connection(h) : Promise.reject(new ConfigError(`context "${run.context}" has no hosts to reach ${h}`))),
+    ...(cluster ? { removeMember: (mid: string) => cluster.remove(mid) } : {}),
+  };
+  let outcome: UndoOutcome;
+  try {
+    outcome = await carryOutUndo(run, specs, undoEnv, {
+      audit: new AuditLog(auditPath(flags)),
+      by: `etcd-tui undo (${osUser()})`,
+      onStep: (_i, state, text) => {
+        if (state === 'done') out.write(`  undone: ${text}\n`);
+        else if (state === 'failed') out.write(`  NOT UNDONE: ${text}\n`);
+      },
+    });
+  } finally {
+    await pool?.closeAll();
+  }
+  const { failed } = outcome;
   if (failed.length === 0) {
     out.write(`everything run ${id} changed was undone\n`);
     return FLOW_EXIT.ok;

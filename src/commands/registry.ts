@@ -157,6 +157,17 @@ const ALL_COMMANDS: Command[] = [
       if (name) ctx.flows.open('rolling-restart', name);
     },
   },
+  {
+    id: 'undo',
+    title: 'Undo run',
+    description: 'Finish an unfinished run of this context (its process died): show what it did and the undo steps its rollback would have taken, type the run ID, undo (`:undo RUN`; the same as etcd-tui undo RUN)',
+    keys: ['u'],
+    category: 'cluster',
+    dangerous: true,
+    screens: ['dashboard'],
+    disabledReason: (s, argument) => (argument || s.inspect.unfinishedRuns?.length ? undefined : 'no unfinished run of this context (etcd-tui runs lists every run)'),
+    run: (ctx, argument) => (ctx.flows?.openUndo ? ctx.flows.openUndo(argument) : ctx.store.getState().say('undo is not available in this console', 'warn')),
+  },
   ...INSPECT_COMMANDS,
   {
     id: 'quit',

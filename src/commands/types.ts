@@ -34,6 +34,8 @@ export interface FlowActions {
   togglePause?(): void;
   /** A rolling run: step mode on or off (hold before each member). */
   toggleStepMode?(): void;
+  /** Open the undo of an unfinished run of this context (`:undo RUN`; default the oldest one offered). */
+  openUndo?(runId?: string): void;
 }
 
 /** What a command may do to the running console. */

@@ -17,6 +17,7 @@ import { addedMember, type FlowField, type FlowFollowUp, type FlowView } from '.
 import { envLines } from '../plans/membership.js';
 import { executeFlow, recordRefusal } from '../run/flow.js';
 import { RunJournal, journalDir } from '../run/journal.js';
+import { UndoDialog } from './undo-dialog.js';
 import { errorMessage } from '../domain/errors.js';
 import type { AuditLog } from '../run/audit.js';
 import type { HostPort, HostPrepared } from '../run/host-port.js';
@@ -25,7 +26,7 @@ import { memberLabel } from '../format/ids.js';
 import { formatDuration } from '../format/units.js';
 import { givenLabel, resolveMember } from '../plans/membership.js';
 import { FLOW_DEFAULTS } from '../plans/defaults.js';
-import type { AnyFlowDefinition, ConsoleInputSource, PlanEnv } from './flow.js';
+import type { AnyFlowDefinition, ConsoleInputSource, FormEnv, PlanEnv } from './flow.js';
 import { flowById } from './modules/index.js';
 import { editLine, isPrintable } from './line-editor.js';
 import { applyRunEvent, finalSteps, nextMove, planKey, stepViews } from './stages.js';
@@ -102,10 +103,42 @@ export class FlowController implements FlowActions {
   /** A rolling run's pace (pause, step mode, wait between members): a property of the run, awaited by the executor. */
   private pacer?: RollingPacer;
 
+  /** `:undo RUN` and the dashboard's offer of unfinished runs (src/flows/undo-dialog.ts). */
+  private readonly undoDialog: UndoDialog;
+
   constructor(
     private readonly store: AppStore,
     private readonly deps: FlowDeps,
-  ) {}
+  ) {
+    this.undoDialog = new UndoDialog(store, deps, {
+      flow: () => this.flow,
+      running: () => this.running,
+      generation: () => this.generation,
+      newGeneration: () => ++this.generation,
+      update: (g, patch) => this.update(g, patch),
+      say: (text, level) => this.say(text, level),
+      askSecret: (q) => this.askSecret(q),
+      record: (write) => this.record(write),
+      finish: (g, plan, result, audit) => this.finish(g, plan, result, audit),
+    });
+    // Unfinished runs of the context shown, offered on the dashboard: at start and whenever the view is
+    // reset for a connection (the session's start, each context switch), which also clears the offer.
+    this.scanRuns();
+    store.subscribe((s, prev) => {
+      if (s.connection !== prev.connection) this.scanRuns();
+    });
+  }
+
+
+  /** Looks in the run journals for unfinished runs of this context whose process is gone; the dashboard offers them. */
+  scanRuns(): void {
+    this.undoDialog.scan();
+  }
+
+  /** `:undo RUN` (u): what the run did and the undo steps its rollback would have taken; enter, the run ID typed, runs them. */
+  openUndo(runId?: string): void {
+    this.undoDialog.open(runId);
+  }
 
   /** True while a plan is being carried out (the dialog cannot be closed then, only aborted). */
   get running(): boolean {
@@ -165,8 +198,8 @@ export class FlowController implements FlowActions {
         return;
       }
       case 'form': {
-        const form = opening.form(argument, view);
-        state.setFlow({ ...base, stage: 'form', fields: form.fields, focus: form.focus, startLocally });
+        const form = opening.form(argument, view, this.formEnv());
+        state.setFlow({ ...base, stage: 'form', fields: form.fields, focus: form.focus, startLocally, ...(form.notes ? { formNotes: form.notes } : {}) });
         if (form.complete) return this.plan();
         if (!form.fields.find((x) => x.key === 'peerURLs')?.value && this.deps.suggestPeerURL) {
           this.deps.suggestPeerURL().then(
@@ -239,8 +272,17 @@ export class FlowController implements FlowActions {
       this.update(g, { typed });
       return true;
     }
+    const choices = f.fields[f.focus]?.choices;
+    if (choices && (raw === ' ' || name === 'space' || name === 'left' || name === 'right')) {
+      // A choice field: space or ←/→ switches its value; typed text does not apply.
+      const at = choices.indexOf(f.fields[f.focus].value);
+      const value = choices[(at + (name === 'left' ? choices.length - 1 : 1)) % choices.length];
+      this.update(g, { refusal: undefined, fields: f.fields.map((x, i) => (i === f.focus ? { ...x, value } : x)) });
+      return true;
+    }
     if (name === 'tab' || name === 'down') this.update(g, { focus: (f.focus + 1) % f.fields.length });
     else if (name === 'up') this.update(g, { focus: (f.focus + f.fields.length - 1) % f.fields.length });
+    else if (choices && (name === 'backspace' || isPrintable(raw))) return true;
     else if (name === 'backspace' || isPrintable(raw)) {
       const value = editLine(f.fields[f.focus]?.value ?? '', name, raw) ?? '';
       this.update(g, { refusal: undefined, fields: f.fields.map((x, i) => (i === f.focus ? { ...x, value } : x)) });
@@ -433,6 +475,14 @@ export class FlowController implements FlowActions {
     };
   }
 
+  /** What a flow's form reads to prefill itself: the planners' environment, the context, the compacted revision the last consistency check saw. */
+  private formEnv(): FormEnv {
+    const state = this.store.getState();
+    const answers = state.inspect.consistency.result?.answers ?? [];
+    const compacted = Math.max(-1, ...answers.map((a) => (a.ok ? a.compactRevision : -1)));
+    return { ...this.planEnv(), context: this.deps.context(), ...(compacted > 0 ? { compactedRevision: compacted } : {}) };
+  }
+
   /** The planner's answer for this flow against a view. */
   private planWith(view: ClusterView, f: FlowView): PlanResult {
     const def = flowById(f.kind);
@@ -501,6 +551,7 @@ export class FlowController implements FlowActions {
   private async run(): Promise<void> {
     const f = this.flow;
     if (!f?.plan) return;
+    if (f.undoRun) return this.undoDialog.run();
     const g = this.generation;
     const previewed = f.plan;
     const gateway = this.deps.gateway();

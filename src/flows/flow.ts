@@ -38,6 +38,14 @@ export interface PlanEnv {
   memberNames?: Record<string, string>;
 }
 
+/** What a form may read to prefill itself besides the view: the planners' environment, the context, what the console knows. */
+export interface FormEnv extends PlanEnv {
+  /** The console's context name (a default snapshot file is named after it). */
+  context: string;
+  /** The highest compacted revision the console has seen (its last consistency check), if any. */
+  compactedRevision?: number;
+}
+
 /** The headless command line as a flow reads it: the positional words after the command, and the parsed options. */
 export interface FlowCliInput {
   args: string[];
@@ -87,7 +95,7 @@ export type FlowOpening =
   /** On one member: the palette argument names it, else the dashboard's selection. `form`: then a form (replace). */
   | { kind: 'member'; form?: (target: Member) => FlowField[] }
   /** A form first (add-learner); the palette argument may fill it ("NAME [PEER-URLS]"). */
-  | { kind: 'form'; form: (argument: string | undefined, view: ClusterView) => { fields: FlowField[]; focus: number; complete: boolean } }
+  | { kind: 'form'; form: (argument: string | undefined, view: ClusterView, env: FormEnv) => { fields: FlowField[]; focus: number; complete: boolean; notes?: string[] } }
   /** Straight to the plan; the palette argument is the input (`:defrag all`, `:compact 10000`). */
   | { kind: 'argument' }
   /** Hosts of the context's inventory over SSH (bootstrap): preflight through the host port, then the plan. */

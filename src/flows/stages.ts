@@ -19,7 +19,7 @@ export type NextMove =
   | { kind: 'none' };
 
 /** Enter in the dialog: plan the form; run the plan (or go on to type the name); check the typed name; close when done. */
-export function nextMove(f: Pick<FlowView, 'stage' | 'plan' | 'typed'>, localStartProblem?: string): NextMove {
+export function nextMove(f: Pick<FlowView, 'stage' | 'plan' | 'typed'> & Partial<Pick<FlowView, 'undoRun'>>, localStartProblem?: string): NextMove {
   switch (f.stage) {
     case 'form':
       return { kind: 'plan' };
@@ -29,7 +29,7 @@ export function nextMove(f: Pick<FlowView, 'stage' | 'plan' | 'typed'>, localSta
       return f.plan.confirmPhrase ? { kind: 'confirm' } : { kind: 'run' };
     case 'confirm': {
       const phrase = f.plan?.confirmPhrase ?? '';
-      if (f.typed.trim() !== phrase) return { kind: 'warn', text: `"${f.typed}" is not "${phrase}": type the member's name exactly to go ahead (esc cancels)` };
+      if (f.typed.trim() !== phrase) return { kind: 'warn', text: `"${f.typed}" is not "${phrase}": type the ${f.undoRun ? 'run ID' : "member's name"} exactly to go ahead (esc cancels)` };
       return { kind: 'run' };
     }
     case 'done':

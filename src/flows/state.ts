@@ -10,11 +10,13 @@ export type FlowStage = 'form' | 'preview' | 'confirm' | 'running' | 'done';
 
 /** One text field of a flow's form. */
 export interface FlowField {
-  key: 'name' | 'peerURLs';
+  key: 'name' | 'peerURLs' | 'revision' | 'file' | 'from' | 'members' | 'moveLeader';
   label: string;
   value: string;
   /** Shown greyed while the field is empty. */
   placeholder?: string;
+  /** A choice, not text: space (or ←/→) switches between these values. */
+  choices?: string[];
 }
 
 /** A plan step as the dialog shows it while (and after) it runs. */
@@ -86,6 +88,10 @@ export interface FlowView {
   fields: FlowField[];
   /** Index of the focused field in the form. */
   focus: number;
+  /** Lines the form shows under its fields (the current and compacted revisions, what a value means). */
+  formNotes?: string[];
+  /** The dialog undoes an unfinished run (`:undo RUN`): its ID; enter runs the undo steps, not a plan. */
+  undoRun?: string;
   /** Why the planner refused (nothing runs); shown in the form or preview. */
   refusal?: string;
   /** A note above the plan (e.g. "the cluster changed since the preview"). */

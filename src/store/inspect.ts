@@ -36,6 +36,8 @@ export interface InspectState {
   newestBackup?: BackupEvidence;
   /** Health lines by source ('certs', 'metrics', 'consistency', 'backup'); the verdict appends them. */
   checks: Record<string, VerdictReason[]>;
+  /** Unfinished runs of this context whose process is gone (run journals): the dashboard offers to undo them. */
+  unfinishedRuns?: Array<{ id: string; line: string }>;
 }
 
 export function emptyInspect(): InspectState {

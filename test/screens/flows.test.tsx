@@ -362,12 +362,14 @@ test('suggested names follow the members\' pattern', () => {
   assert.equal(suggestMemberName(['alpha', 'beta'].map((n) => ({ id: n, name: n, peerURLs: [], clientURLs: [], isLearner: false }))), 'm3');
 });
 
-test('maintenance from the palette: :compact needs a number; :defrag all plans followers first, leader last, and runs', async () => {
+test('maintenance from the palette: :compact needs a revision; :defrag all plans followers first, leader last, and runs', async () => {
   const t = await setup();
   await t.frame('dashboard', (x) => x.includes('MEMBERS (3)'));
   await t.press(':');
   await t.press('compact\r');
-  await t.frame('compact refusal', (x) => flat(x).includes('give the number of revisions to keep: :compact 10000'));
+  await t.frame('compact form', (x) => x.includes('[form]') && x.includes('current revision'));
+  await t.press('\r');
+  await t.frame('compact refusal', (x) => flat(x).includes('give the revision to compact up to: :compact REV (0 keeps only the newest revision)'));
   await t.press('\x1b');
   await t.press(':');
   await t.press('defrag all\r');

@@ -69,13 +69,17 @@ test('the console and the CLI plan the same flow the same way (one planner, one 
   same('remove', { target: IDS.m2 }, { args: [IDS.m2], options: {} });
   same('move-leader', { target: IDS.m2 }, { args: [IDS.m2], options: {} });
   same('add-learner', { fields: { name: 'm5', peerURLs: 'http://10.0.0.5:2380' } }, { args: [], options: { name: 'm5', peerURLs: 'http://10.0.0.5:2380' } });
-  same('defrag', { argument: 'all move-leader' }, { args: [], options: { all: true, moveLeader: true } });
-  same('compact', { argument: '100' }, { args: [], options: { retain: 100 } });
-  same('snapshot-save', { argument: 'snap.db' }, { args: ['snap.db'], options: {} });
+  same('defrag', { fields: { members: 'all', moveLeader: 'yes' } }, { args: [], options: { all: true, moveLeader: true } });
+  same('defrag', { fields: { members: 'inUse/size < 0.9', moveLeader: 'yes' } }, { args: [], options: { rule: 'inUse/size < 0.9', moveLeader: true } });
+  same('compact', { fields: { revision: '50' } }, { args: [], options: { revision: 50 } });
+  same('snapshot-save', { fields: { file: 'snap.db' } }, { args: ['snap.db'], options: {} });
 });
 
 test('a CLI usage error is a ConfigError with the command usage; a console input error is a refusal', () => {
   assert.throws(() => flowById('add-learner').cli!.fromCli({ args: [], options: {}, usage: 'U' }), (e: unknown) => e instanceof ConfigError && e.message === '--name is missing (usage:\nU)');
   assert.throws(() => flowById('promote').cli!.fromCli({ args: [], options: {}, usage: 'U' }), ConfigError);
-  assert.deepEqual(flowById('compact').fromConsole({ argument: 'ten', field: () => '' }, env), { ok: false, refusal: 'give the number of revisions to keep: :compact 10000' });
+  assert.deepEqual(flowById('compact').fromConsole({ field: (k) => (k === 'revision' ? 'ten' : '') }, env), { ok: false, refusal: '"ten" is not a revision: give a whole number, :compact REV (0 keeps only the newest revision)' });
+  assert.deepEqual(flowById('compact').fromConsole({ field: () => '' }, env), { ok: false, refusal: 'give the revision to compact up to: :compact REV (0 keeps only the newest revision)' });
+  assert.deepEqual(flowById('recover-nospace').fromConsole({ argument: 'lots', field: () => '' }, env), { ok: false, refusal: '"lots" is not a number of revisions to keep: :alarms N (e.g. :alarms 10000), or :alarms alone for the default' });
+  assert.deepEqual(flowById('recover-nospace').fromConsole({ argument: '500', field: () => '' }, env), { ok: true, input: { compactRetain: 500, moveLeader: false, console: true } });
 });
