@@ -17,6 +17,9 @@ import { memberLabel } from '../../src/format/ids.js';
 const LEVEL_COLOR = { healthy: 'green', degraded: 'yellow', critical: 'red', unknown: 'gray' } as const;
 
 /** Rows the header takes. */
+/** How far "updated" may lag the newest refresh when nothing else changed (see Header). */
+export const UPDATED_STEP_MS = 5000;
+
 export function headerRows(readOnly: boolean): number {
   return readOnly ? 4 : 3;
 }
@@ -27,8 +30,10 @@ export function Header({ width }: { width: number }) {
     useShallow((s) => ({ clusterId: s.view.clusterId, clusterVersion: s.view.clusterVersion, verdict: s.view.verdict, loaded: s.view.loaded })),
   );
   const view = useAppStore((s) => s.view);
-  // The newest refresh, published or not: "updated" moves while data arrives.
-  const updatedAt = useAppStore((s) => s.latest.updatedAt);
+  // The newest refresh, published or not: "updated" moves while data arrives, in steps of
+  // UPDATED_STEP_MS when nothing else on screen changed (a redraw a second is most of the console's idle
+  // CPU). The time shown is never later than the newest refresh.
+  const updatedAt = useAppStore((s) => Math.max(s.view.updatedAt, s.latest.updatedAt - (s.latest.updatedAt % UPDATED_STEP_MS)));
   const latestLoaded = useAppStore((s) => s.latest.loaded);
   // Durations advance with the data, so the screen redraws only when it changes.
   const now = view.updatedAt;

@@ -180,14 +180,24 @@ test('a filter that matches nothing says so, not "connecting…"', async () => {
   ui.unmount();
 });
 
-test('"updated" moves with every refresh, even when nothing visible changed', async () => {
-  let clock = new Date(2026, 0, 1, 12, 0, 0).getTime();
+test('"updated" moves while refreshes arrive, in 5 s steps when nothing visible changed (no redraw a second)', async () => {
+  const start = new Date(2026, 0, 1, 12, 0, 0).getTime();
+  let clock = start;
   const now = () => clock;
   const { frame, ui, store, gateway } = await setup({ now });
   await frame('first update', (x) => x.includes(`updated ${formatClock(clock)}`));
-  clock += 7000;
+  const frames = () => ui.frames.length;
+  // A refresh 1 s later with nothing else changed: no redraw, the clock stays.
+  clock += 1000;
+  const before = frames();
   store.getState().applyBatch(await pollOnce(gateway, now));
-  await frame('a later update', (x) => x.includes(`updated ${formatClock(clock)}`));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(frames(), before, 'no redraw for a refresh that changed nothing visible within the step');
+  assert.ok((ui.lastFrame() ?? '').includes(`updated ${formatClock(start)}`));
+  // 7 s after the first: the clock has moved to the last 5 s step (never later than the newest refresh).
+  clock = start + 7000;
+  store.getState().applyBatch(await pollOnce(gateway, now));
+  await frame('a later update', (x) => x.includes(`updated ${formatClock(start + 5000)}`));
   ui.unmount();
 });
 
