@@ -77,6 +77,7 @@ Usage:
                                      the run journals next to the audit log
   etcd-tui undo RUN [--dry-run] [--yes]
                                      show what RUN did and undo it as its rollback would have
+                                     (the console offers it on start: u, :undo RUN)
   etcd-tui certs [--json] [--no-ssh] every member's server certificate (TLS handshake), the CA and
                                      the client certificate: days left, SAN coverage; exit 0 fine,
                                      1 within 30 days, 2 within 7 days, expired or a SAN gap;
@@ -100,10 +101,6 @@ Usage:
   etcd-tui bootstrap render [HOST...] --out DIR [--token T]
                                      write each host's etcd.env, etcd.service and staggered defrag
                                      service and timer to DIR/HOST/ (no SSH; nothing is overwritten)
-  etcd-tui runs [--all]              runs that did not finish (cut off, or undo steps left), from
-                                     the run journals next to the audit log
-  etcd-tui undo RUN [--dry-run] [--yes]
-                                     show what RUN did and undo it as its rollback would have
 
 Connection:
   --endpoints URL[,URL...]    client URLs: http:// or https://, host, port (default below)
