@@ -97,9 +97,9 @@ export function quotaPhrase(options: HealthOptions): string {
 
 /** The next steps for the checks that fail, each with the console key when there is one. */
 export const FIX = {
-  memberDown: 'restart etcd on its host, or R to replace it',
+  memberDown: 'restart etcd on its host (o does it over SSH), or R to replace it',
   memberDownNoQuorum: 'restart etcd on its host (its data is kept)',
-  learnerDown: 'restart etcd on its host, or x to remove the learner',
+  learnerDown: 'restart etcd on its host (o does it over SSH), or x to remove the learner',
   unstarted: 'start etcd on its host with the env block the add printed, or x to remove it',
   quorumLost:
     'restart the DOWN voters on their hosts (no data lost); if they are gone for good: Q to recover from the most advanced survivor ' +

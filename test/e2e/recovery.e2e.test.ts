@@ -123,7 +123,7 @@ describe('the recovery guide and the add refusal in the console (etcd 3.4, 5 mem
 
     // One voter down: its line says what to do, with the key.
     await cluster.kill(a);
-    await waitFor(() => /restart etcd on its host, or R to replace it/.test(flat(session.capture())), { what: `the guidance line for ${a} DOWN`, timeoutMs: 30_000 }).catch((error: unknown) => {
+    await waitFor(() => /restart etcd on its host \(o does it over SSH\), or R to replace it/.test(flat(session.capture())), { what: `the guidance line for ${a} DOWN`, timeoutMs: 30_000 }).catch((error: unknown) => {
       throw new Error(`${(error as Error).message}\nscreen:\n${session.capture()}`);
     });
 
