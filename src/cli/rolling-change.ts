@@ -19,6 +19,7 @@ import { HostPool } from '../hosts/pool.js';
 import { hostAccess } from '../run/bootstrap.js';
 import { AuditLog, defaultAuditPath } from '../run/audit.js';
 import { flowExitCode, outcomeLine, presentPlan, runPlanHeadless } from './headless.js';
+import { auditOutputs, checkOutputs } from './outputs.js';
 import { hostKeyPolicy, passphrasePrompt } from './bootstrap.js';
 
 export interface RollingChangeContext {
@@ -46,6 +47,7 @@ export async function runRollingChange(
   const settings = await settingsOf();
   const out = process.stdout;
   const audit = new AuditLog(flags.auditLog ?? defaultAuditPath());
+  checkOutputs(auditOutputs(audit.path, { journal: true })); // every local output before anything changes (exit 5)
   const pool = new HostPool(new SshGateway(), inventory.hosts, { unknownHost: hostKeyPolicy(flags, process.stderr), passphrase: passphrasePrompt() });
   const gateway = new EtcdGateway(settings, deadlinesFor(settings));
   const health = { ...DEFAULT_HEALTH_OPTIONS, ...(settings.quotaBytes ? { quotaBytes: settings.quotaBytes } : {}) };

@@ -105,6 +105,10 @@ describe('config change and certificate rotation over SSH (simulated hosts, etcd
     assert.equal(dry.code, 0, showCli(dry));
     for (const n of names) assert.match(dry.stdout, new RegExp(`${n}: ETCD_QUOTA_BACKEND_BYTES=268435456 -> ETCD_QUOTA_BACKEND_BYTES=536870912`), showCli(dry));
     assert.match(dry.stdout, /verified on each member: quota-backend-bytes in its \/metrics/);
+    // An audit log that cannot be written (a directory) is refused before anything changes (exit 5).
+    const unwritable = await runCli(['--config', config, '--audit-log', dir, 'config', 'set', 'quota-backend-bytes=512MiB', '--yes'], { timeoutMs: 120_000, cwd: dir });
+    assert.equal(unwritable.code, 5, showCli(unwritable));
+    assert.match(unwritable.stderr + unwritable.stdout, /refused: .*audit/, showCli(unwritable));
     for (const h of sim.hosts) assert.match((await h.readFile('/etc/etcd/etcd.env')) ?? '', /^ETCD_QUOTA_BACKEND_BYTES=268435456$/m);
   });
 
