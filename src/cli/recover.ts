@@ -8,19 +8,12 @@
 import type { CliFlags } from './args.js';
 import { ConfigError } from '../domain/errors.js';
 import { DEFAULT_HEALTH_OPTIONS } from '../domain/types.js';
-import { EtcdGateway } from '../cluster/etcd-gateway.js';
-import { collectStatus } from '../monitor/observe.js';
-import { deadlinesFor } from './deadlines.js';
-import { loadInventory, newClusterSettings } from './bootstrap-context.js';
-import { SshGateway } from '../hosts/ssh-gateway.js';
-import { HostPool } from '../hosts/pool.js';
+import { newClusterSettings } from './bootstrap-context.js';
 import { hostAccess, prepareJoin } from '../run/bootstrap.js';
 import { prepareRecovery } from '../run/recover-quorum.js';
-import { AuditLog, defaultAuditPath } from '../run/audit.js';
-import { auditOutputs, checkOutputs } from './outputs.js';
 import { recordRefusal } from '../run/flow.js';
 import { FLOW_EXIT, flowExitCode, outcomeLine, presentPlan, runPlanHeadless } from './headless.js';
-import { hostKeyPolicy, passphrasePrompt } from './bootstrap.js';
+import { openHostRun, writableInventory } from './host-run.js';
 import { DEFAULT_BOOTSTRAP_TIMEOUTS } from '../plans/bootstrap.js';
 import { emptyView, type ClusterView } from '../health/view.js';
 import type { Plan, RunResult } from '../domain/plan.js';
@@ -34,17 +27,12 @@ export const RECOVER_USAGE = `etcd-tui recover quorum [--from HOST] [--accept-ne
 export async function runRecoverCommand(sub: string | undefined, args: string[], flags: CliFlags, env: NodeJS.ProcessEnv): Promise<number> {
   if (sub !== 'quorum') throw new ConfigError(`${sub ? `unknown recover command "${sub}"` : 'recover: which command?'} (usage:\n${RECOVER_USAGE})`);
   if (args.length > 0) throw new ConfigError(`recover quorum: unexpected argument "${args[0]}" (name the survivor with --from HOST; usage:\n${RECOVER_USAGE})`);
-  if (flags.readOnly) throw new ConfigError('recover quorum: not available in read-only mode');
-  const loaded = loadInventory(flags, env);
-  if (loaded.context.readOnly) throw new ConfigError(`recover quorum: context "${loaded.context.name}" is read-only`);
+  const loaded = writableInventory('recover quorum', flags, env);
   const { inventory } = loaded;
   const out = process.stdout;
-  const audit = new AuditLog(flags.auditLog ?? defaultAuditPath());
-  checkOutputs(auditOutputs(audit.path, { journal: true })); // every local output before anything changes (exit 5)
-  const pool = new HostPool(new SshGateway(), inventory.hosts, { unknownHost: hostKeyPolicy(flags, process.stderr), passphrase: passphrasePrompt() });
   const settings = newClusterSettings(loaded, flags);
-  const gateway = new EtcdGateway(settings, deadlinesFor(settings));
-  const observe = (o?: { alarms?: boolean }) => collectStatus(gateway, DEFAULT_HEALTH_OPTIONS, Date.now, o);
+  const hostRun = openHostRun(flags, loaded, settings, DEFAULT_HEALTH_OPTIONS);
+  const { audit, pool, gateway, observe } = hostRun;
   const timeouts = { ...DEFAULT_BOOTSTRAP_TIMEOUTS, ...(flags.waitMs ? { waitMs: flags.waitMs } : {}) };
   const onHost = (name: string, state: string) => {
     if (state === 'connecting') process.stderr.write(`preflight: ${name} ...\n`);
@@ -117,7 +105,6 @@ export async function runRecoverCommand(sub: string | undefined, args: string[],
     if (error instanceof ConfigError) recordRefusal(audit, loaded.context.name, 'recover-quorum', { from: flags.from }, undefined, error.message);
     throw error;
   } finally {
-    gateway.close();
-    await pool.closeAll();
+    await hostRun.close();
   }
 }

@@ -7,39 +7,27 @@
 import type { CliFlags } from './args.js';
 import { ConfigError } from '../domain/errors.js';
 import { DEFAULT_HEALTH_OPTIONS } from '../domain/types.js';
-import { EtcdGateway } from '../cluster/etcd-gateway.js';
-import { collectStatus } from '../monitor/observe.js';
-import { deadlinesFor } from './deadlines.js';
-import { loadInventory, newClusterSettings } from './bootstrap-context.js';
-import { SshGateway } from '../hosts/ssh-gateway.js';
-import { HostPool } from '../hosts/pool.js';
+import { newClusterSettings } from './bootstrap-context.js';
 import { hostAccess } from '../run/bootstrap.js';
 import { flowByCommand } from '../flows/modules/index.js';
 import { RESTORE_USAGE } from '../flows/modules/snapshot-restore.js';
 import { DEFAULT_BOOTSTRAP_TIMEOUTS } from '../plans/bootstrap.js';
-import { AuditLog, defaultAuditPath } from '../run/audit.js';
-import { auditOutputs, checkOutputs } from './outputs.js';
 import { recordRefusal } from '../run/flow.js';
 import { FLOW_EXIT, flowExitCode, outcomeLine, presentPlan, runPlanHeadless } from './headless.js';
-import { hostKeyPolicy, passphrasePrompt } from './bootstrap.js';
+import { openHostRun, writableInventory } from './host-run.js';
 import { emptyView, type ClusterView } from '../health/view.js';
 
 
 export async function runRestoreCommand(args: string[], flags: CliFlags, env: NodeJS.ProcessEnv): Promise<number> {
   const [file, ...names] = args;
   if (!file) throw new ConfigError(`snapshot restore: the snapshot FILE is missing (usage:\n${RESTORE_USAGE})`);
-  if (flags.readOnly) throw new ConfigError('snapshot restore: not available in read-only mode');
-  const loaded = loadInventory(flags, env);
-  if (loaded.context.readOnly) throw new ConfigError(`snapshot restore: context "${loaded.context.name}" is read-only`);
+  const loaded = writableInventory('snapshot restore', flags, env);
   const { inventory } = loaded;
   const out = process.stdout;
-  const audit = new AuditLog(flags.auditLog ?? defaultAuditPath());
-  checkOutputs(auditOutputs(audit.path, { journal: true })); // every local output before anything changes (exit 5)
-  const pool = new HostPool(new SshGateway(), inventory.hosts, { unknownHost: hostKeyPolicy(flags, process.stderr), passphrase: passphrasePrompt() });
   // The current cluster, when anything answers: an old member outside the restored set that still runs is a refusal.
   const settings = newClusterSettings(loaded, flags);
-  const gateway = new EtcdGateway(settings, deadlinesFor(settings));
-  const observe = (o?: { alarms?: boolean }) => collectStatus(gateway, DEFAULT_HEALTH_OPTIONS, Date.now, o);
+  const run = openHostRun(flags, loaded, settings, DEFAULT_HEALTH_OPTIONS);
+  const { audit, pool, gateway, observe } = run;
   try {
     let view: ClusterView | undefined;
     try {
@@ -91,8 +79,7 @@ export async function runRestoreCommand(args: string[], flags: CliFlags, env: No
     if (error instanceof ConfigError) recordRefusal(audit, loaded.context.name, 'snapshot-restore', { file, hosts: names }, undefined, error.message);
     throw error;
   } finally {
-    gateway.close();
-    await pool.closeAll();
+    await run.close();
   }
 }
 

@@ -8,19 +8,11 @@ import type { ConnectionSettings } from '../domain/config.js';
 import type { Inventory } from '../domain/hosts.js';
 import type { PlanResult } from '../domain/plan.js';
 import type { ClusterView } from '../health/view.js';
-import { ConfigError } from '../domain/errors.js';
 import { DEFAULT_HEALTH_OPTIONS } from '../domain/types.js';
-import { EtcdGateway } from '../cluster/etcd-gateway.js';
-import { collectStatus } from '../monitor/observe.js';
-import { deadlinesFor } from './deadlines.js';
-import { loadInventory } from './bootstrap-context.js';
-import { SshGateway } from '../hosts/ssh-gateway.js';
 import { HostPool } from '../hosts/pool.js';
 import { hostAccess } from '../run/bootstrap.js';
-import { AuditLog, defaultAuditPath } from '../run/audit.js';
 import { flowExitCode, outcomeLine, presentPlan, runPlanHeadless } from './headless.js';
-import { auditOutputs, checkOutputs } from './outputs.js';
-import { hostKeyPolicy, passphrasePrompt } from './bootstrap.js';
+import { openHostRun, writableInventory } from './host-run.js';
 
 export interface RollingChangeContext {
   view: ClusterView;
@@ -40,18 +32,13 @@ export async function runRollingChange(
   prepare: (ctx: RollingChangeContext) => Promise<PlanResult>,
   auditArgs: Record<string, unknown>,
 ): Promise<number> {
-  if (flags.readOnly) throw new ConfigError(`${name}: not available in read-only mode`);
-  const loaded = loadInventory(flags, env);
-  if (loaded.context.readOnly) throw new ConfigError(`${name}: context "${loaded.context.name}" is read-only`);
+  const loaded = writableInventory(name, flags, env);
   const { inventory } = loaded;
   const settings = await settingsOf();
   const out = process.stdout;
-  const audit = new AuditLog(flags.auditLog ?? defaultAuditPath());
-  checkOutputs(auditOutputs(audit.path, { journal: true })); // every local output before anything changes (exit 5)
-  const pool = new HostPool(new SshGateway(), inventory.hosts, { unknownHost: hostKeyPolicy(flags, process.stderr), passphrase: passphrasePrompt() });
-  const gateway = new EtcdGateway(settings, deadlinesFor(settings));
   const health = { ...DEFAULT_HEALTH_OPTIONS, ...(settings.quotaBytes ? { quotaBytes: settings.quotaBytes } : {}) };
-  const observe = (o?: { alarms?: boolean }) => collectStatus(gateway, health, Date.now, o);
+  const run = openHostRun(flags, loaded, settings, health);
+  const { audit, pool, gateway, observe } = run;
   try {
     const view = await observe();
     const planned = await prepare({
@@ -86,7 +73,6 @@ export async function runRollingChange(
     out.write(`audit record appended to ${audit.path}\n`);
     return flowExitCode(result);
   } finally {
-    gateway.close();
-    await pool.closeAll();
+    await run.close();
   }
 }

@@ -9,12 +9,6 @@ import type { CliFlags } from './args.js';
 import type { ConnectionSettings } from '../domain/config.js';
 import { ConfigError } from '../domain/errors.js';
 import { DEFAULT_HEALTH_OPTIONS } from '../domain/types.js';
-import { EtcdGateway } from '../cluster/etcd-gateway.js';
-import { collectStatus } from '../monitor/observe.js';
-import { deadlinesFor } from './deadlines.js';
-import { loadInventory } from './bootstrap-context.js';
-import { SshGateway } from '../hosts/ssh-gateway.js';
-import { HostPool } from '../hosts/pool.js';
 import { hostAccess } from '../run/bootstrap.js';
 import { RollingPacer } from '../run/rolling-pacer.js';
 import { flowByCommand } from '../flows/modules/index.js';
@@ -22,30 +16,23 @@ import { RESTART_ALL_USAGE, type RollingFlowInput } from '../flows/modules/resta
 import { UPGRADE_USAGE } from '../flows/modules/upgrade.js';
 import { DEFAULT_BOOTSTRAP_TIMEOUTS } from '../plans/bootstrap.js';
 import { formatDuration } from '../format/units.js';
-import { AuditLog, defaultAuditPath } from '../run/audit.js';
-import { auditOutputs, checkOutputs } from './outputs.js';
 import { flowExitCode, outcomeLine, presentPlan, runPlanHeadless } from './headless.js';
-import { hostKeyPolicy, passphrasePrompt } from './bootstrap.js';
+import { openHostRun, writableInventory } from './host-run.js';
 
 export async function runRollingCommand(kind: 'restart' | 'upgrade', args: string[], flags: CliFlags, env: NodeJS.ProcessEnv, settingsOf: () => Promise<ConnectionSettings>): Promise<number> {
   const name = kind === 'upgrade' ? 'upgrade' : 'restart-all';
   const def = flowByCommand([name]);
   if (!def?.cli || !def.prepare) throw new Error(`no flow module for ${name}`);
-  if (flags.readOnly) throw new ConfigError(`${name}: not available in read-only mode`);
   const parsed: RollingFlowInput = def.cli.fromCli({ args, options: { binary: flags.binary, etcdVersion: flags.etcdVersion, pauseBetweenMs: flags.pauseBetweenMs }, usage: kind === 'upgrade' ? UPGRADE_USAGE : RESTART_ALL_USAGE });
-  const loaded = loadInventory(flags, env);
-  if (loaded.context.readOnly) throw new ConfigError(`${name}: context "${loaded.context.name}" is read-only`);
+  const loaded = writableInventory(name, flags, env);
   const { inventory } = loaded;
   const unknown = args.filter((a) => !inventory.hosts.some((h) => h.name === a));
   if (unknown.length > 0) throw new ConfigError(`${name}: ${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not a host of this context (hosts: ${inventory.hosts.map((h) => h.name).join(', ')})`);
   const settings = await settingsOf();
   const out = process.stdout;
-  const audit = new AuditLog(flags.auditLog ?? defaultAuditPath());
-  checkOutputs(auditOutputs(audit.path, { journal: true })); // every local output before anything changes (exit 5)
-  const pool = new HostPool(new SshGateway(), inventory.hosts, { unknownHost: hostKeyPolicy(flags, process.stderr), passphrase: passphrasePrompt() });
-  const gateway = new EtcdGateway(settings, deadlinesFor(settings));
   const health = { ...DEFAULT_HEALTH_OPTIONS, ...(settings.quotaBytes ? { quotaBytes: settings.quotaBytes } : {}) };
-  const observe = (o?: { alarms?: boolean }) => collectStatus(gateway, health, Date.now, o);
+  const run = openHostRun(flags, loaded, settings, health);
+  const { audit, pool, gateway, observe } = run;
   try {
     const view = await observe();
     const input: RollingFlowInput = { ...parsed, withAuth: Boolean(settings.user), gapThreshold: health.indexGapThreshold };
@@ -89,7 +76,6 @@ export async function runRollingCommand(kind: 'restart' | 'upgrade', args: strin
     out.write(`audit record appended to ${audit.path}\n`);
     return flowExitCode(result);
   } finally {
-    gateway.close();
-    await pool.closeAll();
+    await run.close();
   }
 }
