@@ -15,6 +15,7 @@ import { constants as osConstants } from 'node:os';
 import { guardStdin } from './input-guard.js';
 import { LastResort } from './last-resort.js';
 import { traceStartup, tracingStartup } from './startup-trace.js';
+import { renderTracer } from '../../screens/components/render-trace.js';
 
 /** What only the sandbox can do for the flows: start a new member on this machine. */
 export interface LocalMembers {
@@ -223,7 +224,7 @@ export async function runConsole(options: ConsoleOptions): Promise<number> {
     <LastResort onError={onFatal}>
       <App store={store} actions={{ quit, refreshNow: () => session.refreshNow(), switchContext, flows, inspect: session.inspectActions() }} />
     </LastResort>,
-    { exitOnCtrlC: false, stdin },
+    { exitOnCtrlC: false, stdin, onRender: renderTracer() },
   );
   try {
     // Ink ends with an error only when something failed below the boundary: the same way out.

@@ -1,7 +1,7 @@
 /**
  * What a person can see of a view, as one string: the store publishes a new view to the screens
- * only when this changes, so an idle cluster redraws rarely. Status-call latency counts by bucket
- * (2 ms vs 7 ms is noise on a live cluster, 5 ms vs 200 ms is not).
+ * only when this changes, so an idle cluster redraws rarely. Status-call latency is left out: the
+ * store compares it with the published figure itself (src/store/store.ts, latencyMoved).
  */
 import type { HealthOptions } from '../domain/types.js';
 import type { ClusterView } from '../health/view.js';
@@ -16,14 +16,9 @@ export function latencyBucket(ms: number): number {
 
 export function displaySignature(view: ClusterView, health: HealthOptions): string {
   const rows = memberRows(view, view.members, health, view.updatedAt).map((r) => ({ ...r, latency: undefined }));
-  const latency = view.members.map((m) => {
-    const p = view.probes[m.id];
-    return p ? latencyBucket(p.latencyMs) : -1;
-  });
   return JSON.stringify([
     view.clusterId,
     rows,
-    latency,
     view.verdict.level,
     view.verdict.reasons,
     view.alarms,

@@ -90,6 +90,9 @@ export class InspectMonitor implements InspectActions {
   }
 
   private setCheck(source: string, reasons: VerdictReason[]): void {
+    const previous = this.store.getState().inspect.checks[source];
+    // The same lines again change nothing on screen: no new verdict, no redraw.
+    if (previous && JSON.stringify(previous) === JSON.stringify(reasons)) return;
     const checks = { ...this.store.getState().inspect.checks, [source]: reasons };
     this.store.getState().setInspect({ checks });
   }

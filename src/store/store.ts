@@ -11,7 +11,11 @@ import type { FlowView } from '../flows/state.js';
 import { emptyInspect, type InspectState } from './inspect.js';
 import { withChecks } from '../health/checks.js';
 
-/** A published view is refreshed at least this often even when nothing visible changed. */
+/**
+ * A published view is refreshed at least this often even when nothing visible changed: at each
+ * multiple of it on the clock, so the republish falls on a step of the header's "updated" (15 s,
+ * screens/components/Header.tsx) and both redraw in one frame.
+ */
 const MAX_PUBLISH_AGE_MS = 30_000;
 
 /** An info message ("refreshing", "switched to context x") goes with the first refresh this long after it was said. */
@@ -119,6 +123,25 @@ export function visibleMembers(state: Pick<AppState, 'view' | 'ui'>): Member[] {
   });
 }
 
+/**
+ * How far a member's status-call latency may drift from the figure on screen before it is redrawn:
+ * a factor of LATENCY_FACTOR, measured on latency + LATENCY_FLOOR_MS (2 ms vs 20 ms is noise on a live
+ * cluster and on a busy bastion, 5 ms vs 200 ms is not).
+ */
+const LATENCY_FACTOR = 3;
+const LATENCY_FLOOR_MS = 20;
+
+/** A member's latency left the band around the published one (or a member got or lost its probe). */
+export function latencyMoved(published: Pick<ClusterView, 'probes'>, next: Pick<ClusterView, 'members' | 'probes'>): boolean {
+  return next.members.some((m) => {
+    const was = published.probes[m.id];
+    const now = next.probes[m.id];
+    if (!was || !now) return was !== now;
+    const ratio = (now.latencyMs + LATENCY_FLOOR_MS) / (was.latencyMs + LATENCY_FLOOR_MS);
+    return ratio > LATENCY_FACTOR || ratio < 1 / LATENCY_FACTOR;
+  });
+}
+
 export function createAppStore(init: StoreInit): AppStore {
   const now = init.now ?? Date.now;
   const health: HealthOptions = { ...DEFAULT_HEALTH_OPTIONS, ...init.health };
@@ -142,7 +165,7 @@ export function createAppStore(init: StoreInit): AppStore {
       const ui = message && message.level === 'info' && now() - message.at >= INFO_MESSAGE_MS ? { ...state.ui, message: undefined } : state.ui;
       view.verdict = withChecks(view.verdict, state.inspect.checks);
       const signature = displaySignature(view, state.health);
-      if (signature === publishedSignature && view.updatedAt - state.view.updatedAt < MAX_PUBLISH_AGE_MS) return set(ui === state.ui ? { latest: view } : { latest: view, ui });
+      if (signature === publishedSignature && !latencyMoved(state.view, view) && Math.floor(view.updatedAt / MAX_PUBLISH_AGE_MS) === Math.floor(state.view.updatedAt / MAX_PUBLISH_AGE_MS)) return set(ui === state.ui ? { latest: view } : { latest: view, ui });
       publishedSignature = signature;
       const hasData = view.members.length > 0 && Object.keys(view.probes).length > 0;
       const selectedId = ui.selectedId && view.members.some((m) => m.id === ui.selectedId) ? ui.selectedId : visibleMembers({ view, ui })[0]?.id;

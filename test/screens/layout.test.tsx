@@ -13,6 +13,7 @@ import { FakeGateway } from '../fakes/fake-gateway.js';
 import { member, status, IDS } from '../fakes/fixtures.js';
 import { waitFor } from '../harness/wait.js';
 import { formatClock } from '../../src/format/units.js';
+import { UPDATED_STEP_MS } from '../../screens/components/Header.js';
 
 const connection = { contextName: 'test', endpoints: ['http://127.0.0.1:2389'], readOnly: false, refreshMs: 1000, secure: false };
 
@@ -180,7 +181,7 @@ test('a filter that matches nothing says so, not "connecting…"', async () => {
   ui.unmount();
 });
 
-test('"updated" moves while refreshes arrive, in 5 s steps when nothing visible changed (no redraw a second)', async () => {
+test('"updated" moves while refreshes arrive, in UPDATED_STEP_MS (15 s) steps when nothing visible changed (no redraw a second)', async () => {
   const start = new Date(2026, 0, 1, 12, 0, 0).getTime();
   let clock = start;
   const now = () => clock;
@@ -194,10 +195,10 @@ test('"updated" moves while refreshes arrive, in 5 s steps when nothing visible 
   await new Promise((r) => setImmediate(r));
   assert.equal(frames(), before, 'no redraw for a refresh that changed nothing visible within the step');
   assert.ok((ui.lastFrame() ?? '').includes(`updated ${formatClock(start)}`));
-  // 7 s after the first: the clock has moved to the last 5 s step (never later than the newest refresh).
-  clock = start + 7000;
+  // A step and 2 s after the first: the clock has moved to the last step (never later than the newest refresh).
+  clock = start + UPDATED_STEP_MS + 2000;
   store.getState().applyBatch(await pollOnce(gateway, now));
-  await frame('a later update', (x) => x.includes(`updated ${formatClock(start + 5000)}`));
+  await frame('a later update', (x) => x.includes(`updated ${formatClock(start + UPDATED_STEP_MS)}`));
   ui.unmount();
 });
 

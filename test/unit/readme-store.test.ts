@@ -1,7 +1,7 @@
 /**
  * README claim (src/store/store.ts): the store folds every batch into `latest` but publishes `view`
- * to the screens only when something a person can see changed (status latency counts by bucket),
- * or when the published view is 30 s old. Batches are built by hand so time and latency are exact.
+ * to the screens only when something a person can see changed (status latency by a factor of 3),
+ * or when the published view is 30 s old (at each multiple of 30 s on the clock). Batches are built by hand so time and latency are exact.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,7 +29,8 @@ function round(at: number, opts: { latencyMs?: number; leader?: string; raftInde
 }
 
 function watched() {
-  let t = 1_000_000;
+  // On a multiple of 30 s: the view is republished at each multiple of 30 s on the clock.
+  let t = 1_020_000;
   const store = createAppStore({ connection, now: () => t });
   let published = 0;
   let folded = 0;
@@ -37,7 +38,7 @@ function watched() {
     if (s.view !== prev.view) published++;
     if (s.latest !== prev.latest) folded++;
   });
-  return { store, counts: () => ({ published, folded }), at: (ms: number) => (t = 1_000_000 + ms) };
+  return { store, counts: () => ({ published, folded }), at: (ms: number) => (t = 1_020_000 + ms) };
 }
 
 test('the same picture again is folded into latest but not published; latency within its bucket is noise', () => {
