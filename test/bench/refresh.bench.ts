@@ -6,7 +6,8 @@
  *   phases the binary traces (ETCD_TUI_TRACE_STARTUP): node start, module load, config, first
  *   connect, first status round, first render;
  * - idle CPU and RSS over BENCH_IDLE_SECONDS (30) with the console open at 1 s refresh, with 3 and 5
- *   members, the dashboard alone and with the metrics pane shown.
+ *   members, the dashboard alone and with the metrics pane shown, with the renders per minute the
+ *   binary traces (ETCD_TUI_TRACE_RENDERS): an idle console should hardly redraw.
  * The binaries run as an operator runs them (the file itself: its shell launcher starts Node with
  * the launcher's flags). The targets are printed beside the figures. BENCH_COMPARE_BIN=another/etcd-tui.js measures a second
  * build in the same run, alternating (the machine is shared: only side-by-side figures compare).
@@ -22,6 +23,7 @@ import { waitFor } from '../harness/wait.js';
 import { EtcdGateway } from '../../src/cluster/etcd-gateway.js';
 import { deadlinesFor } from '../../src/cli/deadlines.js';
 import type { ConnectionSettings } from '../../src/domain/config.js';
+import { renderTimes } from '../../screens/components/render-trace.js';
 
 const BIN = process.env.BENCH_TUI_BIN ?? join(repoRoot(), 'dist', 'etcd-tui.js');
 /** Another build to measure side by side in the same run (e.g. the one before a change): BENCH_COMPARE_BIN=path. */
@@ -136,14 +138,15 @@ async function main(): Promise<void> {
 
   // Idle cost at 1 s refresh: 3 and 5 members, the dashboard alone and with the metrics pane (M) shown.
   console.log(`\n== idle, console open at 1 s refresh, ${IDLE_SECONDS} s each (CPU % of one core, RSS)`);
-  console.log(`   target: CPU <= ${TARGET_IDLE_CPU} %, RSS <= ${TARGET_RSS_MB} MB with 5 members`);
+  console.log(`   target: CPU <= ${TARGET_IDLE_CPU} %, RSS <= ${TARGET_RSS_MB} MB with 5 members; renders/min from ETCD_TUI_TRACE_RENDERS (n/a: a build without it)`);
   for (const members of [3, 5]) {
     const idleCluster = await startCluster({ members, version: '3.4' });
     try {
       for (const pane of ['dashboard', 'metrics pane (M)'] as const) {
         for (const bin of BINS) {
           const r = await idle(bin.path, idleCluster.endpoints[0], members, pane === 'dashboard' ? undefined : 'M');
-          console.log(`${bin.label.padEnd(8)} ${members} members, ${pane.padEnd(17)} CPU ${r.cpu.toFixed(2).padStart(5)} %   RSS median ${r.rssMedian.toFixed(1)} MB  max ${r.rssMax.toFixed(1)} MB`);
+          const renders = r.rendersPerMin === undefined ? '   n/a' : r.rendersPerMin.toFixed(1).padStart(6);
+          console.log(`${bin.label.padEnd(8)} ${members} members, ${pane.padEnd(17)} CPU ${r.cpu.toFixed(2).padStart(5)} %   renders/min ${renders}   RSS median ${r.rssMedian.toFixed(1)} MB  max ${r.rssMax.toFixed(1)} MB`);
         }
       }
     } finally {
@@ -215,8 +218,18 @@ function printFirstFrames(label: string, runs: FirstFrame[]): void {
   console.log(`${''.padEnd(8)}   ${'traced total (median)'.padEnd(34)} ${fmt(prev).padStart(10)}`);
 }
 
-async function idle(bin: string, endpoint: string, members: number, key?: string): Promise<{ cpu: number; rssMedian: number; rssMax: number }> {
-  const tui = startTmux({ cmd: [bin, '--endpoints', endpoint, '--refresh', '1s'], env: { XDG_CONFIG_HOME: '/nonexistent' }, cols: 180, rows: 50 });
+/** Renders traced so far (ETCD_TUI_TRACE_RENDERS), or undefined for a binary without the trace. */
+function rendersIn(file: string): number | undefined {
+  try {
+    return renderTimes(readFileSync(file, 'utf8')).length;
+  } catch {
+    return undefined;
+  }
+}
+
+async function idle(bin: string, endpoint: string, members: number, key?: string): Promise<{ cpu: number; rssMedian: number; rssMax: number; rendersPerMin?: number }> {
+  const renderFile = join(tmpdir(), `etcd-tui-bench-renders-${process.pid}-${traceSeq++}.txt`);
+  const tui = startTmux({ cmd: [bin, '--endpoints', endpoint, '--refresh', '1s'], env: { XDG_CONFIG_HOME: '/nonexistent', ETCD_TUI_TRACE_RENDERS: renderFile }, cols: 180, rows: 50 });
   try {
     await waitFor(() => new RegExp(`HEALTHY\\s+${members} voters`).test(tui.capture()), { what: 'console up', timeoutMs: 15_000 });
     if (key) {
@@ -228,6 +241,7 @@ async function idle(bin: string, endpoint: string, members: number, key?: string
     await waitFor(() => performance.now() - settle >= 3000, { what: 'settle', timeoutMs: 10_000, intervalMs: 250 });
     const pid = tui.pid();
     const cpu0 = cpuSeconds(pid);
+    const renders0 = rendersIn(renderFile);
     const t0 = performance.now();
     const rss: number[] = [];
     await waitFor(
@@ -239,9 +253,12 @@ async function idle(bin: string, endpoint: string, members: number, key?: string
     );
     const cpu = cpuSeconds(pid) - cpu0;
     const wall = (performance.now() - t0) / 1000;
-    return { cpu: (cpu / wall) * 100, rssMedian: median(rss), rssMax: Math.max(...rss) };
+    const renders1 = rendersIn(renderFile);
+    const rendersPerMin = renders0 !== undefined && renders1 !== undefined ? ((renders1 - renders0) / wall) * 60 : undefined;
+    return { cpu: (cpu / wall) * 100, rssMedian: median(rss), rssMax: Math.max(...rss), rendersPerMin };
   } finally {
     await tui.stop();
+    rmSync(renderFile, { force: true });
   }
 }
 
