@@ -7,13 +7,6 @@ import type { HealthOptions } from '../domain/types.js';
 import type { ClusterView } from '../health/view.js';
 import { memberRows } from './members.js';
 
-const LATENCY_BUCKETS = [10, 50, 100, 250, 500, 1000, 2000];
-
-export function latencyBucket(ms: number): number {
-  const i = LATENCY_BUCKETS.findIndex((b) => ms < b);
-  return i < 0 ? LATENCY_BUCKETS.length : i;
-}
-
 export function displaySignature(view: ClusterView, health: HealthOptions): string {
   const rows = memberRows(view, view.members, health, view.updatedAt).map((r) => ({ ...r, latency: undefined }));
   return JSON.stringify([

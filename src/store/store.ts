@@ -125,11 +125,11 @@ export function visibleMembers(state: Pick<AppState, 'view' | 'ui'>): Member[] {
 
 /**
  * How far a member's status-call latency may drift from the figure on screen before it is redrawn:
- * a factor of LATENCY_FACTOR, measured on latency + LATENCY_FLOOR_MS (2 ms vs 20 ms is noise on a live
+ * a factor of LATENCY_FACTOR, measured on latency + LATENCY_FLOOR_MS (2 ms vs 60 ms is noise on a live
  * cluster and on a busy bastion, 5 ms vs 200 ms is not).
  */
 const LATENCY_FACTOR = 3;
-const LATENCY_FLOOR_MS = 20;
+const LATENCY_FLOOR_MS = 50;
 
 /** A member's latency left the band around the published one (or a member got or lost its probe). */
 export function latencyMoved(published: Pick<ClusterView, 'probes'>, next: Pick<ClusterView, 'members' | 'probes'>): boolean {

@@ -99,14 +99,15 @@ test('ten unchanged rounds draw nothing; each change an operator watches draws w
   }
 });
 
-test('status-call latency redraws only when it moves by a factor of 3 (on latency + 20 ms)', () => {
+test('status-call latency redraws only when it moves by a factor of 3 (on latency + 50 ms)', () => {
   const probe = (latencyMs: number): Probe => ({ ok: true, latencyMs, at: 0, status: status() });
   const members = [member('m1')];
   const view = (ms: number) => ({ members, probes: { [IDS.m1]: probe(ms) } });
   assert.equal(latencyMoved(view(2), view(30)), false, '2 ms -> 30 ms is noise');
   assert.equal(latencyMoved(view(30), view(2)), false);
   assert.equal(latencyMoved(view(5), view(120)), true, '5 ms -> 120 ms shows');
-  assert.equal(latencyMoved(view(200), view(40)), true, '200 ms -> 40 ms shows');
+  assert.equal(latencyMoved(view(300), view(40)), true, '300 ms -> 40 ms shows');
+  assert.equal(latencyMoved(view(5), view(80)), false, 'a 5 ms -> 80 ms blip on a busy bastion is noise');
   assert.equal(latencyMoved(view(2000), view(1500)), false);
   assert.equal(latencyMoved({ probes: {} }, view(3)), true, 'a first probe shows');
 });
