@@ -288,6 +288,8 @@ export class BoltDB {
   private readonly transientValues: boolean;
   /** The reusable buffer of transientValues. */
   private scratch?: Buffer;
+  /** A page header read alone (transientValues). */
+  private header?: Buffer;
 
   private constructor(source: PageSource, ownsSource: boolean, opts: BoltOpenOptions) {
     this.source = source;
@@ -447,11 +449,21 @@ export class BoltDB {
       throw new SnapshotError('corrupt', `snapshot is corrupt: ${referrer} refers to page ${id}, beyond the high-water mark (${hwm} pages)`, { page: id });
     }
     const ps = this.pageSize;
-    const first = this.pageBytes(id, 1);
-    const selfId = first.readBigUInt64LE(0);
-    const flags = first.readUInt16LE(8);
-    const count = first.readUInt16LE(10);
-    const overflow = first.readUInt32LE(12);
+    // With transientValues, a page whose block is not cached has its header read alone first: a
+    // large value then goes straight to the shared buffer, without reading (and dropping) the
+    // 128 KiB block around its first page.
+    let first: Buffer | undefined;
+    let head: Buffer;
+    if (transient && !this.blocks.has(Math.floor(id / BLOCK_PAGES))) {
+      head = this.header ??= Buffer.allocUnsafe(PAGE_HEADER_SIZE);
+      if (this.source.read(head, id * ps) < PAGE_HEADER_SIZE) head = first = this.pageBytes(id, 1); // reports the truncation
+    } else {
+      head = first = this.pageBytes(id, 1);
+    }
+    const selfId = head.readBigUInt64LE(0);
+    const flags = head.readUInt16LE(8);
+    const count = head.readUInt16LE(10);
+    const overflow = head.readUInt32LE(12);
     if (selfId !== BigInt(id)) {
       throw new SnapshotError('corrupt', `snapshot is corrupt: page ${id} (reached from ${referrer}) identifies itself as page ${selfId}`, { page: id });
     }
@@ -466,7 +478,7 @@ export class BoltDB {
       if (this.source.read(buf, id * ps) < length) this.readExact(id * ps, length, id); // throws the truncation error
       return { id, flags, count, overflow, buf, base: 0, end: length, inline: false, transient: true };
     }
-    const buf = overflow > 0 ? this.pageBytes(id, overflow + 1) : first;
+    const buf = overflow > 0 ? this.pageBytes(id, overflow + 1) : (first ?? this.pageBytes(id, 1));
     return { id, flags, count, overflow, buf: buf.length === ps * (overflow + 1) ? buf : buf.subarray(0, ps * (overflow + 1)), base: 0, end: ps * (overflow + 1), inline: false };
   }
 
