@@ -209,6 +209,8 @@ export interface BoltPage {
   base: number;
   end: number;
   inline: boolean;
+  /** The bytes are the reusable buffer of transientValues: valid until the next page read. */
+  transient?: boolean;
 }
 
 function pageLabel(p: BoltPage): string {
@@ -235,6 +237,14 @@ export interface BoltOpenOptions {
    * 'fallback': like bbolt, use the other meta page when one is bad.
    */
   metaPolicy?: 'strict' | 'fallback';
+  /**
+   * In scan(): read a leaf page that spans blocks (a large value and its overflow pages) into one
+   * buffer that the next such read reuses, instead of a new buffer each time (a scan of large
+   * values otherwise leaves tens of MB of dead buffers for the collector: the peak RSS of a
+   * snapshot read-back). The keys and values a scan hands out are then valid only during the
+   * visitor's call. Default false.
+   */
+  transientValues?: boolean;
 }
 
 /** Receives the contents of the root buckets, in key order. */
@@ -250,6 +260,8 @@ interface WalkState {
   reached: Uint8Array;
   /** Pages on the freelist (full scans of files with a freelist). */
   freed?: Uint8Array;
+  /** Large leaf pages may be read into the reusable buffer (transientValues, in a scan). */
+  transient?: boolean;
 }
 
 /** A leaf element: its key, its raw value (a bucket header when isBucket), where it is. */
@@ -273,10 +285,16 @@ export class BoltDB {
   private readonly blocks = new Map<number, Buffer>();
   private cached = 0;
   private readonly ownsSource: boolean;
+  private readonly transientValues: boolean;
+  /** The reusable buffer of transientValues. */
+  private scratch?: Buffer;
+  /** A page header read alone (transientValues). */
+  private header?: Buffer;
 
   private constructor(source: PageSource, ownsSource: boolean, opts: BoltOpenOptions) {
     this.source = source;
     this.ownsSource = ownsSource;
+    this.transientValues = opts.transientValues ?? false;
     this.cacheBytes = opts.cacheBytes ?? DEFAULT_CACHE_BYTES;
     const dataSize = opts.dataSize ?? source.size;
     if (dataSize > source.size || dataSize < 0) throw new RangeError(`dataSize ${dataSize} is outside the source (size ${source.size})`);
@@ -425,24 +443,42 @@ export class BoltDB {
   // Pages
 
   /** Reads page `id` (with its overflow pages), checking that it lies below the high-water mark and names itself `id`. */
-  page(id: number, referrer = 'the database'): BoltPage {
+  page(id: number, referrer = 'the database', transient = false): BoltPage {
     const hwm = this.meta.pgid;
     if (!Number.isSafeInteger(id) || id < 0 || id >= hwm) {
       throw new SnapshotError('corrupt', `snapshot is corrupt: ${referrer} refers to page ${id}, beyond the high-water mark (${hwm} pages)`, { page: id });
     }
     const ps = this.pageSize;
-    const first = this.pageBytes(id, 1);
-    const selfId = first.readBigUInt64LE(0);
-    const flags = first.readUInt16LE(8);
-    const count = first.readUInt16LE(10);
-    const overflow = first.readUInt32LE(12);
+    // With transientValues, a page whose block is not cached has its header read alone first: a
+    // large value then goes straight to the shared buffer, without reading (and dropping) the
+    // 128 KiB block around its first page.
+    let first: Buffer | undefined;
+    let head: Buffer;
+    if (transient && !this.blocks.has(Math.floor(id / BLOCK_PAGES))) {
+      head = this.header ??= Buffer.allocUnsafe(PAGE_HEADER_SIZE);
+      if (this.source.read(head, id * ps) < PAGE_HEADER_SIZE) head = first = this.pageBytes(id, 1); // reports the truncation
+    } else {
+      head = first = this.pageBytes(id, 1);
+    }
+    const selfId = head.readBigUInt64LE(0);
+    const flags = head.readUInt16LE(8);
+    const count = head.readUInt16LE(10);
+    const overflow = head.readUInt32LE(12);
     if (selfId !== BigInt(id)) {
       throw new SnapshotError('corrupt', `snapshot is corrupt: page ${id} (reached from ${referrer}) identifies itself as page ${selfId}`, { page: id });
     }
     if (id + overflow >= hwm) {
       throw new SnapshotError('corrupt', `snapshot is corrupt: page ${id} claims ${overflow} overflow pages, beyond the high-water mark (${hwm} pages)`, { page: id });
     }
-    const buf = overflow > 0 ? this.pageBytes(id, overflow + 1) : first;
+    const length = ps * (overflow + 1);
+    const crosses = id - Math.floor(id / BLOCK_PAGES) * BLOCK_PAGES + overflow + 1 > BLOCK_PAGES;
+    if (transient && crosses && flags & LEAF_PAGE_FLAG) {
+      if (!this.scratch || this.scratch.length < length) this.scratch = Buffer.allocUnsafe(Math.max(length, (this.scratch?.length ?? 0) * 2));
+      const buf = this.scratch.subarray(0, length);
+      if (this.source.read(buf, id * ps) < length) this.readExact(id * ps, length, id); // throws the truncation error
+      return { id, flags, count, overflow, buf, base: 0, end: length, inline: false, transient: true };
+    }
+    const buf = overflow > 0 ? this.pageBytes(id, overflow + 1) : (first ?? this.pageBytes(id, 1));
     return { id, flags, count, overflow, buf: buf.length === ps * (overflow + 1) ? buf : buf.subarray(0, ps * (overflow + 1)), base: 0, end: ps * (overflow + 1), inline: false };
   }
 
@@ -525,13 +561,14 @@ export class BoltDB {
    * [lo, hi). With `nested`, buckets inside it are walked (verified) too.
    */
   private *walkPage(id: number, referrer: string, lo: Buffer | null, hi: Buffer | null, st: WalkState, nested: boolean, prev: { key: Buffer | null }, fn: EntryFn): Walk {
-    const p = this.page(id, referrer);
+    const p = this.page(id, referrer, st.transient === true && this.transientValues);
     this.markReached(st, p, referrer);
     yield;
     yield* this.walkLoaded(p, lo, hi, st, nested, prev, fn);
   }
 
-  private *walkLoaded(p: BoltPage, lo: Buffer | null, hi: Buffer | null, st: WalkState, nested: boolean, prev: { key: Buffer | null }, fn: EntryFn): Walk {
+  private *walkLoaded(loaded: BoltPage, lo: Buffer | null, hi: Buffer | null, st: WalkState, nested: boolean, prev: { key: Buffer | null }, fn: EntryFn): Walk {
+    let p = loaded;
     if (p.flags & BRANCH_PAGE_FLAG && !p.inline) {
       const { keys, children } = this.branchElements(p, lo, hi);
       for (let i = 0; i < keys.length; i++) {
@@ -541,7 +578,18 @@ export class BoltDB {
     }
     if (p.flags & LEAF_PAGE_FLAG) {
       // The elements are read in a plain function (fast); nested buckets are walked afterwards.
-      const buckets = this.leafElements(p, lo, hi, nested, prev, fn);
+      let buckets = this.leafElements(p, lo, hi, nested, prev, fn);
+      if (p.transient) {
+        // The next page read reuses these bytes: keep a copy of what is still needed.
+        if (prev.key) prev.key = Buffer.from(prev.key);
+        if (buckets) {
+          const copy = Buffer.from(p.buf);
+          const old = p.buf;
+          const at = (b: Buffer) => copy.subarray(b.byteOffset - old.byteOffset, b.byteOffset - old.byteOffset + b.length);
+          buckets = buckets.map((b) => ({ index: b.index, key: at(b.key), value: at(b.value) }));
+          p = { ...p, buf: copy, transient: false };
+        }
+      }
       for (const b of buckets ?? []) yield* this.walkBucket(p, b.index, b.key, b.value, st, true, () => undefined);
       return;
     }
@@ -700,7 +748,9 @@ export class BoltDB {
     st.reached[0] = 1;
     st.reached[1] = 1;
     st.freed = this.readFreelist(st);
-    for (const { name, header, page, index } of this.rootBuckets(st)) {
+    const roots = this.rootBuckets(st);
+    st.transient = true;
+    for (const { name, header, page, index } of roots) {
       visitor.bucket?.(name);
       yield* this.walkBucket(page, index, name, header, st, true, (k, v, isBucket) => visitor.entry?.(k, isBucket ? null : v));
     }

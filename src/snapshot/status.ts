@@ -129,7 +129,8 @@ function openSnapshot(source: PageSource, opts: SnapshotStatusOptions): { db: Bo
   const fileSize = source.size;
   const present = hasSha256Trailer(fileSize);
   const dataSize = present ? fileSize - SHA256_SIZE : fileSize;
-  const db = BoltDB.fromSource(source, { dataSize, cacheBytes: opts.cacheBytes, metaPolicy: opts.metaPolicy });
+  // The status visitor uses each key and value at once: large values may share one read buffer.
+  const db = BoltDB.fromSource(source, { dataSize, cacheBytes: opts.cacheBytes, metaPolicy: opts.metaPolicy, transientValues: true });
   if (!present && fileSize % db.pageSize !== 0) {
     throw new SnapshotError(
       'truncated',
