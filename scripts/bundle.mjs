@@ -131,10 +131,10 @@ const yogaWithoutFetch = patch(
 // their own grapheme cluster and as wide as their East Asian Width says: checked against the
 // library itself at every build (fastWidthClassChecked).
 const FAST_WIDTH_CLASS = String.raw`\u0020-\u007E\u00A0-\u00AC\u00AE-\u02FF\u2010-\u2027\u202F-\u205F\u2070-\u20CF\u20F1-\u2BFF`;
-async function fastWidthClassChecked() {
-  const { default: stringWidth } = await import(pathToFileURL(inkStringWidth).href);
-  const { eastAsianWidth } = await import(pathToFileURL(require.resolve('get-east-asian-width', { paths: [inkStringWidth] })).href);
-  const inClass = new RegExp(`^[${FAST_WIDTH_CLASS}]$`);
+async function fastWidthClassChecked(stringWidthPath, widthClass = FAST_WIDTH_CLASS) {
+  const { default: stringWidth } = await import(pathToFileURL(stringWidthPath).href);
+  const { eastAsianWidth } = await import(pathToFileURL(require.resolve('get-east-asian-width', { paths: [stringWidthPath] })).href);
+  const inClass = new RegExp(`^[${widthClass}]$`);
   const segmenter = new Intl.Segmenter();
   for (let cp = 0x20; cp <= 0xffff; cp++) {
     const ch = String.fromCharCode(cp);
@@ -143,11 +143,11 @@ async function fastWidthClassChecked() {
     for (const ambiguousIsNarrow of [true, false]) {
       const fast = width ?? eastAsianWidth(cp, { ambiguousAsWide: !ambiguousIsNarrow });
       if (stringWidth(ch, { ambiguousIsNarrow }) !== fast || [...segmenter.segment(`a${ch}a`)].length !== 3 || [...segmenter.segment(ch + ch)].length !== 2) {
-        throw new Error(`bundle: U+${cp.toString(16).toUpperCase()} does not belong in the string-width fast path (string-width or Unicode data changed)`);
+        throw new Error(`bundle: U+${cp.toString(16).toUpperCase()} does not belong in the fast path of ${stringWidthPath} (string-width or Unicode data changed)`);
       }
     }
   }
-  return FAST_WIDTH_CLASS;
+  return widthClass;
 }
 const inkStringWidth = require.resolve('string-width', { paths: [require.resolve('ink')] });
 const widthFastPath = patch(exactPath(inkStringWidth), [
@@ -162,7 +162,7 @@ const widthFastPath = patch(exactPath(inkStringWidth), [
 	}
 
 	// etcd-tui (scripts/bundle.mjs): box drawing, bullets, arrows: one cluster per character.
-	if (/^[${await fastWidthClassChecked()}]*$/.test(string)) {
+	if (/^[${await fastWidthClassChecked(inkStringWidth)}]*$/.test(string)) {
 		const fastOptions = {ambiguousAsWide: !ambiguousIsNarrow};
 		let fastWidth = 0;
 		for (let index = 0; index < string.length; index++) {
@@ -194,6 +194,31 @@ export default new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => ke
     }));
   },
 };
+
+// wrap-ansi (Ink's wrapping of long text) has string-width 7, which has no fast path at all: every
+// character went through Intl.Segmenter and a freshly built emoji regex. A smaller class (its emoji
+// table counts © and ® as wide), checked the same way.
+const wrapAnsiStringWidth = require.resolve('string-width', { paths: [require.resolve('wrap-ansi', { paths: [require.resolve('ink')] })] });
+const WRAP_FAST_WIDTH_CLASS = String.raw`\u0020-\u007E\u00A0-\u00A8\u00AA-\u00AC\u00AF-\u02FF\u2010-\u2027\u2030-\u203B\u2190-\u2193\u2500-\u25A9\u25C1-\u25FA\u2605\u2713\u2717`;
+const wrapWidthFastPath = patch(exactPath(wrapAnsiStringWidth), [
+  `	let width = 0;
+	const eastAsianWidthOptions = {ambiguousAsWide: !ambiguousIsNarrow};
+`,
+  `	// etcd-tui (scripts/bundle.mjs): ASCII, box drawing, bullets, arrows: one cluster per character.
+	if (/^[${await fastWidthClassChecked(wrapAnsiStringWidth, WRAP_FAST_WIDTH_CLASS)}]*$/.test(string)) {
+		const fastOptions = {ambiguousAsWide: !ambiguousIsNarrow};
+		let fastWidth = 0;
+		for (let index = 0; index < string.length; index++) {
+			const code = string.charCodeAt(index);
+			fastWidth += code < 0x7F ? 1 : eastAsianWidth(code, fastOptions);
+		}
+		return fastWidth;
+	}
+
+	let width = 0;
+	const eastAsianWidthOptions = {ambiguousAsWide: !ambiguousIsNarrow};
+`,
+]);
 
 // Ink loads react-devtools-core only when DEV=true; the console never does, so it is a stub here.
 const stubDevtools = {
@@ -240,7 +265,7 @@ await build({
   minify: false,
   legalComments: 'none',
   external: ['ssh2', 'cpu-features'],
-  plugins: [stubDevtools, lazyDefault, yogaWithoutFetch, widthFastPath, patch(/etcd3[\\/]lib[\\/]connection-pool\.js$/, ['(0, proto_loader_1.loadSync)(`${__dirname}/../proto/rpc.proto`, {', `(0, proto_loader_1.fromJSON)(${etcd3Descriptor()}, {`]), lazyProtoDescriptors],
+  plugins: [stubDevtools, lazyDefault, yogaWithoutFetch, widthFastPath, wrapWidthFastPath, patch(/etcd3[\\/]lib[\\/]connection-pool\.js$/, ['(0, proto_loader_1.loadSync)(`${__dirname}/../proto/rpc.proto`, {', `(0, proto_loader_1.fromJSON)(${etcd3Descriptor()}, {`]), lazyProtoDescriptors],
   define: { 'process.env.NODE_ENV': '"production"' },
   // CommonJS modules in the bundle (grpc-js) read require, __filename and __dirname.
   banner: {
