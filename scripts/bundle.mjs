@@ -6,6 +6,7 @@
 import { build } from 'esbuild';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 
 const require = createRequire(import.meta.url);
 
@@ -16,6 +17,11 @@ function etcd3Descriptor() {
   const root = new protobuf.Root();
   root.loadSync(require.resolve('etcd3/proto/rpc.proto'), { keepCase: true });
   return JSON.stringify(root.toJSON());
+}
+
+/** A filter for one file. */
+function exactPath(file) {
+  return new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 }
 
 /** Replace each `from` by its `to` in one module, and fail the build when one is not there (a dependency changed). */
@@ -42,11 +48,21 @@ function patch(filter, ...pairs) {
 const etcd3ProtoLoader = require.resolve('@grpc/proto-loader', { paths: [require.resolve('etcd3')] });
 const lazyProtoDescriptors = patch(
   new RegExp(`^${etcd3ProtoLoader.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`),
+  // protobufjs/ext/descriptor (which adds toDescriptor) loads on first use too (~25 ms at start).
+  [
+    `const descriptor = require("protobufjs/ext/descriptor");`,
+    `let descriptorExt;
+const loadDescriptor = () => (descriptorExt ??= require("protobufjs/ext/descriptor"));
+const descriptor = {
+    get FileDescriptorProto() { return loadDescriptor().FileDescriptorProto; },
+    get FileDescriptorSet() { return loadDescriptor().FileDescriptorSet; },
+};`,
+  ],
   [
     `    const descriptorList = root.toDescriptor('proto3').file;
     const bufferList = descriptorList.map(value => Buffer.from(descriptor.FileDescriptorProto.encode(value).finish()));`,
     `    let bufferCache;
-    const bufferList = () => (bufferCache ??= root.toDescriptor('proto3').file.map(value => Buffer.from(descriptor.FileDescriptorProto.encode(value).finish())));`,
+    const bufferList = () => (bufferCache ??= (loadDescriptor(), root).toDescriptor('proto3').file.map(value => Buffer.from(descriptor.FileDescriptorProto.encode(value).finish())));`,
   ],
   [
     `function createMessageDefinition(message, fileDescriptors) {
@@ -63,6 +79,7 @@ const lazyProtoDescriptors = patch(
         format: 'Protocol Buffer 3 DescriptorProto',
         get type() {
             if (type === undefined) {
+                loadDescriptor();
                 const messageDescriptor = message.toDescriptor('proto3');
                 type = messageDescriptor.$type.toObject(messageDescriptor, descriptorOptions);
             }
@@ -87,6 +104,7 @@ const lazyProtoDescriptors = patch(
         format: 'Protocol Buffer 3 EnumDescriptorProto',
         get type() {
             if (type === undefined) {
+                loadDescriptor();
                 const enumDescriptor = enumType.toDescriptor('proto3');
                 type = enumDescriptor.$type.toObject(enumDescriptor, descriptorOptions);
             }
@@ -97,6 +115,110 @@ const lazyProtoDescriptors = patch(
 }`,
   ],
 );
+
+// yoga-layout (Ink's layout engine) loads its WebAssembly from a base64 data: URL through `fetch`
+// when a global fetch exists: that loads undici (~25 ms) and its data-URL parser for nothing.
+// Without fetch, Emscripten decodes the same string itself.
+const yogaWithoutFetch = patch(
+  /yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/,
+  ['"function"!=typeof fetch?Promise.resolve()', 'true?Promise.resolve()'],
+  ['"function"!=typeof fetch?c(b)', 'true?c(b)'],
+);
+
+// string-width 8 (Ink's measure of every text node) takes a fast path only for printable ASCII;
+// the console's box lines, bullets, arrows and ellipses sent every line through Intl.Segmenter
+// and the RGI-emoji regex (~50 ms of the first frame). Characters of FAST_WIDTH_CLASS are each
+// their own grapheme cluster and as wide as their East Asian Width says: checked against the
+// library itself at every build (fastWidthClassChecked).
+const FAST_WIDTH_CLASS = String.raw`\u0020-\u007E\u00A0-\u00AC\u00AE-\u02FF\u2010-\u2027\u202F-\u205F\u2070-\u20CF\u20F1-\u2BFF`;
+async function fastWidthClassChecked(stringWidthPath, widthClass = FAST_WIDTH_CLASS) {
+  const { default: stringWidth } = await import(pathToFileURL(stringWidthPath).href);
+  const { eastAsianWidth } = await import(pathToFileURL(require.resolve('get-east-asian-width', { paths: [stringWidthPath] })).href);
+  const inClass = new RegExp(`^[${widthClass}]$`);
+  const segmenter = new Intl.Segmenter();
+  for (let cp = 0x20; cp <= 0xffff; cp++) {
+    const ch = String.fromCharCode(cp);
+    if (!inClass.test(ch)) continue;
+    const width = cp < 0x7f ? 1 : undefined;
+    for (const ambiguousIsNarrow of [true, false]) {
+      const fast = width ?? eastAsianWidth(cp, { ambiguousAsWide: !ambiguousIsNarrow });
+      if (stringWidth(ch, { ambiguousIsNarrow }) !== fast || [...segmenter.segment(`a${ch}a`)].length !== 3 || [...segmenter.segment(ch + ch)].length !== 2) {
+        throw new Error(`bundle: U+${cp.toString(16).toUpperCase()} does not belong in the fast path of ${stringWidthPath} (string-width or Unicode data changed)`);
+      }
+    }
+  }
+  return widthClass;
+}
+const inkStringWidth = require.resolve('string-width', { paths: [require.resolve('ink')] });
+const widthFastPath = patch(exactPath(inkStringWidth), [
+  `	// Fast path: printable ASCII (0x20–0x7E) needs no segmenter, regex, or EAW lookup — width equals length.
+	if (/^[\\u0020-\\u007E]*$/.test(string)) {
+		return string.length;
+	}
+`,
+  `	// Fast path: printable ASCII (0x20–0x7E) needs no segmenter, regex, or EAW lookup — width equals length.
+	if (/^[\\u0020-\\u007E]*$/.test(string)) {
+		return string.length;
+	}
+
+	// etcd-tui (scripts/bundle.mjs): box drawing, bullets, arrows: one cluster per character.
+	if (/^[${await fastWidthClassChecked(inkStringWidth)}]*$/.test(string)) {
+		const fastOptions = {ambiguousAsWide: !ambiguousIsNarrow};
+		let fastWidth = 0;
+		for (let index = 0; index < string.length; index++) {
+			const code = string.charCodeAt(index);
+			fastWidth += code < 0x7F ? 1 : eastAsianWidth(code, fastOptions);
+		}
+		return fastWidth;
+	}
+`,
+]);
+
+// handlebars (render) and yaml (a contexts file) are CommonJS that esbuild evaluates when the
+// modules importing them load, i.e. at every start; the first frame needs neither. Each is
+// replaced by a stand-in whose default export loads the real module on first use (both are used
+// only through their default export: `Handlebars.create()`, `YAML.parse()`).
+const LAZY_DEFAULT = ['handlebars', 'yaml'];
+const lazyDefault = {
+  name: 'lazy-default',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(${LAZY_DEFAULT.join('|')})$`) }, (args) =>
+      args.namespace === 'lazy-default' ? undefined : { path: args.path, namespace: 'lazy-default' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-default' }, (args) => ({
+      loader: 'js',
+      resolveDir: process.cwd(),
+      contents: `let real;
+const load = () => (real ??= require(${JSON.stringify(args.path)}));
+export default new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() });`,
+    }));
+  },
+};
+
+// wrap-ansi (Ink's wrapping of long text) has string-width 7, which has no fast path at all: every
+// character went through Intl.Segmenter and a freshly built emoji regex. A smaller class (its emoji
+// table counts © and ® as wide), checked the same way.
+const wrapAnsiStringWidth = require.resolve('string-width', { paths: [require.resolve('wrap-ansi', { paths: [require.resolve('ink')] })] });
+const WRAP_FAST_WIDTH_CLASS = String.raw`\u0020-\u007E\u00A0-\u00A8\u00AA-\u00AC\u00AF-\u02FF\u2010-\u2027\u2030-\u203B\u2190-\u2193\u2500-\u25A9\u25C1-\u25FA\u2605\u2713\u2717`;
+const wrapWidthFastPath = patch(exactPath(wrapAnsiStringWidth), [
+  `	let width = 0;
+	const eastAsianWidthOptions = {ambiguousAsWide: !ambiguousIsNarrow};
+`,
+  `	// etcd-tui (scripts/bundle.mjs): ASCII, box drawing, bullets, arrows: one cluster per character.
+	if (/^[${await fastWidthClassChecked(wrapAnsiStringWidth, WRAP_FAST_WIDTH_CLASS)}]*$/.test(string)) {
+		const fastOptions = {ambiguousAsWide: !ambiguousIsNarrow};
+		let fastWidth = 0;
+		for (let index = 0; index < string.length; index++) {
+			const code = string.charCodeAt(index);
+			fastWidth += code < 0x7F ? 1 : eastAsianWidth(code, fastOptions);
+		}
+		return fastWidth;
+	}
+
+	let width = 0;
+	const eastAsianWidthOptions = {ambiguousAsWide: !ambiguousIsNarrow};
+`,
+]);
 
 // Ink loads react-devtools-core only when DEV=true; the console never does, so it is a stub here.
 const stubDevtools = {
@@ -130,9 +252,11 @@ function shellShebang(file) {
   chmodSync(file, 0o755);
 }
 
+// BUNDLE_OUT: another file (e.g. to compare two builds side by side while tests use dist/).
+const OUT = process.env.BUNDLE_OUT ?? 'dist/etcd-tui.js';
 await build({
   entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/etcd-tui.js',
+  outfile: OUT,
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -141,7 +265,7 @@ await build({
   minify: false,
   legalComments: 'none',
   external: ['ssh2', 'cpu-features'],
-  plugins: [stubDevtools, patch(/etcd3[\\/]lib[\\/]connection-pool\.js$/, ['(0, proto_loader_1.loadSync)(`${__dirname}/../proto/rpc.proto`, {', `(0, proto_loader_1.fromJSON)(${etcd3Descriptor()}, {`]), lazyProtoDescriptors],
+  plugins: [stubDevtools, lazyDefault, yogaWithoutFetch, widthFastPath, wrapWidthFastPath, patch(/etcd3[\\/]lib[\\/]connection-pool\.js$/, ['(0, proto_loader_1.loadSync)(`${__dirname}/../proto/rpc.proto`, {', `(0, proto_loader_1.fromJSON)(${etcd3Descriptor()}, {`]), lazyProtoDescriptors],
   define: { 'process.env.NODE_ENV': '"production"' },
   // CommonJS modules in the bundle (grpc-js) read require, __filename and __dirname.
   banner: {
@@ -153,4 +277,4 @@ await build({
   },
   logLevel: 'warning',
 });
-shellShebang('dist/etcd-tui.js');
+shellShebang(OUT);

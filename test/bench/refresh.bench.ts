@@ -161,6 +161,8 @@ interface FirstFrame {
   wallMs: number;
   /** Phase -> ms since the process started (ETCD_TUI_TRACE_STARTUP). */
   phases: Record<string, number>;
+  /** Phase -> CPU ms (user + system) the process had used by then; absent from binaries that do not trace it. */
+  cpu: Record<string, number>;
 }
 
 let traceSeq = 0;
@@ -172,23 +174,27 @@ async function firstFrame(bin: string, endpoint: string): Promise<FirstFrame> {
   try {
     await waitFor(() => /HEALTHY\s+3 voters/.test(tui.capture()), { what: 'first live frame', timeoutMs: 15_000, intervalMs: 5 });
     const wallMs = performance.now() - t0;
-    return { wallMs, phases: readTrace(traceFile) };
+    return { wallMs, ...readTrace(traceFile) };
   } finally {
     await tui.stop();
     rmSync(traceFile, { force: true });
   }
 }
 
-function readTrace(file: string): Record<string, number> {
+function readTrace(file: string): { phases: Record<string, number>; cpu: Record<string, number> } {
   const phases: Record<string, number> = {};
+  const cpu: Record<string, number> = {};
   let text = '';
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    return phases; // a binary without the trace
+    return { phases, cpu }; // a binary without the trace
   }
-  for (const m of text.matchAll(/^etcd-tui startup (\S+) ([\d.]+)$/gm)) phases[m[1]] = Number(m[2]);
-  return phases;
+  for (const m of text.matchAll(/^etcd-tui startup (\S+) ([\d.]+)(?: ([\d.]+))?$/gm)) {
+    phases[m[1]] = Number(m[2]);
+    if (m[3] !== undefined) cpu[m[1]] = Number(m[3]);
+  }
+  return { phases, cpu };
 }
 
 /** The phases in order, each as its own duration (from the previous mark). */
@@ -208,14 +214,19 @@ function printFirstFrames(label: string, runs: FirstFrame[]): void {
     console.log(`${''.padEnd(8)} (no startup trace from this binary)`);
     return;
   }
+  // CPU (user + system of the process) beside the wall time: on a shared machine it moves far less.
+  const withCpu = runs.every((r) => PHASES.every(([k]) => r.cpu[k] !== undefined));
+  const since = (marks: Record<string, number>, i: number) => marks[PHASES[i][0]] - (i === 0 ? 0 : marks[PHASES[i - 1][0]]);
   let prev = 0;
-  for (const [key, name] of PHASES) {
-    const durations = runs.map((r) => r.phases[key] - (PHASES.findIndex(([k]) => k === key) === 0 ? 0 : r.phases[PHASES[PHASES.findIndex(([k]) => k === key) - 1][0]]));
+  let prevCpu = 0;
+  PHASES.forEach(([key, name], i) => {
     const at = median(runs.map((r) => r.phases[key]));
-    console.log(`${''.padEnd(8)}   ${name.padEnd(34)} ${fmt(median(durations)).padStart(10)}   (at ${fmt(at)})`);
+    const cpu = withCpu ? `   CPU ${fmt(median(runs.map((r) => since(r.cpu, i)))).padStart(10)}` : '';
+    console.log(`${''.padEnd(8)}   ${name.padEnd(34)} ${fmt(median(runs.map((r) => since(r.phases, i)))).padStart(10)}   (at ${fmt(at)})${cpu}`);
     prev = at;
-  }
-  console.log(`${''.padEnd(8)}   ${'traced total (median)'.padEnd(34)} ${fmt(prev).padStart(10)}`);
+    if (withCpu) prevCpu = median(runs.map((r) => r.cpu[key]));
+  });
+  console.log(`${''.padEnd(8)}   ${'traced total (median)'.padEnd(34)} ${fmt(prev).padStart(10)}${withCpu ? `   CPU ${fmt(prevCpu).padStart(10)} (process CPU until the first live frame)` : ''}`);
 }
 
 /** Renders traced so far (ETCD_TUI_TRACE_RENDERS), or undefined for a binary without the trace. */
