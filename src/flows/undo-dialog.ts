@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { AppStore } from '../store/store.js';
 import type { ClusterGateway } from '../cluster/gateway.js';
 import type { AuditRecord, FlowId, Plan, RunResult } from '../domain/plan.js';
-import type { FlowView } from './state.js';
+import type { DialogHost } from './dialog-host.js';
 import type { HostPort } from '../run/host-port.js';
 import type { HostAccess } from '../run/types.js';
 import { ClusterError, errorMessage } from '../domain/errors.js';
@@ -28,19 +28,7 @@ export interface UndoDialogDeps {
 }
 
 /** The FlowController's primitives the undo dialog uses: its flow slice, generation, messages and result. */
-export interface UndoDialogHost {
-  flow(): FlowView | undefined;
-  running(): boolean;
-  generation(): number;
-  /** A new dialog: bumps the generation (late answers of an older one are dropped). */
-  newGeneration(): number;
-  update(generation: number, patch: Partial<FlowView> | ((f: FlowView) => Partial<FlowView>)): void;
-  say(text: string, level?: 'info' | 'warn' | 'error'): void;
-  askSecret(question: string): Promise<string | undefined>;
-  /** Runs a write; the error's text if it failed. */
-  record(write: () => void): string | undefined;
-  finish(generation: number, plan: Plan, result: RunResult, audit: { written: boolean; error?: string }): void;
-}
+export type UndoDialogHost = DialogHost;
 
 export class UndoDialog {
   /** The run the dialog opened: its journal summary and the undo steps shown. */

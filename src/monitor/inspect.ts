@@ -19,7 +19,8 @@ import { compareHashes } from '../health/consistency.js';
 import { scanKeyspace, DEFAULT_SCAN_BOUNDS } from './keyspace.js';
 import { DEFAULT_KEYSPACE_OPTIONS } from '../plans/keyspace.js';
 import type { InspectActions } from '../commands/inspect.js';
-import { auditBackups, fileStamp, readAuditLines, readSidecars } from './backup.js';
+import { auditBackups, readSidecars } from './backup.js';
+import { AuditTail } from './audit-tail.js';
 import { backupReasons, namesFromAudit, newestBackup, operatorEvents } from '../health/backup.js';
 import { defaultAuditPath, osUser } from '../run/audit.js';
 
@@ -68,9 +69,10 @@ export class InspectMonitor implements InspectActions {
       const members = this.store.getState().latest.members;
       if (members.length > 0 && this.now() - this.certsAt >= CERTS_EVERY_MS) {
         void this.readCertificates();
-        this.readBackups();
+        // The backup age from the records the audit tail already has (read once, then its appends).
+        if (this.audit?.ready) this.readBackups();
       }
-      this.readAudit();
+      void this.readAudit();
       const screen = this.store.getState().ui.screen;
       const every = screen === 'metrics' || screen === 'detail' ? METRICS_SHOWN_EVERY_MS : METRICS_HIDDEN_EVERY_MS;
       if (members.length > 0 && this.now() - this.metricsAt >= every) void this.scrapeMetrics();
@@ -97,20 +99,21 @@ export class InspectMonitor implements InspectActions {
     this.store.getState().setInspect({ checks });
   }
 
-  private auditStamp = '';
+  /** The audit log, read once and then only what was appended (src/monitor/audit-tail.ts); shared by the timeline and the backup age. */
+  private audit?: AuditTail;
 
-  /** The audit log again when it changed: operator actions for the timeline; a new snapshot resets the backup age. */
-  private readAudit(): void {
-    const stamp = fileStamp(this.auditPath);
-    if (stamp === this.auditStamp) return;
-    this.auditStamp = stamp;
-    const lines = readAuditLines(this.auditPath);
+  /** The audit log's new records, when it changed: operator actions for the timeline; a new snapshot resets the backup age. */
+  private async readAudit(): Promise<void> {
+    this.audit ??= new AuditTail(this.auditPath);
+    if (!(await this.audit.refresh()) || this.stopped) return;
+    const lines = this.audit.lines;
     const s = this.store.getState();
     s.setInspect({ operatorEvents: operatorEvents(lines, { clusterId: s.latest.clusterId, context: s.connection.contextName, me: osUser() }), memberNames: namesFromAudit(lines) });
-    this.readBackups(lines);
+    this.readBackups();
   }
 
-  private readBackups(lines = readAuditLines(this.auditPath)): void {
+  private readBackups(): void {
+    const lines = this.audit?.lines ?? [];
     const clusterId = this.store.getState().latest.clusterId;
     const evidence = [...(this.settings.backupDir ? readSidecars(this.settings.backupDir) : []), ...auditBackups(lines)];
     this.store.getState().setInspect({ newestBackup: newestBackup(evidence, clusterId) });

@@ -40,33 +40,64 @@ function wholeNumber(text: string, min: number, max = Number.MAX_SAFE_INTEGER): 
   return n >= min && n <= max ? n : undefined;
 }
 
-const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'panic', 'fatal'];
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'panic', 'fatal'] as const;
+
+/** Where a checked value goes: a setting, or an env override of the hosts. */
+type Setter<T> = (value: T, settings: EtcdSettings, overrides: Record<string, string>) => void;
+/** What a builder is given besides the value's kind. */
+type KeyBase = Pick<ConfigKey, 'key' | 'env' | 'equalOnAll' | 'metric'>;
+
+/** A size in bytes (decimal and binary units), at most `max.bytes` when given. */
+function sizeKey(base: KeyBase, examples: string, set: Setter<number>, max?: { bytes: number; why: string }): ConfigKey {
+  return {
+    ...base,
+    expects: `a size (${examples})`,
+    apply: (v, s, o) => {
+      const n = parseConfigSize(v);
+      if (n === undefined) return 'is not a size';
+      if (max && n > max.bytes) return max.why;
+      set(n, s, o);
+      return undefined;
+    },
+  };
+}
+
+/** Milliseconds, a whole number from 1 to `max`. */
+function msKey(base: KeyBase, example: number, max: number, set: Setter<number>): ConfigKey {
+  return {
+    ...base,
+    expects: `milliseconds, a whole number (${example})`,
+    apply: (v, s, o) => {
+      const n = wholeNumber(v, 1, max);
+      if (n === undefined) return `is not a whole number of milliseconds from 1 to ${max}`;
+      set(n, s, o);
+      return undefined;
+    },
+  };
+}
+
+/** One of a few words. */
+function oneOf<T extends string>(base: KeyBase, choices: readonly T[], set: Setter<T>): ConfigKey {
+  const two = choices.length === 2;
+  return {
+    ...base,
+    expects: two ? `${choices[0]} or ${choices[1]}` : choices.join(', '),
+    apply: (v, s, o) => {
+      const choice = choices.find((c) => c === v);
+      if (choice === undefined) return two ? `is neither ${choices[0]} nor ${choices[1]}` : `is not one of ${choices.join(', ')}`;
+      set(choice, s, o);
+      return undefined;
+    },
+  };
+}
 
 /** The settings `config set` knows, in the order the help lists them. */
 export const CONFIG_KEYS: readonly ConfigKey[] = [
-  {
-    key: 'quota-backend-bytes',
-    env: 'ETCD_QUOTA_BACKEND_BYTES',
-    metric: 'etcd_server_quota_backend_bytes',
-    expects: 'a size (8GB, 512MiB, 8589934592)',
-    apply: (v, s) => {
-      const n = parseConfigSize(v);
-      if (n === undefined) return 'is not a size';
-      if (n > 100 * 1e9) return 'is more than 100 GB (etcd recommends at most 8 GB)';
-      s.quotaBackendBytes = n;
-      return undefined;
-    },
-  },
-  {
-    key: 'auto-compaction-mode',
-    env: 'ETCD_AUTO_COMPACTION_MODE',
-    expects: 'periodic or revision',
-    apply: (v, s) => {
-      if (v !== 'periodic' && v !== 'revision') return 'is neither periodic nor revision';
-      s.autoCompactionMode = v;
-      return undefined;
-    },
-  },
+  sizeKey({ key: 'quota-backend-bytes', env: 'ETCD_QUOTA_BACKEND_BYTES', metric: 'etcd_server_quota_backend_bytes' }, '8GB, 512MiB, 8589934592', (n, s) => (s.quotaBackendBytes = n), {
+    bytes: 100 * 1e9,
+    why: 'is more than 100 GB (etcd recommends at most 8 GB)',
+  }),
+  oneOf({ key: 'auto-compaction-mode', env: 'ETCD_AUTO_COMPACTION_MODE' }, ['periodic', 'revision'], (v, s) => (s.autoCompactionMode = v)),
   {
     key: 'auto-compaction-retention',
     env: 'ETCD_AUTO_COMPACTION_RETENTION',
@@ -89,61 +120,11 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
       return undefined;
     },
   },
-  {
-    key: 'max-request-bytes',
-    env: 'ETCD_MAX_REQUEST_BYTES',
-    expects: 'a size (1.5MB, 1572864)',
-    apply: (v, s) => {
-      const n = parseConfigSize(v);
-      if (n === undefined) return 'is not a size';
-      s.maxRequestBytes = n;
-      return undefined;
-    },
-  },
-  {
-    key: 'heartbeat-interval',
-    env: 'ETCD_HEARTBEAT_INTERVAL',
-    equalOnAll: true,
-    expects: 'milliseconds, a whole number (100)',
-    apply: (v, s) => {
-      const n = wholeNumber(v, 1, 60_000);
-      if (n === undefined) return 'is not a whole number of milliseconds from 1 to 60000';
-      s.heartbeatIntervalMs = n;
-      return undefined;
-    },
-  },
-  {
-    key: 'election-timeout',
-    env: 'ETCD_ELECTION_TIMEOUT',
-    equalOnAll: true,
-    expects: 'milliseconds, a whole number (1000)',
-    apply: (v, s) => {
-      const n = wholeNumber(v, 1, 50_000);
-      if (n === undefined) return 'is not a whole number of milliseconds from 1 to 50000';
-      s.electionTimeoutMs = n;
-      return undefined;
-    },
-  },
-  {
-    key: 'metrics',
-    env: 'ETCD_METRICS',
-    expects: 'basic or extensive',
-    apply: (v, s) => {
-      if (v !== 'basic' && v !== 'extensive') return 'is neither basic nor extensive';
-      s.metrics = v;
-      return undefined;
-    },
-  },
-  {
-    key: 'log-level',
-    env: 'ETCD_LOG_LEVEL',
-    expects: LOG_LEVELS.join(', '),
-    apply: (v, _s, o) => {
-      if (!LOG_LEVELS.includes(v)) return `is not one of ${LOG_LEVELS.join(', ')}`;
-      o.ETCD_LOG_LEVEL = v;
-      return undefined;
-    },
-  },
+  sizeKey({ key: 'max-request-bytes', env: 'ETCD_MAX_REQUEST_BYTES' }, '1.5MB, 1572864', (n, s) => (s.maxRequestBytes = n)),
+  msKey({ key: 'heartbeat-interval', env: 'ETCD_HEARTBEAT_INTERVAL', equalOnAll: true }, 100, 60_000, (n, s) => (s.heartbeatIntervalMs = n)),
+  msKey({ key: 'election-timeout', env: 'ETCD_ELECTION_TIMEOUT', equalOnAll: true }, 1000, 50_000, (n, s) => (s.electionTimeoutMs = n)),
+  oneOf({ key: 'metrics', env: 'ETCD_METRICS' }, ['basic', 'extensive'], (v, s) => (s.metrics = v)),
+  oneOf({ key: 'log-level', env: 'ETCD_LOG_LEVEL' }, LOG_LEVELS, (v, _s, o) => (o.ETCD_LOG_LEVEL = v)),
 ];
 
 /** The known keys, for a refusal. */

@@ -1,72 +1,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { render } from 'ink-testing-library';
-import { App } from '../../screens/App.js';
-import { createAppStore, type AppStore } from '../../src/store/store.js';
 import { pollOnce } from '../../src/monitor/poller.js';
-import { collectStatus } from '../../src/monitor/observe.js';
 import { CommandRegistry } from '../../src/commands/registry.js';
-import { FlowController, suggestMemberName } from '../../src/flows/controller.js';
-import { AuditLog } from '../../src/run/audit.js';
+import { suggestMemberName } from '../../src/flows/controller.js';
 import { FakeGateway } from '../fakes/fake-gateway.js';
-import { IDS, member } from '../fakes/fixtures.js';
+import { fakeConsole, flat } from '../fakes/console.js';
+import { IDS, hostSpec, member } from '../fakes/fixtures.js';
 import { holdsFor, waitFor } from '../harness/wait.js';
 import type { HostPort } from '../../src/run/host-port.js';
 import type { Plan } from '../../src/domain/plan.js';
 import { FakeHost } from '../fakes/fake-host.js';
 import { DEFAULT_ETCD_SETTINGS, type HostSpec } from '../../src/domain/hosts.js';
 
-const connection = { contextName: 'test', endpoints: ['http://127.0.0.1:2389'], readOnly: false, refreshMs: 1000, secure: false };
 const FLOW_IDS = ['add-learner', 'promote', 'remove', 'replace', 'move-leader'];
 
-async function setup(opts: { readOnly?: boolean; gateway?: FakeGateway; startMember?: (name: string, peerURLs: string[], initialCluster: string) => Promise<void>; bootstrap?: HostPort } = {}) {
-  const gateway = opts.gateway ?? new FakeGateway();
-  const store: AppStore = createAppStore({ connection: { ...connection, readOnly: opts.readOnly ?? false } });
-  const refresh = async () => store.getState().applyBatch(await pollOnce(gateway));
-  await refresh();
-  const dir = mkdtempSync(join(tmpdir(), 'etcd-tui-flows-'));
-  const audit = new AuditLog(join(dir, 'audit.jsonl'));
-  const flows = new FlowController(store, {
-    gateway: () => gateway,
-    // Like the Session: a complete round for the flow, and the console's view refreshed too.
-    observe: async (opts) => {
-      await refresh();
-      return collectStatus(gateway, store.getState().health, Date.now, opts);
-    },
-    audit,
-    context: () => 'test',
-    startMember: opts.startMember,
-    pollMs: 20,
-    envDir: dir,
-    hosts: opts.bootstrap,
-  });
-  let quitCalled = false;
-  const ui = render(<App store={store} actions={{ quit: () => (quitCalled = true), refreshNow: () => undefined, switchContext: () => undefined, flows }} />);
-  const frame = (what: string, check: (f: string) => boolean) =>
-    waitFor(
-      () => {
-        const f = ui.lastFrame() ?? '';
-        return check(f) ? f : undefined;
-      },
-      { what, timeoutMs: 5000, intervalMs: 10 },
-    );
-  const press = async (key: string) => {
-    ui.stdin.write(key);
-    await new Promise((r) => setImmediate(r));
-  };
-  const records = () => (existsSync(audit.path) ? readFileSync(audit.path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { command: string; outcome: string; error?: string }) : []);
-  const done = () => {
-    ui.unmount();
-    rmSync(dir, { recursive: true, force: true });
-  };
-  return { gateway, store, ui, frame, press, flows, records, dir, done, quit: () => quitCalled };
+function setup(opts: { readOnly?: boolean; gateway?: FakeGateway; startMember?: (name: string, peerURLs: string[], initialCluster: string) => Promise<void>; bootstrap?: HostPort } = {}) {
+  return fakeConsole({ gateway: opts.gateway, readOnly: opts.readOnly, dirPrefix: 'etcd-tui-flows-', deps: () => ({ context: () => 'test', startMember: opts.startMember, hosts: opts.bootstrap }) });
 }
-
-/** The frame without the dialog's border and line breaks, for sentences that wrap. */
-const flat = (f: string) => f.replace(/[\s│]+/g, ' ');
 
 /** The frame with the terminal's line wrapping undone (a long env line wraps at 100 columns). */
 const unwrap = (f: string) => f.replace(/\n/g, '');
@@ -383,20 +335,7 @@ test('maintenance from the palette: :compact needs a revision; :defrag all plans
   t.done();
 });
 
-const HOST4: HostSpec = {
-  name: 'etcd-4',
-  ssh: { address: '10.9.0.14', port: 22, user: 'root', identityFiles: [], agent: false, knownHosts: '/dev/null', sudo: false, connectTimeoutMs: 1000 },
-  etcdAddress: '10.9.0.14',
-  clientPort: 2379,
-  peerPort: 2380,
-  dataDir: '/var/lib/etcd',
-  certDir: '/etc/etcd/pki',
-  binaryPath: '/usr/local/bin/etcd',
-  envFile: '/etc/etcd/etcd.env',
-  unitName: 'etcd',
-  unitDir: '/etc/systemd/system',
-  envOverrides: {},
-};
+const HOST4: HostSpec = hostSpec('etcd-4', '10.9.0.14');
 
 /** A bootstrap port with one fake host: the first preflight meets an unknown host key; after t, a plan whose start fails. */
 function fakeBootstrap(host: FakeHost) {

@@ -4,83 +4,41 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { render } from 'ink-testing-library';
-import { App } from '../../screens/App.js';
-import { createAppStore, type AppStore } from '../../src/store/store.js';
-import { pollOnce } from '../../src/monitor/poller.js';
-import { collectStatus } from '../../src/monitor/observe.js';
-import { FlowController } from '../../src/flows/controller.js';
-import { AuditLog } from '../../src/run/audit.js';
 import { journalDir, listRuns } from '../../src/run/journal.js';
 import { CommandRegistry } from '../../src/commands/registry.js';
 import { FakeGateway } from '../fakes/fake-gateway.js';
+import { TEST_CONNECTION as connection, fakeConsole, flat } from '../fakes/console.js';
 import { writeDeadRun } from '../fakes/journals.js';
 import { IDS, hostSpec } from '../fakes/fixtures.js';
 import { waitFor } from '../harness/wait.js';
-import type { FilePort } from '../../src/run/local-files.js';
 import type { HostPort } from '../../src/run/host-port.js';
 import { FakeHost } from '../fakes/fake-host.js';
 import { DEFAULT_ETCD_SETTINGS } from '../../src/domain/hosts.js';
 
-const connection = { contextName: 'test', endpoints: ['http://127.0.0.1:2389'], readOnly: false, refreshMs: 1000, secure: false };
-
 /** A console on the fake gateway; `before` runs once the state dir exists and before the controller (the journals it scans). */
-async function setup(opts: { revision?: number; before?: (dir: string) => void; readOnly?: boolean; cluster?: (g: FakeGateway) => void; hosts?: HostPort } = {}) {
+function setup(opts: { revision?: number; before?: (dir: string) => void; readOnly?: boolean; cluster?: (g: FakeGateway) => void; hosts?: HostPort } = {}) {
   const gateway = new FakeGateway();
   opts.cluster?.(gateway);
   for (const [url, s] of gateway.statuses) gateway.statuses.set(url, { ...s, revision: opts.revision ?? 5000 });
-  const store: AppStore = createAppStore({ connection: { ...connection, readOnly: opts.readOnly ?? false } });
-  const refresh = async () => store.getState().applyBatch(await pollOnce(gateway));
-  await refresh();
-  const dir = mkdtempSync(join(tmpdir(), 'etcd-tui-forms-'));
-  const audit = new AuditLog(join(dir, 'audit.jsonl'));
-  opts.before?.(dir);
-  // Local files against the test's own directory (the snapshot's default name lands there).
-  const files: FilePort = {
-    existing: (paths) => paths.filter((p) => existsSync(p)),
-    write: (path, text, mode) => writeFileSync(path, text, { mode }),
-    resolve: (path) => resolve(dir, path),
-    cwd: () => dir,
-  };
-  const flows = new FlowController(store, {
-    gateway: () => gateway,
-    observe: async (o) => {
-      await refresh();
-      return collectStatus(gateway, store.getState().health, Date.now, o);
-    },
-    audit,
-    context: () => store.getState().connection.contextName,
-    pollMs: 20,
-    envDir: dir,
-    files,
-    hosts: opts.hosts,
-  });
-  const ui = render(<App store={store} actions={{ quit: () => undefined, refreshNow: () => undefined, switchContext: () => undefined, flows }} />);
-  const frame = (what: string, check: (f: string) => boolean) =>
-    waitFor(
-      () => {
-        const f = ui.lastFrame() ?? '';
-        return check(f) ? f : undefined;
+  return fakeConsole({
+    gateway,
+    readOnly: opts.readOnly,
+    dirPrefix: 'etcd-tui-forms-',
+    before: opts.before,
+    deps: (dir) => ({
+      // Local files against the test's own directory (the snapshot's default name lands there).
+      files: {
+        existing: (paths) => paths.filter((p) => existsSync(p)),
+        write: (path, text, mode) => writeFileSync(path, text, { mode }),
+        resolve: (path) => resolve(dir, path),
+        cwd: () => dir,
       },
-      { what, timeoutMs: 5000, intervalMs: 10 },
-    );
-  const press = async (key: string) => {
-    ui.stdin.write(key);
-    await new Promise((r) => setImmediate(r));
-  };
-  const records = () => (existsSync(audit.path) ? readFileSync(audit.path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { command: string; outcome: string; arguments: Record<string, unknown> }) : []);
-  const done = () => {
-    ui.unmount();
-    rmSync(dir, { recursive: true, force: true });
-  };
-  return { gateway, store, ui, frame, press, flows, records, dir, done, audit, refresh };
+      hosts: opts.hosts,
+    }),
+  });
 }
-
-/** The frame as one line of words (sentences wrap). */
-const flat = (f: string) => f.replace(/[\s│]+/g, ' ');
 
 test('C opens the compact form with the current revision; a bad value is refused in the console syntax; 0 keeps only the newest, with the watchers warning, and compacts at the current revision', async () => {
   const t = await setup({ revision: 5000 });

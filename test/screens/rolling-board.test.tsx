@@ -7,16 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { render } from 'ink-testing-library';
-import { App } from '../../screens/App.js';
-import { createAppStore, type AppStore } from '../../src/store/store.js';
 import { pollOnce } from '../../src/monitor/poller.js';
-import { collectStatus } from '../../src/monitor/observe.js';
-import { FlowController } from '../../src/flows/controller.js';
-import { AuditLog } from '../../src/run/audit.js';
 import type { HostPort } from '../../src/run/host-port.js';
 import type { Plan, PlanStep, RunEvent } from '../../src/domain/plan.js';
 import { DEFAULT_ETCD_SETTINGS } from '../../src/domain/hosts.js';
@@ -24,12 +15,9 @@ import { applyRunEvent, stepViews } from '../../src/flows/stages.js';
 import { boardAfterEvent } from '../../src/flows/rolling-board.js';
 import type { FlowView } from '../../src/flows/state.js';
 import { FakeGateway } from '../fakes/fake-gateway.js';
+import { fakeConsole } from '../fakes/console.js';
 import { IDS, hostSpec, member, status } from '../fakes/fixtures.js';
-import { waitFor } from '../harness/wait.js';
 
-const connection = { contextName: 'test', endpoints: ['http://127.0.0.1:2389'], readOnly: false, refreshMs: 1000, secure: false };
-// eslint-disable-next-line no-control-regex
-const plain = (f: string) => f.replace(/\x1b\[[0-9;]*m/g, '');
 const NAMES = ['m2', 'm3', 'm4', 'm5', 'm1'];
 const ID: Record<string, string> = { ...IDS, m5: '5' };
 
@@ -54,11 +42,6 @@ function rollingPlan(): Plan {
 }
 
 async function setup() {
-  const gateway = fiveMembers();
-  const store: AppStore = createAppStore({ connection });
-  const refresh = async () => store.getState().applyBatch(await pollOnce(gateway));
-  await refresh();
-  const dir = mkdtempSync(join(tmpdir(), 'etcd-tui-board-'));
   const requests: string[] = [];
   const plan = rollingPlan();
   const port: HostPort = {
@@ -70,38 +53,8 @@ async function setup() {
     async trust() {},
     access: () => ({ spec: (name: string) => hostSpec(name, '10.9.0.1'), settings: DEFAULT_ETCD_SETTINGS, connection: async () => Promise.reject(new Error('no SSH in this test')) }),
   };
-  const flows = new FlowController(store, {
-    gateway: () => gateway,
-    observe: async (opts) => {
-      await refresh();
-      return collectStatus(gateway, store.getState().health, Date.now, opts);
-    },
-    audit: new AuditLog(join(dir, 'audit.jsonl')),
-    context: () => 'test',
-    pollMs: 10,
-    hosts: port,
-  });
-  const ui = render(<App store={store} actions={{ quit: () => undefined, refreshNow: () => undefined, switchContext: () => undefined, flows }} />);
-  Object.defineProperty(ui.stdout, 'columns', { value: 80, configurable: true });
-  Object.defineProperty(ui.stdout, 'rows', { value: 24, configurable: true });
-  ui.stdout.emit('resize');
-  const frame = (what: string, check: (f: string) => boolean) =>
-    waitFor(
-      () => {
-        const f = plain(ui.lastFrame() ?? '');
-        return check(f) ? f : undefined;
-      },
-      { what, timeoutMs: 5000, intervalMs: 10 },
-    );
-  const press = async (key: string) => {
-    ui.stdin.write(key);
-    await new Promise((r) => setImmediate(r));
-  };
-  const done = () => {
-    ui.unmount();
-    rmSync(dir, { recursive: true, force: true });
-  };
-  return { store, gateway, frame, press, done, requests, plan, flows };
+  const t = await fakeConsole({ gateway: fiveMembers(), dirPrefix: 'etcd-tui-board-', size: { columns: 80, rows: 24 }, plain: true, deps: () => ({ context: () => 'test', pollMs: 10, hosts: port }) });
+  return { ...t, requests, plan };
 }
 
 function fits(f: string) {

@@ -6,29 +6,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { render } from 'ink-testing-library';
-import { App } from '../../screens/App.js';
-import { createAppStore, type AppStore } from '../../src/store/store.js';
-import { pollOnce } from '../../src/monitor/poller.js';
-import { collectStatus } from '../../src/monitor/observe.js';
-import { FlowController } from '../../src/flows/controller.js';
-import { AuditLog } from '../../src/run/audit.js';
 import { HostPool } from '../../src/hosts/pool.js';
 import { hostAccess } from '../../src/run/bootstrap.js';
 import { renderNodeFiles } from '../../src/render/node-files.js';
 import { DEFAULT_ETCD_SETTINGS, type EtcdSettings, type HostSpec } from '../../src/domain/hosts.js';
 import type { HostPort } from '../../src/run/host-port.js';
 import { FakeGateway } from '../fakes/fake-gateway.js';
+import { fakeConsole, flat } from '../fakes/console.js';
 import { FakeHost } from '../fakes/fake-host.js';
 import { hostSpec } from '../fakes/fixtures.js';
-import { waitFor } from '../harness/wait.js';
 
-const connection = { contextName: 'test', endpoints: ['http://127.0.0.1:2389'], readOnly: false, refreshMs: 1000, secure: false };
 const settings: EtcdSettings = { ...DEFAULT_ETCD_SETTINGS, tls: false, quotaBackendBytes: 268435456 };
-const flat = (f: string) => f.replace(/[\s│]+/g, ' ');
 
 /** m1..m3 of the fake gateway as inventory hosts (127.0.0.1, its ports), each a fake host with its rendered env file. */
 function fakeHosts(gateway: FakeGateway): { inventory: { hosts: HostSpec[]; settings: EtcdSettings }; hosts: Map<string, FakeHost> } {
@@ -63,42 +51,9 @@ function hostPort(inventory: { hosts: HostSpec[]; settings: EtcdSettings }, host
 async function setup() {
   const gateway = new FakeGateway();
   for (const m of gateway.members) gateway.metricsText.set(`${m.clientURLs[0]}/metrics`, 'etcd_server_quota_backend_bytes 1e+09\n');
-  const store: AppStore = createAppStore({ connection });
-  const refresh = async () => store.getState().applyBatch(await pollOnce(gateway));
-  await refresh();
-  const dir = mkdtempSync(join(tmpdir(), 'etcd-tui-rolling-change-'));
-  const audit = new AuditLog(join(dir, 'audit.jsonl'));
   const fake = fakeHosts(gateway);
-  const flows = new FlowController(store, {
-    gateway: () => gateway,
-    observe: async (opts) => {
-      await refresh();
-      return collectStatus(gateway, store.getState().health, Date.now, opts);
-    },
-    audit,
-    context: () => 'test',
-    pollMs: 20,
-    envDir: dir,
-    hosts: hostPort(fake.inventory, fake.hosts),
-  });
-  const ui = render(<App store={store} actions={{ quit: () => undefined, refreshNow: () => undefined, switchContext: () => undefined, flows }} />);
-  const frame = (what: string, check: (f: string) => boolean) =>
-    waitFor(
-      () => {
-        const f = ui.lastFrame() ?? '';
-        return check(f) ? f : undefined;
-      },
-      { what, timeoutMs: 10_000, intervalMs: 10 },
-    );
-  const press = async (key: string) => {
-    ui.stdin.write(key);
-    await new Promise((r) => setImmediate(r));
-  };
-  const done = () => {
-    ui.unmount();
-    rmSync(dir, { recursive: true, force: true });
-  };
-  return { gateway, store, frame, press, hosts: fake.hosts, done };
+  const t = await fakeConsole({ gateway, dirPrefix: 'etcd-tui-rolling-change-', frameTimeoutMs: 10_000, deps: () => ({ hosts: hostPort(fake.inventory, fake.hosts) }) });
+  return { ...t, hosts: fake.hosts };
 }
 
 test(':config: an unknown key is refused with the known ones; quota-backend-bytes=1GB shows the diff per host and runs member by member, the leader last', async () => {
