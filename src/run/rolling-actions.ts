@@ -5,7 +5,6 @@
  */
 import type { RollingAction } from '../domain/plan.js';
 import type { ActionHandlers, ExecutorDeps, HostAccess } from './types.js';
-import type { InspectGateway } from '../cluster/gateway.js';
 import { clientURL } from '../domain/hosts.js';
 import { StepError, errorMessage } from '../domain/errors.js';
 import { leaderAgreement, leaderIndex } from '../health/verdict.js';
@@ -32,13 +31,10 @@ async function pollFor<T>(deps: ExecutorDeps, timeoutMs: number, what: () => str
   }
 }
 
-/** etcd's /version of one member: {"etcdserver":"3.5.16","etcdcluster":"3.5.0"}. */
+/** etcd's /version of one member: {"etcdserver":"3.5.16","etcdcluster":"3.5.0"}, through the gateway's named call. */
 export async function versionOf(deps: ExecutorDeps, url: string): Promise<{ server: string; cluster: string }> {
-  const inspect = deps.gateway as Partial<InspectGateway>;
-  if (typeof inspect.metrics !== 'function') throw new StepError('this cluster gateway cannot read /version');
-  const text = await inspect.metrics.call(deps.gateway, `${url.replace(/\/$/, '')}/version`, 5000);
-  const j = JSON.parse(text) as { etcdserver?: string; etcdcluster?: string };
-  return { server: j.etcdserver ?? '', cluster: j.etcdcluster ?? '' };
+  if (!deps.gateway.version) throw new StepError('this cluster gateway cannot read /version');
+  return deps.gateway.version(url);
 }
 
 /** systemctl restart over SSH; returns how long getting the connection took (a new SSH session, or 0 when the pool had it). */
