@@ -78,6 +78,8 @@ export interface FlowOptions {
   etcdVersion?: string;
   pauseBetweenMs?: number;
   step?: boolean;
+  /** upgrade: a verified snapshot before every member */
+  snapshotEach?: boolean;
 }
 
 /** What the console's dialog has for a flow when it plans. */

@@ -27,7 +27,8 @@ async function pollFor<T>(deps: ExecutorDeps, timeoutMs: number, what: () => str
     if (v !== undefined) return v;
     if (progress) deps.onEvent({ type: 'progress', index, text: progress() });
     if (now() >= deadline) throw new StepError(what());
-    await sleep(deps.pollMs ?? 500, deps.signal);
+    // 200 ms as the headless restart-all: a member back is seen at once (the console and config set pass no interval).
+    await sleep(deps.pollMs ?? 200, deps.signal);
   }
 }
 

@@ -112,3 +112,12 @@ test('a snapshot before every member: after the first snapshot, one before each 
   const once = planRolling(v, { hosts, change: { kind: 'upgrade', source: { kind: 'local', path: '/srv/etcd' }, version: '3.4.24', snapshotFile: '/b/s.db' }, gapThreshold: 50, timeouts });
   assert.ok(once.ok && once.plan.steps.filter((s) => s.action.kind === 'snapshot-save').length === 1);
 });
+
+test('headless: `etcd-tui upgrade --binary PATH --snapshot-each` asks for a snapshot before every member', async () => {
+  const { parseArgs } = await import('../../src/cli/args.js');
+  const { default: upgrade } = await import('../../src/flows/modules/upgrade.js');
+  const parsed = parseArgs(['upgrade', '--binary', '/srv/etcd', '--snapshot-each', 'm2']);
+  assert.equal(parsed.flags.snapshotEach, true);
+  const input = upgrade.cli?.fromCli({ args: ['m2'], options: { binary: '/srv/etcd', snapshotEach: parsed.flags.snapshotEach }, usage: '' });
+  assert.deepEqual(input, { only: ['m2'], binary: '/srv/etcd', snapshotEach: true });
+});

@@ -62,7 +62,7 @@ export function upgradeFromConsole(source: ConsoleInputSource, env: PlanEnv): Pa
   };
 }
 
-export const UPGRADE_USAGE = `etcd-tui upgrade --binary PATH [--etcd-version V] [HOST...] [--pause-between DURATION] [--accept-new-host-key] [--wait 5m]
+export const UPGRADE_USAGE = `etcd-tui upgrade --binary PATH [--etcd-version V] [HOST...] [--pause-between DURATION] [--snapshot-each] [--accept-new-host-key] [--wait 5m]
   PATH: an etcd binary or a release tarball (etcd-vX.Y.Z-linux-ARCH.tar.gz) on this machine
   HOST: members (by name) to upgrade; default every member of the context
   also takes --dry-run (checks and plan only), --yes, --audit-log FILE`;
@@ -84,7 +84,7 @@ export default defineFlow<RollingFlowInput>({
     command: ['upgrade'],
     fromCli: ({ args, options, usage }) => {
       if (!options.binary) throw usageError('upgrade: give the new etcd: --binary PATH (an etcd binary or a release .tar.gz on this machine)', usage);
-      return { only: args, binary: options.binary, ...(options.etcdVersion ? { version: options.etcdVersion } : {}), ...(options.pauseBetweenMs ? { pauseBetweenMs: options.pauseBetweenMs } : {}), ...(options.step ? { stepMode: true } : {}) };
+      return { only: args, binary: options.binary, ...(options.etcdVersion ? { version: options.etcdVersion } : {}), ...(options.pauseBetweenMs ? { pauseBetweenMs: options.pauseBetweenMs } : {}), ...(options.step ? { stepMode: true } : {}), ...(options.snapshotEach ? { snapshotEach: true } : {}) };
     },
   },
   plan: () => ({ ok: false, refusal: 'preflight has not run yet' }),
