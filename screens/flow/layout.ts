@@ -58,6 +58,10 @@ export function wrap(text: string, width: number, style: Omit<Seg, 'text'> = {},
 
 const blank: Line = [{ text: ' ' }];
 
+function refusalLines(refusal: string, width: number): Line[] {
+  return [...wrap(`REFUSED: ${refusal}`, width, { color: 'red' }), [{ text: 'nothing was changed', color: 'red' }]];
+}
+
 function formLines(flow: FlowView, width: number): Line[] {
   const lines: Line[] = [blank];
   const labelWidth = Math.max(11, ...flow.fields.map((f) => f.label.length + 1));
@@ -75,6 +79,8 @@ function formLines(flow: FlowView, width: number): Line[] {
     if (!f.value) line.push({ text: (focused ? ' ' : '') + (f.placeholder ?? ''), color: 'gray' });
     lines.push(line);
   });
+  // A refusal in the form goes right under the fields (a long form at 80x24 would scroll it out of view).
+  if (flow.stage === 'form' && flow.refusal) lines.push(...refusalLines(flow.refusal, width));
   if (flow.stage === 'form') {
     for (const n of flow.formNotes ?? []) lines.push(...wrap('  ' + n, width, { color: 'gray' }, '    '));
     const choice = flow.fields.some((f) => f.choices);
@@ -164,7 +170,8 @@ function resultLines(flow: FlowView, width: number): Line[] {
 export function bodyLines(flow: FlowView, width: number): Line[] {
   const lines: Line[] = [];
   if (flow.fields.length > 0 && (flow.stage === 'form' || flow.stage === 'preview' || flow.stage === 'confirm')) lines.push(...formLines(flow, width));
-  if (flow.refusal) lines.push(blank, ...wrap(`REFUSED: ${flow.refusal}`, width, { color: 'red' }), [{ text: 'nothing was changed', color: 'red' }]);
+  const refusalInForm = flow.stage === 'form' && flow.fields.length > 0;
+  if (flow.refusal && !refusalInForm) lines.push(blank, ...refusalLines(flow.refusal, width));
   if (flow.refusal && flow.candidates) {
     lines.push(blank, [{ text: 'CANDIDATES', bold: true }]);
     for (const c of flow.candidates) lines.push(...wrap('  ' + c, width, { color: 'gray' }, '    '));

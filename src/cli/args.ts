@@ -158,6 +158,7 @@ Commands:
   --binary FILE               bootstrap: the etcd binary or release .tar.gz to upload where a host
                               lacks etcd at the wanted version (default: etcd.binarySource)
   --pause-between DURATION    restart-all, upgrade: wait this long between two members (abortable)
+  --snapshot-each             upgrade: a verified snapshot before every member, not only the first
   --token T                   bootstrap cluster, render: the initial-cluster token (default: a new one)
   --out DIR                   bootstrap render: where to write the files
   -h, --help                  show this help (after a command, e.g. etcd-tui member --help: that

@@ -152,9 +152,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     words: ['upgrade'],
-    usage: 'etcd-tui upgrade --binary PATH [--etcd-version V] [HOST...] [--pause-between DURATION] [--accept-new-host-key] [--wait 5m]',
+    usage: 'etcd-tui upgrade --binary PATH [--etcd-version V] [HOST...] [--pause-between DURATION] [--snapshot-each] [--accept-new-host-key] [--wait 5m]',
     summary: 'over SSH: a rolling upgrade to the etcd binary or release tarball PATH: path and flag checks, a snapshot first, one member at a time, the one that fails rolled back',
-    options: [...FLOW, 'binary', 'etcd-version', 'accept-new-host-key', 'wait', 'pause-between'],
+    options: [...FLOW, 'binary', 'etcd-version', 'accept-new-host-key', 'wait', 'pause-between', 'snapshot-each'],
     run: async ({ args, flags, env, settings }) => (await import('./rolling.js')).runRollingCommand('upgrade', args, flags, env, settings),
   },
   {
@@ -302,6 +302,7 @@ const FIELD_OPTION: Record<keyof CliFlags, string> = {
   bumpRevision: 'bump-revision',
   etcdVersion: 'etcd-version',
   pauseBetweenMs: 'pause-between',
+  snapshotEach: 'snapshot-each',
   metrics: 'metrics',
   prefix: 'prefix',
   depth: 'depth',

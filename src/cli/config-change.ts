@@ -11,6 +11,7 @@ import { ConfigError } from '../domain/errors.js';
 import { prepareConfigChange } from '../run/config-change.js';
 import { knownConfigKeys, parseConfigArgs } from '../plans/config-change.js';
 import { runRollingChange } from './rolling-change.js';
+import { configSetInventory } from './inventory-update.js';
 
 export const CONFIG_SET_USAGE = 'etcd-tui config set KEY=VALUE... [HOST...] [--dry-run] [--yes] [--wait 5m] [--accept-new-host-key]';
 
@@ -26,5 +27,6 @@ export async function runConfigSetCommand(args: string[], flags: CliFlags, env: 
     settingsOf,
     (ctx) => prepareConfigChange(ctx.view, ctx.inventory, ctx.pool, { words: args, gapThreshold: ctx.gapThreshold, ...(flags.waitMs ? { backMs: flags.waitMs } : {}), onHost: ctx.onHost }),
     { settings: args.filter((a) => a.includes('=')) },
+    configSetInventory(parsed.assignments, parsed.hosts),
   );
 }

@@ -25,7 +25,7 @@ export function consoleBootstrap(flags: CliFlags, env: NodeJS.ProcessEnv, curren
     const cached = ports.get(key);
     if (cached) return cached.port;
     const port = (async () => {
-      const [{ consoleHostPort }, { SshGateway }] = await Promise.all([import('../run/host-port.js'), import('../hosts/ssh-gateway.js')]);
+      const [{ consoleHostPort }, { SshGateway }, { contextsFileProblem, writeContextSettings }] = await Promise.all([import('../run/host-port.js'), import('../hosts/ssh-gateway.js'), import('./inventory-update.js')]);
       return consoleHostPort({
         inventory: loaded.inventory,
         gateway: new SshGateway(),
@@ -35,6 +35,13 @@ export function consoleBootstrap(flags: CliFlags, env: NodeJS.ProcessEnv, curren
           const settings = newClusterSettings(loaded, flags);
           await saveNewContext(loaded, settings, loaded.inventory.hosts.filter((h) => hosts.includes(h.name)), token);
           return `context "${loaded.context.name}" saved in ${loaded.path} (endpoints of ${hosts.join(', ')}, token ${token}) and made current`;
+        },
+        contextSettings: {
+          problem: () => contextsFileProblem(loaded.path),
+          update: (assignments, applied) => {
+            const { backup } = writeContextSettings(loaded.path, loaded.context.name, assignments, applied);
+            return `context "${loaded.context.name}" in ${loaded.path} now has ${assignments.map((a) => `${a.key.key}=${a.value}`).join(' ')} (the old file kept as ${backup})`;
+          },
         },
       });
     })();

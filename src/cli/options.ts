@@ -73,6 +73,8 @@ export interface CliFlags {
   etcdVersion?: string;
   /** rolling runs (restart-all, upgrade): wait this long between two members (abortable). */
   pauseBetweenMs?: number;
+  /** upgrade: a verified snapshot before every member, not only the first. */
+  snapshotEach?: boolean;
   /** status: scrape every member's /metrics twice and add the metric health lines. */
   metrics?: boolean;
   /** keyspace: the prefix to scan and how many path segments make a group. */
@@ -176,6 +178,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     s.flags.etcdVersion = String(v).replace(/^v/, '');
   } },
   { name: 'pause-between', type: 'string', value: 'DURATION', example: '--pause-between 30s', help: 'rolling runs: wait this long between two members (abortable)', set: (s, v, f) => void (s.flags.pauseBetweenMs = parseDuration(String(v), f)) },
+  { name: 'snapshot-each', type: 'boolean', help: 'upgrade: a verified snapshot before every member, not only the first', set: str('snapshotEach') },
   { name: 'skip-hash-check', type: 'boolean', help: "restore a file without etcd's sha256 trailer (a db copied out of a data dir), on the bbolt check alone", set: str('skipHashCheck') },
   { name: 'bump-revision', type: 'string', value: 'N', example: '--bump-revision 1000000000', help: 'raise every revision by N and mark the old ones compacted, so Kubernetes watchers relist (etcdutl 3.5+)', set: (s, v, f) => void (s.flags.bumpRevision = parseCount(String(v), f)) },
   { name: 'help', type: 'boolean', help: 'show this help', set: (s, v) => void (s.help = Boolean(v)) },

@@ -11,8 +11,18 @@ import type { ClusterView } from '../health/view.js';
 import { DEFAULT_HEALTH_OPTIONS } from '../domain/types.js';
 import { HostPool } from '../hosts/pool.js';
 import { hostAccess } from '../run/bootstrap.js';
-import { flowExitCode, outcomeLine, presentPlan, runPlanHeadless } from './headless.js';
+import { FLOW_EXIT, flowExitCode, outcomeLine, presentPlan, runPlanHeadless } from './headless.js';
 import { openHostRun, writableInventory } from './host-run.js';
+import type { LoadedInventory } from './bootstrap-context.js';
+import { ExitError, errorMessage } from '../domain/errors.js';
+
+/** What a change writes on this machine besides the hosts (config set: the contexts file, after every member took it). */
+export interface RollingChangeLocal {
+  /** Why that write cannot happen (checked before anything changes: exit 5), or undefined. */
+  problem?(loaded: LoadedInventory): string | undefined;
+  /** After a run that succeeded: write it; the lines to print. */
+  after?(loaded: LoadedInventory): string[];
+}
 
 export interface RollingChangeContext {
   view: ClusterView;
@@ -31,8 +41,11 @@ export async function runRollingChange(
   settingsOf: () => Promise<ConnectionSettings>,
   prepare: (ctx: RollingChangeContext) => Promise<PlanResult>,
   auditArgs: Record<string, unknown>,
+  local?: RollingChangeLocal,
 ): Promise<number> {
   const loaded = writableInventory(name, flags, env);
+  const localProblem = flags.dryRun ? undefined : local?.problem?.(loaded);
+  if (localProblem) throw new ExitError(`refused: ${localProblem}; nothing was changed`, FLOW_EXIT.refused);
   const { inventory } = loaded;
   const settings = await settingsOf();
   const out = process.stdout;
@@ -68,6 +81,13 @@ export async function runRollingChange(
       const members = after ? after.members.map((m) => `${m.name} ${after.probes[m.id]?.ok ? 'up' : 'down'}`).join(', ') : 'unknown';
       out.write(`STATE: ${members}; the cluster is ${after?.verdict.level ?? 'unknown'}${result.rollback ? '; the member in flight was rolled back' : ''}\n`);
       if (result.rollback) for (const l of result.rollback.failed) out.write(`  NOT UNDONE: ${l}\n`);
+    }
+    if (result.outcome === 'succeeded' && local?.after) {
+      try {
+        for (const line of local.after(loaded)) out.write(`${line}\n`);
+      } catch (error) {
+        out.write(`WARNING: ${errorMessage(error)}\n`);
+      }
     }
     out.write(outcomeLine(result));
     out.write(`audit record appended to ${audit.path}\n`);

@@ -23,7 +23,7 @@ export async function runRollingCommand(kind: 'restart' | 'upgrade', args: strin
   const name = kind === 'upgrade' ? 'upgrade' : 'restart-all';
   const def = flowByCommand([name]);
   if (!def?.cli || !def.prepare) throw new Error(`no flow module for ${name}`);
-  const parsed: RollingFlowInput = def.cli.fromCli({ args, options: { binary: flags.binary, etcdVersion: flags.etcdVersion, pauseBetweenMs: flags.pauseBetweenMs }, usage: kind === 'upgrade' ? UPGRADE_USAGE : RESTART_ALL_USAGE });
+  const parsed: RollingFlowInput = def.cli.fromCli({ args, options: { binary: flags.binary, etcdVersion: flags.etcdVersion, pauseBetweenMs: flags.pauseBetweenMs, snapshotEach: flags.snapshotEach }, usage: kind === 'upgrade' ? UPGRADE_USAGE : RESTART_ALL_USAGE });
   const loaded = writableInventory(name, flags, env);
   const { inventory } = loaded;
   const unknown = args.filter((a) => !inventory.hosts.some((h) => h.name === a));
@@ -45,7 +45,7 @@ export async function runRollingCommand(kind: 'restart' | 'upgrade', args: strin
         if (state === 'connecting') process.stderr.write(`preflight: ${h} ...\n`);
       },
     });
-    const gate = await presentPlan(prepared.planned, { out, flags, audit, context: settings.contextName, command: name, args: { hosts: args, ...(flags.binary ? { binary: flags.binary } : {}), ...(flags.pauseBetweenMs ? { pauseBetweenMs: flags.pauseBetweenMs } : {}) }, view });
+    const gate = await presentPlan(prepared.planned, { out, flags, audit, context: settings.contextName, command: name, args: { hosts: args, ...(flags.binary ? { binary: flags.binary } : {}), ...(flags.pauseBetweenMs ? { pauseBetweenMs: flags.pauseBetweenMs } : {}), ...(flags.snapshotEach ? { snapshotEach: true } : {}) }, view });
     if (!gate.ok) return gate.exit;
     // --pause-between: a wait before each member after the first, abortable (the run stops between members).
     const pacer = new RollingPacer({

@@ -78,6 +78,8 @@ export interface FlowOptions {
   etcdVersion?: string;
   pauseBetweenMs?: number;
   step?: boolean;
+  /** upgrade: a verified snapshot before every member */
+  snapshotEach?: boolean;
 }
 
 /** What the console's dialog has for a flow when it plans. */
@@ -99,7 +101,12 @@ export type FlowOpening =
   /** Straight to the plan; the palette argument is the input (`:defrag all`, `:compact 10000`). */
   | { kind: 'argument' }
   /** Hosts of the context's inventory over SSH (bootstrap): preflight through the host port, then the plan. */
-  | { kind: 'hosts'; target?: (argument: string | undefined, hosts: string[], view: ClusterView) => { ok: true; argument?: string; title?: string } | { ok: false; refusal: string; argument?: string; title?: string } };
+  | {
+      kind: 'hosts';
+      target?: (argument: string | undefined, hosts: string[], view: ClusterView) => { ok: true; argument?: string; title?: string } | { ok: false; refusal: string; argument?: string; title?: string };
+      /** A form before the preflight (upgrade: binary, version, members, pace), prefilled from the palette argument; enter runs the preflight. */
+      form?: (argument: string | undefined, hosts: string[], env: FormEnv) => { fields: FlowField[]; focus: number; complete: boolean; notes?: string[] };
+    };
 
 /** The command that opens the flow: keys, palette id, help text, when it is disabled. */
 export type FlowCommand = Pick<Command, 'id' | 'title' | 'description' | 'keys' | 'hint' | 'disabledReason'>;

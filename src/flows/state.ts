@@ -10,7 +10,7 @@ export type FlowStage = 'form' | 'preview' | 'confirm' | 'running' | 'done';
 
 /** One text field of a flow's form. */
 export interface FlowField {
-  key: 'name' | 'peerURLs' | 'revision' | 'file' | 'from' | 'members' | 'moveLeader';
+  key: 'name' | 'peerURLs' | 'revision' | 'file' | 'from' | 'members' | 'moveLeader' | 'binary' | 'version' | 'pause' | 'step' | 'snapshotEach';
   label: string;
   value: string;
   /** Shown greyed while the field is empty. */

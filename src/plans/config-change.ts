@@ -256,6 +256,11 @@ export function configNotes(assignments: ConfigAssignment[], allHosts: boolean):
   const fileOnly = assignments.filter((a) => !a.key.metric).map((a) => a.key.key);
   if (metric.length > 0) notes.push(`verified on each member: ${metric.join(', ')} in its /metrics, and its env file read back`);
   if (fileOnly.length > 0) notes.push(`verified on each member by its env file read back (etcd does not show ${fileOnly.join(', ')})`);
-  notes.push("the other settings keep the values each host's env file has; the contexts file is not changed: set the same values in the context's etcd settings so that later joins render them too");
+  notes.push("the other settings keep the values each host's env file has");
+  notes.push(
+    allHosts
+      ? "once every member runs the change, the context's etcd settings in the contexts file get the new values (the old file kept as a backup), so later joins render them too"
+      : 'the contexts file is not changed (some hosts only): the other members and later joins keep the old value',
+  );
   return notes;
 }

@@ -93,7 +93,7 @@ export type RollingChange =
   /** Nothing: restart only (after OS patching). */
   | { kind: 'restart' }
   /** A new etcd binary: uploaded, swapped in with the old one kept, the member restarted on it. */
-  | { kind: 'upgrade'; source: UploadSource; version: string; snapshotFile?: string }
+  | { kind: 'upgrade'; source: UploadSource; version: string; snapshotFile?: string; snapshotEach?: boolean }
   /** New env files rendered from the templates (src/plans/config-change.ts): uploaded with backups, the settings verified. */
   | ({ kind: 'config' } & FilesChange)
   /** New member certificates from the CA dir (src/plans/rotate-certs.ts): uploaded with backups, the presented serial verified. */
@@ -127,6 +127,11 @@ export interface RollingInput {
   timeouts: { gateMs: number; restartMs: number; backMs: number; moveLeaderMs: number; snapshotMs: number };
   /** Preview lines from the preflight (path check, flag check). */
   notes?: string[];
+}
+
+/** The snapshot taken before one member (upgrade, "a snapshot before every member"): beside the first one, named after the member. */
+export function memberSnapshotFile(first: string, member: string): string {
+  return `${first.replace(/\.db$/, '')}-before-${member}.db`;
 }
 
 function rstep(id: string, title: string, command: string, action: Action): PlanStep {
@@ -176,6 +181,12 @@ export function planRolling(view: ClusterView, input: RollingInput): PlanResult 
         steps.push(rstep(`move-${m.name}`, `Move leadership from ${m.name} to ${to.name} (done already)`, `etcdctl --endpoints=${m.clientURLs[0]} move-leader ${hexId(to.id)}`, { kind: 'move-leader', fromId: m.id, toId: to.id, toName: to.name, timeoutMs: input.timeouts.moveLeaderMs }));
       }
     }
+    // "A snapshot before every member": the members after the first get one too, from a member that stays up (the leader, or where leadership went).
+    if (change.kind === 'upgrade' && change.snapshotEach && change.snapshotFile && done.length > 0) {
+      const from = ordered.leader && m.id !== ordered.leader.id ? ordered.leader : (done.find((d) => !d.isLearner) ?? done[0]);
+      const file = memberSnapshotFile(change.snapshotFile, m.name);
+      steps.push(rstep(`snapshot-${m.name}`, `Save a verified snapshot from ${from.name} to ${file} (before ${m.name})`, `etcdctl --endpoints=${from.clientURLs[0]} snapshot save ${file}`, { kind: 'snapshot-save', memberId: from.id, name: from.name, file, timeoutMs: input.timeouts.snapshotMs }));
+    }
     if (m !== recovery) steps.push(rstep(`gate-${m.name}`, `Gate before ${m.name}: healthy, tolerates losing it, applies caught up`, 'etcdctl endpoint health --cluster && etcdctl endpoint status --cluster -w table', { kind: 'rolling-gate', memberId: m.id, name: m.name, gapThreshold: input.gapThreshold, timeoutMs: input.timeouts.gateMs }));
     if (change.kind === 'upgrade') {
       const src = change.source.kind === 'text' ? '-' : change.source.path;
@@ -211,7 +222,7 @@ export function planRolling(view: ClusterView, input: RollingInput): PlanResult 
   const preview = [
     ...ordered.notes,
     `now: ${versions.length === 1 ? `every member on ${versions[0]}` : `mixed versions ${versions.join(', ')}`}`,
-    ...(change.kind === 'upgrade' ? [`each member gets etcd ${change.version}${change.snapshotFile ? `; a verified snapshot from the leader first: ${change.snapshotFile}` : ''}`] : change.kind === 'config' || change.kind === 'certs' ? change.notes : ['no change: each member is restarted (after OS patching, say)']),
+    ...(change.kind === 'upgrade' ? [`each member gets etcd ${change.version}${change.snapshotFile ? `; a verified snapshot from the leader first: ${change.snapshotFile}${change.snapshotEach ? ', and one before every other member beside it' : ''}` : ''}`] : change.kind === 'config' || change.kind === 'certs' ? change.notes : ['no change: each member is restarted (after OS patching, say)']),
     `a member that does not come back healthy in time is rolled back (${change.kind === 'config' || change.kind === 'certs' ? 'its old files' : 'the old binary'} back, restarted) and the run stops there; the members done stay done`,
     ...(input.notes ?? []),
   ];

@@ -13,6 +13,7 @@ import { HostPool } from '../hosts/pool.js';
 import type { HostGateway, UnknownHostKey } from '../hosts/gateway.js';
 import { appendKnownHost } from '../hosts/known-hosts.js';
 import type { BootstrapTimeouts } from '../plans/bootstrap.js';
+import type { ConfigAssignment } from '../plans/config-change.js';
 import type { HostAccess } from './types.js';
 import { hostAccess } from './bootstrap.js';
 
@@ -38,6 +39,14 @@ export interface HostSession {
   tls?: TlsFiles;
   /** Save a new cluster's context (endpoints, TLS files, token) and make it current; returns a line to show. */
   saveContext?(hosts: string[], token: string): Promise<string>;
+  /** The context's etcd settings in the contexts file (a config change on every member). */
+  contextSettings?: ContextSettingsPort;
+}
+
+/** The contexts file's etcd settings: why they cannot be rewritten now (checked before a run), and the rewrite (returns a line to show). */
+export interface ContextSettingsPort {
+  problem(): string | undefined;
+  update(assignments: ConfigAssignment[], applied: EtcdSettings): string;
 }
 
 /** What a flow's preparation on hosts gives: the plan (or refusal), how to plan again on a fresh view, what to do after the run. */
@@ -75,6 +84,8 @@ export interface ConsoleHostOptions {
   saveContext?(hosts: string[], token: string): Promise<string>;
   /** The bastion's TLS files of the context. */
   tls?: TlsFiles;
+  /** The context's etcd settings in the contexts file (config change). */
+  contextSettings?: ContextSettingsPort;
 }
 
 export function consoleHostPort(opts: ConsoleHostOptions): HostPort {
@@ -103,7 +114,7 @@ export function consoleHostPort(opts: ConsoleHostOptions): HostPort {
     hosts: () => inventory.hosts.map((h) => h.name),
     async prepare(_request, use, onHost, askSecret) {
       ask = askSecret;
-      const prepared = await use({ inventory, pool, context: opts.context, onHost, saveContext: opts.saveContext, ...(opts.tls ? { tls: opts.tls } : {}) });
+      const prepared = await use({ inventory, pool, context: opts.context, onHost, saveContext: opts.saveContext, ...(opts.tls ? { tls: opts.tls } : {}), ...(opts.contextSettings ? { contextSettings: opts.contextSettings } : {}) });
       return { ...prepared, unknownKeys: unknownKeys() };
     },
     async trust(hosts: string[]): Promise<void> {

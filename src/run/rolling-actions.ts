@@ -5,7 +5,6 @@
  */
 import type { RollingAction } from '../domain/plan.js';
 import type { ActionHandlers, ExecutorDeps, HostAccess } from './types.js';
-import type { InspectGateway } from '../cluster/gateway.js';
 import { clientURL } from '../domain/hosts.js';
 import { StepError, errorMessage } from '../domain/errors.js';
 import { leaderAgreement, leaderIndex } from '../health/verdict.js';
@@ -28,23 +27,26 @@ async function pollFor<T>(deps: ExecutorDeps, timeoutMs: number, what: () => str
     if (v !== undefined) return v;
     if (progress) deps.onEvent({ type: 'progress', index, text: progress() });
     if (now() >= deadline) throw new StepError(what());
-    await sleep(deps.pollMs ?? 500, deps.signal);
+    // 200 ms as the headless restart-all: a member back is seen at once (the console and config set pass no interval).
+    await sleep(deps.pollMs ?? 200, deps.signal);
   }
 }
 
-/** etcd's /version of one member: {"etcdserver":"3.5.16","etcdcluster":"3.5.0"}. */
+/** etcd's /version of one member: {"etcdserver":"3.5.16","etcdcluster":"3.5.0"}, through the gateway's named call. */
 export async function versionOf(deps: ExecutorDeps, url: string): Promise<{ server: string; cluster: string }> {
-  const inspect = deps.gateway as Partial<InspectGateway>;
-  if (typeof inspect.metrics !== 'function') throw new StepError('this cluster gateway cannot read /version');
-  const text = await inspect.metrics.call(deps.gateway, `${url.replace(/\/$/, '')}/version`, 5000);
-  const j = JSON.parse(text) as { etcdserver?: string; etcdcluster?: string };
-  return { server: j.etcdserver ?? '', cluster: j.etcdcluster ?? '' };
+  if (!deps.gateway.version) throw new StepError('this cluster gateway cannot read /version');
+  return deps.gateway.version(url);
 }
 
-async function restart(deps: ExecutorDeps, host: string, unit: string, timeoutMs: number): Promise<void> {
+/** systemctl restart over SSH; returns how long getting the connection took (a new SSH session, or 0 when the pool had it). */
+async function restart(deps: ExecutorDeps, host: string, unit: string, timeoutMs: number): Promise<number> {
+  const now = deps.now ?? Date.now;
+  const t0 = now();
   const conn = await hostsOf(deps).connection(host);
+  const connectMs = now() - t0;
   const r = await conn.run(['systemctl', 'restart', `${unit}.service`], { timeoutMs, signal: deps.signal });
   if (r.code !== 0) throw new StepError(`${host}: systemctl restart ${unit}.service failed: ${(r.stderr || r.stdout).trim().split('\n')[0] || `exit ${r.code}`}`);
+  return connectMs;
 }
 
 export const ROLLING_HANDLERS: ActionHandlers<RollingAction['kind']> = {
@@ -95,14 +97,18 @@ export const ROLLING_HANDLERS: ActionHandlers<RollingAction['kind']> = {
   'remote-service-restart': async (action, _index, deps) => {
     const now = deps.now ?? Date.now;
     const t0 = now();
-    await restart(deps, action.host, action.unit, action.timeoutMs);
-    return `systemctl restart ${action.unit}.service (${formatDuration(now() - t0)})`;
+    const connectMs = await restart(deps, action.host, action.unit, action.timeoutMs);
+    return `systemctl restart ${action.unit}.service (${formatDuration(now() - t0)}${connectMs >= 20 ? `, of which ${formatDuration(connectMs)} opening the SSH connection` : ''})`;
   },
 
   'wait-member-back': async (action, index, deps) => {
     const hosts = hostsOf(deps);
     const url = clientURL(hosts.spec(action.host), hosts.settings);
     let state = 'not answering yet';
+    // When each condition first held (ms after the wait began): where a slow return goes, in the step's detail.
+    const now = deps.now ?? Date.now;
+    const t0 = now();
+    const seen: { answered?: number; caughtUp?: number } = {};
     const got = await pollFor(
       deps,
       action.timeoutMs,
@@ -110,6 +116,7 @@ export const ROLLING_HANDLERS: ActionHandlers<RollingAction['kind']> = {
       async () => {
         try {
           const st = await deps.gateway.status(url);
+          seen.answered ??= now() - t0;
           if (action.expectVersion && st.version !== action.expectVersion) {
             state = `it runs ${st.version}, not ${action.expectVersion}`;
             return undefined;
@@ -121,6 +128,7 @@ export const ROLLING_HANDLERS: ActionHandlers<RollingAction['kind']> = {
             state = gap === undefined ? 'no leader seen yet' : `${gap} entries behind the leader`;
             return undefined;
           }
+          seen.caughtUp ??= now() - t0;
           const blocker = maintenanceBlocker(v, { gapThreshold: action.gapThreshold, allowMixedVersions: true });
           if (blocker) {
             state = blocker;
@@ -135,7 +143,8 @@ export const ROLLING_HANDLERS: ActionHandlers<RollingAction['kind']> = {
       index,
       () => state,
     );
-    return `${action.name} is back on ${got.version}, caught up, the cluster healthy`;
+    const at = (ms: number | undefined) => formatDuration(ms ?? now() - t0);
+    return `${action.name} is back on ${got.version}, caught up, the cluster healthy (answered after ${at(seen.answered)}, caught up after ${at(seen.caughtUp)}, healthy after ${at(undefined)})`;
   },
 
   'rolling-member-done': async (action, _index, _deps, run) => {

@@ -5,14 +5,14 @@
  * Read-only: nothing is uploaded or restarted here.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { ClusterView } from '../health/view.js';
 import type { PlanResult, UploadSource } from '../domain/plan.js';
 import type { Inventory } from '../domain/hosts.js';
 import { errorMessage } from '../domain/errors.js';
 import type { HostPool } from '../hosts/pool.js';
-import { planRolling, type RollingInput } from '../plans/rolling.js';
+import { memberSnapshotFile, planRolling, type RollingInput } from '../plans/rolling.js';
 import { checkUpgradePath, parseEtcdVersion, unknownEnvSettings } from '../plans/upgrade-path.js';
 import { restoreStamp } from '../plans/recovery.js';
 
@@ -26,11 +26,19 @@ export interface UpgradeRequest {
   allowAuthUpgrade?: boolean;
   /** Where the snapshot taken first goes (default ./etcd-before-upgrade-<stamp>.db). */
   snapshotFile?: string;
+  /** A verified snapshot before every member, not only the first. */
+  snapshotEach?: boolean;
 }
 
 /** The binary's source for the hosts and its version; or why it cannot be used. */
 export function binaryFacts(path: string, version?: string): { source: UploadSource; version: string; help?: string } | { refusal: string } {
   if (!existsSync(path)) return { refusal: `${path} does not exist` };
+  try {
+    if (!statSync(path).isFile()) return { refusal: `${path} is not a file (give an etcd binary or a release .tar.gz)` };
+    accessSync(path, constants.R_OK);
+  } catch (error) {
+    return { refusal: `${path} cannot be read here (${errorMessage(error)})` };
+  }
   const tar = /etcd-v(\d+\.\d+\.\d+)-linux-([a-z0-9]+)\.tar\.gz$/.exec(basename(path));
   if (tar) {
     const v = version ?? tar[1];
@@ -58,6 +66,26 @@ export interface RollingPrepareOptions {
   onHost?(name: string, state: string): void;
 }
 
+/** Open the SSH connection of each host the run restarts (those named, else the hosts that are members), in parallel; the failures. */
+async function connectHosts(view: ClusterView, inventory: Inventory, pool: HostPool, opts: RollingPrepareOptions): Promise<string[]> {
+  const isMember = (h: Inventory['hosts'][number]) => view.members.some((m) => m.name === h.name || m.peerURLs.some((u) => u.includes(`//${h.etcdAddress}:${h.peerPort}`) || u.includes(`//[${h.etcdAddress}]:${h.peerPort}`)));
+  const hosts = inventory.hosts.filter((h) => (opts.only.length > 0 ? opts.only.includes(h.name) : isMember(h)));
+  const failed: string[] = [];
+  await Promise.all(
+    hosts.map(async (h) => {
+      opts.onHost?.(h.name, 'connecting');
+      try {
+        await pool.connection(h.name);
+        opts.onHost?.(h.name, 'checked');
+      } catch (error) {
+        opts.onHost?.(h.name, 'failed');
+        failed.push(`${h.name}: ${errorMessage(error)}`);
+      }
+    }),
+  );
+  return failed.sort();
+}
+
 /** The plan of a rolling restart (no change) or upgrade, with the upgrade's checks. */
 export async function prepareRolling(view: ClusterView, inventory: Inventory, pool: HostPool, opts: RollingPrepareOptions): Promise<PlanResult> {
   const prepared = await prepareRollingInput(view, inventory, pool, opts);
@@ -73,7 +101,13 @@ export async function prepareRollingInput(view: ClusterView, inventory: Inventor
   const resolvePath = opts.resolvePath ?? ((p: string) => resolve(p));
   const existing = opts.existing ?? ((paths: string[]) => paths.filter((p) => existsSync(p)));
   const timeouts = { ...DEFAULT_ROLLING_TIMEOUTS, ...(opts.backMs ? { backMs: opts.backMs } : {}) };
-  if (!opts.upgrade) return { input: { hosts: inventory.hosts, change: { kind: 'restart' }, only: opts.only, gapThreshold: opts.gapThreshold, timeouts } };
+  if (!opts.upgrade) {
+    // Every host of the run answers over SSH before anything restarts (a host that cannot be reached
+    // would stop the run halfway); the connections, opened side by side, are the run's own afterwards.
+    const unreachable = await connectHosts(view, inventory, pool, opts);
+    if (unreachable.length > 0) return { refusal: `cannot reach every host of the run over SSH, nothing was changed: ${unreachable.join('; ')}` };
+    return { input: { hosts: inventory.hosts, change: { kind: 'restart' }, only: opts.only, gapThreshold: opts.gapThreshold, timeouts } };
+  }
   const up = opts.upgrade;
   const bin = binaryFacts(up.binary, up.version);
   if ('refusal' in bin) return { refusal: bin.refusal };
@@ -112,6 +146,9 @@ export async function prepareRollingInput(view: ClusterView, inventory: Inventor
     notes.push(`flag check skipped: ${up.binary} does not run on this machine (another architecture, or a tarball); compare the env files with etcd ${bin.version} --help yourself`);
   }
   const snapshotFile = resolvePath(up.snapshotFile ?? `etcd-before-upgrade-${restoreStamp(new Date(now()))}.db`);
-  if (existing([snapshotFile, `${snapshotFile}.part`]).length > 0) return { refusal: `${snapshotFile} exists: a snapshot is never written over (choose another file)` };
-  return { input: { hosts: inventory.hosts, change: { kind: 'upgrade', source: bin.source, version: bin.version, snapshotFile }, only: opts.only, gapThreshold: opts.gapThreshold, timeouts, notes } };
+  const members = opts.only.length > 0 ? opts.only : inventory.hosts.map((h) => h.name);
+  const files = [snapshotFile, ...(up.snapshotEach ? members.map((n) => memberSnapshotFile(snapshotFile, n)) : [])];
+  const taken = existing(files.flatMap((f) => [f, `${f}.part`]));
+  if (taken.length > 0) return { refusal: `${taken[0].replace(/\.part$/, '')} exists: a snapshot is never written over (choose another file)` };
+  return { input: { hosts: inventory.hosts, change: { kind: 'upgrade', source: bin.source, version: bin.version, snapshotFile, ...(up.snapshotEach ? { snapshotEach: true } : {}) }, only: opts.only, gapThreshold: opts.gapThreshold, timeouts, notes } };
 }

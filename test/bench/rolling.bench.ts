@@ -19,13 +19,71 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import { startSimHosts, simHostsSkipReason, type SimHosts } from '../harness/hosts.js';
 import { makeClusterPki, type ClusterPki } from '../harness/certs.js';
-import { runCli, showCli } from '../harness/cli.js';
+import { runCli, showCli, startCli, type CliRunning } from '../harness/cli.js';
 import { stopAll } from '../harness/registry.js';
 import { waitFor } from '../harness/wait.js';
 import { parseJsonExact } from '../harness/json.js';
 
 const ROUNDS = Number(process.env.BENCH_ROLLING_ROUNDS ?? 1);
-const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+/** The run's stdout lines with the time each was first seen (looked at every 5 ms). */
+function timedLines(run: CliRunning): { stop(): Array<{ at: number; line: string }> } {
+  const seen: Array<{ at: number; line: string }> = [];
+  let taken = 0;
+  const look = () => {
+    const out = run.stdout();
+    const end = out.lastIndexOf('\n');
+    if (end < taken) return;
+    const at = Date.now();
+    for (const line of out.slice(taken, end).split('\n')) seen.push({ at, line });
+    taken = end + 1;
+  };
+  const timer = setInterval(look, 5);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      look();
+      return seen;
+    },
+  };
+}
+
+/**
+ * Time per kind of step (from its "[i/n] title ..." line to its "[i/n] ok" line): gates, restarts
+ * (systemctl over SSH), waits until a member is back (with what the step says: answered, caught up,
+ * healthy), the leader move, the members' done steps; before the first step: start, connect, preflight,
+ * plan; after the last: the closing lines.
+ */
+function breakdown(lines: Array<{ at: number; line: string }>, t0: number, total: number): { parts: Array<[string, number]>; backs: string[] } {
+  const kinds: Array<[RegExp, string]> = [
+    [/^Gate before/, 'gates'],
+    [/^Restart etcd on/, 'restarts (systemctl over SSH)'],
+    [/^Wait until .* is back/, 'waits until back'],
+    [/^Move leadership/, 'leader move'],
+    [/ done$/, 'done steps'],
+  ];
+  const parts = new Map<string, number>();
+  const starts = new Map<string, { at: number; kind: string }>();
+  const backs: string[] = [];
+  let first: number | undefined;
+  let last: number | undefined;
+  for (const { at, line } of lines) {
+    const start = /^(\[\d+\/\d+\]) (.*) \.\.\.$/.exec(line);
+    if (start) {
+      first ??= at;
+      starts.set(start[1], { at, kind: kinds.find(([re]) => re.test(start[2]))?.[1] ?? 'other steps' });
+      continue;
+    }
+    const done = /^(\[\d+\/\d+\]) ok(?:: (.*))?$/.exec(line);
+    const st = done ? starts.get(done[1]) : undefined;
+    if (!done || !st) continue;
+    parts.set(st.kind, (parts.get(st.kind) ?? 0) + at - st.at);
+    if (st.kind === 'waits until back' && done[2]) backs.push(`${done[2]} [${s(at - st.at)}]`);
+    last = at;
+  }
+  return { parts: [['start, connect, preflight, plan', (first ?? t0) - t0], ...parts.entries(), ['closing', t0 + total - (last ?? t0 + total)]], backs };
+}
 
 async function main(): Promise<void> {
   const skip = simHostsSkipReason();
@@ -77,10 +135,15 @@ async function main(): Promise<void> {
       }
       const sum = byHand.reduce((a, b) => a + b, 0);
       const t0 = Date.now();
-      const run = await cli(['restart-all', '--yes']);
+      const running = startCli(['--config', config, '--audit-log', audit, 'restart-all', '--yes'], { timeoutMs: 600_000, cwd: dir });
+      const lines = timedLines(running);
+      const run = await running.done;
       const total = Date.now() - t0;
       if (run.code !== 0) throw new Error(showCli(run));
-      console.log(`round ${round}: restarts by hand ${byHand.map(s).join(' + ')} = ${s(sum)}; etcd-tui restart-all ${s(total)} (${s(total / 3)} per member), ${((total / sum - 1) * 100).toFixed(0)} % over the sum (target within 20 %)`);
+      const b = breakdown(lines.stop(), t0, total);
+      console.log(`round ${round}: restarts by hand ${byHand.map(s).join(' + ')} = ${s(sum)}; etcd-tui restart-all ${s(total)}: ${s(total / 3)} per member against ${s(sum / 3)} by hand, ${((total / sum - 1) * 100).toFixed(0)} % over the sum (target <= 20 %)`);
+      console.log(`  where the run's time goes: ${b.parts.map(([k, ms]) => `${k} ${s(ms)}`).join(', ')}`);
+      for (const d of b.backs) console.log(`  ${d}`);
     }
 
     // Writes failed during a leader move: a writer, one put after another, while move-leader runs.

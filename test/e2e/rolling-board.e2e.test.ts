@@ -59,7 +59,8 @@ describe('the rolling board in the console: pause and resume (simulated hosts, r
     tui.send(':');
     tui.type('restart-all');
     tui.send('Enter');
-    await tui.waitForText('[preview]', 60_000);
+    // The plan, not only the dialog: the preflight (every host reached over SSH) runs first.
+    await tui.waitForText(/\[preview\][\s\S]*STEPS/, 60_000);
     tui.send('Enter');
     // The typed confirmation: the context's name for a run over every member.
     await tui.waitForText(/Type the context's name \(board\)/, 10_000);

@@ -124,6 +124,11 @@ describe('config change and certificate rotation over SSH (simulated hosts, etcd
       const m = /^etcd_server_quota_backend_bytes (\S+)$/m.exec(await metrics(i));
       assert.equal(Number(m?.[1]), 536870912, `${h.name} runs with the new quota`);
     }
+    // Every member took it: the context's etcd settings say so now; the old contexts file is kept beside it.
+    const backup = /the old file kept as (\S+)\)/.exec(r.stdout)?.[1];
+    if (!backup?.startsWith(`${config}.etcd-tui-backup-`)) assert.fail(showCli(r));
+    assert.equal((YAML.parse(readFileSync(config, 'utf8')) as { contexts: Array<{ etcd: { quota: unknown } }> }).contexts[0].etcd.quota, 536870912);
+    assert.equal((YAML.parse(readFileSync(backup, 'utf8')) as { contexts: Array<{ etcd: { quota: unknown } }> }).contexts[0].etcd.quota, '256MiB');
     const again = await cli(['config', 'set', 'quota-backend-bytes=512MiB', '--dry-run']);
     assert.equal(again.code, 5, showCli(again));
     assert.match(again.stdout, /nothing to change/);

@@ -87,8 +87,12 @@ test('o restarts the selected member (opens the rolling restart on it); the keys
 
 test('the typed confirmation of a rolling run: the context name for every member, the member name for one', async () => {
   const healthy = viewOf(three, { [IDS.m1]: up({ memberId: IDS.m1 }), [IDS.m2]: up({ memberId: IDS.m2 }), [IDS.m3]: up({ memberId: IDS.m3 }) });
-  const session = { inventory: { hosts, settings: DEFAULT_ETCD_SETTINGS }, pool: undefined as never, context: 'prod', onHost: () => undefined };
+  // Every host of the run is reached over SSH in the preflight (the connections the run then uses).
+  const connected: string[] = [];
+  const pool = { connection: async (name: string) => (connected.push(name), {}) } as never;
+  const session = { inventory: { hosts, settings: DEFAULT_ETCD_SETTINGS }, pool, context: 'prod', onHost: () => undefined };
   const all = await prepareRollingFlow(healthy, { only: [] }, session);
+  assert.deepEqual(connected.sort(), ['m1', 'm2', 'm3']);
   assert.ok(all.planned.ok);
   assert.equal(all.planned.plan.confirmPhrase, 'prod');
   const again = all.replan(healthy);
@@ -97,4 +101,7 @@ test('the typed confirmation of a rolling run: the context name for every member
   assert.ok(one.planned.ok);
   assert.equal(one.planned.plan.confirmPhrase, 'm2');
   assert.ok(one.planned.plan.preview.some((l) => /a wait of 30s between two members/.test(l)));
+  const unreachable = { ...session, pool: { connection: async (name: string) => (name === 'm3' ? Promise.reject(new Error('connect ECONNREFUSED 10.9.0.3:22')) : {}) } as never };
+  const refused = await prepareRollingFlow(healthy, { only: [] }, unreachable);
+  assert.ok(!refused.planned.ok && /cannot reach every host of the run over SSH, nothing was changed: m3: connect ECONNREFUSED/.test(refused.planned.refusal), JSON.stringify(refused.planned));
 });

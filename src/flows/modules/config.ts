@@ -1,5 +1,5 @@
 /** A rolling config change over SSH: etcd settings rendered into each node's env file, one member at a time, verified or rolled back. */
-import { knownConfigKeys, parseConfigArgs } from '../../plans/config-change.js';
+import { applyConfig, knownConfigKeys, parseConfigArgs } from '../../plans/config-change.js';
 import { planRolling } from '../../plans/rolling.js';
 import { prepareConfigChangeInput } from '../../run/config-change.js';
 import { DEFAULT_HEALTH_OPTIONS } from '../../domain/types.js';
@@ -50,7 +50,19 @@ export default defineFlow<{ words: string[] }>({
     // Typed confirmation, as restart-all: the member's name for one member, else the context's name.
     const phrase = r.input.only?.length === 1 ? r.input.only[0] : session.context;
     const confirmed = (result: ReturnType<typeof planRolling>) => (result.ok ? { ...result, plan: { ...result.plan, confirmPhrase: phrase } } : result);
-    return { planned: confirmed(planRolling(view, r.input)), hosts: r.input.only, replan: (fresh) => confirmed(planRolling(fresh, r.input)) };
+    // Every member: the contexts file gets the new values after the run (checked writable before it).
+    const parsed = parseConfigArgs(input.words);
+    const applied = 'refusal' in parsed ? undefined : applyConfig(session.inventory.settings, session.inventory.hosts, parsed.assignments);
+    const settingsPort = session.contextSettings;
+    const rewrite = settingsPort && !('refusal' in parsed) && parsed.hosts.length === 0 && applied && !('refusal' in applied) ? { port: settingsPort, assignments: parsed.assignments, settings: applied.settings } : undefined;
+    const problem = rewrite?.port.problem();
+    if (problem) return { planned: { ok: false, refusal: `${problem}; nothing was changed` }, replan: () => ({ ok: false, refusal: problem }) };
+    return {
+      planned: confirmed(planRolling(view, r.input)),
+      hosts: r.input.only,
+      replan: (fresh) => confirmed(planRolling(fresh, r.input)),
+      ...(rewrite ? { after: async (result) => (result.outcome === 'succeeded' ? rewrite.port.update(rewrite.assignments, rewrite.settings) : undefined) } : {}),
+    };
   },
   audit: (input, source) => ({ argument: source.argument, ...(input ? { settings: input.words.filter((w) => w.includes('=')) } : {}) }),
 });

@@ -23,6 +23,8 @@ export interface RollingFlowInput {
   pauseBetweenMs?: number;
   /** Hold before each member until the operator goes on. */
   stepMode?: boolean;
+  /** upgrade: a verified snapshot before every member, not only the first. */
+  snapshotEach?: boolean;
   /** The connection authenticates (3.4 -> 3.5 is refused then). */
   withAuth?: boolean;
   gapThreshold?: number;
@@ -32,6 +34,12 @@ export const RESTART_ALL_USAGE = `etcd-tui restart-all [HOST...] [--pause-betwee
   HOST: members (by name) to restart; default every member of the context
   also takes --dry-run (plan only), --yes, --audit-log FILE`;
 
+/** A wait between members: "30s", "2m", "500ms", "1.5h" (bare numbers are seconds); undefined when it is not one. */
+export function parsePause(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  return m ? Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']) : undefined;
+}
+
 /**
  * The palette's words: `[MEMBER...] [--pause-between 30s] [--step]`, and for `:upgrade` the binary
  * first (`PATH [--version V] ...`).
@@ -39,15 +47,16 @@ export const RESTART_ALL_USAGE = `etcd-tui restart-all [HOST...] [--pause-betwee
 export function parseRollingArgument(argument: string | undefined, opts: { upgrade: boolean }): Parsed<RollingFlowInput> {
   const words = (argument ?? '').split(/\s+/).filter(Boolean);
   const input: RollingFlowInput = { only: [] };
-  const usage = opts.upgrade ? ':upgrade PATH [MEMBER...] [--version V] [--pause-between 30s] [--step]' : ':restart-all [MEMBER...] [--pause-between 30s] [--step]';
+  const usage = opts.upgrade ? ':upgrade PATH [MEMBER...] [--version V] [--pause-between 30s] [--step] [--snapshot-each]' : ':restart-all [MEMBER...] [--pause-between 30s] [--step]';
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
     if (w === '--step') input.stepMode = true;
+    else if (opts.upgrade && w === '--snapshot-each') input.snapshotEach = true;
     else if (w === '--pause-between') {
       const text = words[++i] ?? '';
-      const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text);
-      if (!m) return { ok: false, refusal: `--pause-between: "${text}" is not a duration (examples: 30s, 2m) (${usage})` };
-      input.pauseBetweenMs = Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']);
+      const ms = parsePause(text);
+      if (ms === undefined) return { ok: false, refusal: `--pause-between: "${text}" is not a duration (examples: 30s, 2m) (${usage})` };
+      input.pauseBetweenMs = ms;
     } else if (opts.upgrade && w === '--version') {
       const v = words[++i];
       if (!v || !/^\d+\.\d+\.\d+$/.test(v)) return { ok: false, refusal: `--version needs an etcd version like 3.5.16 (${usage})` };
@@ -72,7 +81,7 @@ export async function prepareRollingFlow(view: ClusterView, input: RollingFlowIn
     only: input.only,
     gapThreshold: input.gapThreshold ?? DEFAULT_HEALTH_OPTIONS.indexGapThreshold,
     ...(session.timeouts?.waitMs ? { backMs: session.timeouts.waitMs } : {}),
-    ...(input.binary ? { upgrade: { binary: input.binary, version: input.version, authEnabled: Boolean(input.withAuth) } } : {}),
+    ...(input.binary ? { upgrade: { binary: input.binary, version: input.version, authEnabled: Boolean(input.withAuth), ...(input.snapshotEach ? { snapshotEach: true } : {}) } } : {}),
     onHost: session.onHost,
   });
   if ('refusal' in p) return { planned: { ok: false, refusal: p.refusal }, replan: () => ({ ok: false, refusal: p.refusal }) };
