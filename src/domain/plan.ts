@@ -105,7 +105,7 @@ export type RollingChangeAction =
   /** The env file on the host is the one uploaded, and each checked setting is what the member shows. */
   | { kind: 'verify-member-settings'; host: string; name: string; envFile: string; sha256: string; checks: SettingCheck[]; timeoutMs: number }
   /** The certificate the member presents on its client URL (TLS handshake) has this serial (hex, upper case). */
-  | { kind: 'verify-member-cert'; host: string; name: string; serial: string; tls: { cacert?: string; cert?: string; key?: string }; timeoutMs: number };
+  | { kind: 'verify-member-cert'; host: string; name: string; serial: string; tls: { cacert?: string; cert?: string; key?: string }; timeoutMs: number; what?: string };
 
 /** The bastion's side of a CA change (src/plans/ca-rotation.ts, handlers in src/run/ca-rotation.ts). */
 export type CaRotationAction =

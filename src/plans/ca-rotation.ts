@@ -124,7 +124,7 @@ function hostChange(s: CaHostState, phase: CaPhase, input: CaRotationInput, veri
     // The member still presents the certificate it had: phase 1 keeps the old leaf, phase 3 the new.
     verifyTitle: `Phase ${phase}: check that ${h.name} still presents serial ${phase === 1 ? s.presentedSerial ?? '(as before)' : s.next.serial}`,
     verifyCommand: handshake,
-    verify: { kind: 'verify-member-cert', host: h.name, name: h.name, serial: phase === 1 ? s.presentedSerial ?? '' : s.next.serial, tls: verifyTls, timeoutMs: 60_000 },
+    verify: { kind: 'verify-member-cert', host: h.name, name: h.name, serial: phase === 1 ? s.presentedSerial ?? '' : s.next.serial, tls: verifyTls, timeoutMs: 60_000, what: phase === 1 ? 'its certificate as before' : 'its new certificate' },
   };
 }
 

@@ -172,4 +172,35 @@ describe('CA change in three phases over SSH (simulated hosts, etcd 3.4.23, mTLS
     assert.equal(again.code, 5, showCli(again));
     assert.match(again.stdout, /nothing to rotate/);
   });
+
+  test('CA2 -> CA3 one phase at a time: each run does its phase, reads where the hosts are, and moves the context along', async () => {
+    const ca3 = makeClusterPki(join(dir, 'pki-ca3'), sim.hosts.map((h) => ({ name: h.name, ip: h.address })));
+    const ca3Cert = new X509Certificate(readFileSync(ca3.ca));
+    const ctxOf = () => (YAML.parse(readFileSync(config, 'utf8')) as { contexts: Array<Record<string, unknown>> }).contexts[0];
+    const early = await cli(['rotate-certs', '--ca-dir', ca3.dir, '--phase', '3', '--yes']);
+    assert.equal(early.code, 5, showCli(early));
+    assert.match(early.stdout, /phase 3 needs phase 1 and 2 done on every member first/);
+    const before = readFileSync(config, 'utf8');
+    const p1 = await cli(['rotate-certs', '--ca-dir', ca3.dir, '--phase', '1', '--yes']);
+    assert.equal(p1.code, 0, showCli(p1));
+    assert.equal(readFileSync(config, 'utf8'), before, 'phase 1 leaves the contexts file');
+    for (const h of sim.hosts) assert.equal(pems((await h.readFile('/etc/etcd/pki/ca.pem')) ?? '').length, 2, `${h.name} trusts both CAs`);
+    const again = await cli(['rotate-certs', '--ca-dir', ca3.dir, '--phase', '1', '--dry-run']);
+    assert.equal(again.code, 5, showCli(again));
+    assert.match(again.stdout, /phase 1 is done on every member already \(still to do: phase 2, 3\)/);
+    const p2 = await cli(['rotate-certs', '--ca-dir', ca3.dir, '--phase', '2', '--yes']);
+    assert.equal(p2.code, 0, showCli(p2));
+    assert.match(String(ctxOf().cacert), /etcd-tui-bundle-/, 'after phase 2 the context trusts the bundle');
+    assert.equal(ctxOf().cert, ca3.admin);
+    const p3 = await cli(['rotate-certs', '--ca-dir', ca3.dir, '--phase', '3', '--yes']);
+    assert.equal(p3.code, 0, showCli(p3));
+    assert.equal(ctxOf().cacert, ca3.ca);
+    for (const [i, h] of sim.hosts.entries()) {
+      const certs = pems((await h.readFile('/etc/etcd/pki/ca.pem')) ?? '');
+      assert.deepEqual(certs.map((c) => new X509Certificate(c).fingerprint256), [ca3Cert.fingerprint256], `${h.name} trusts CA3 only`);
+      assert.ok((await presented(i)).verify(ca3Cert.publicKey), `${h.name} presents a certificate from CA3`);
+    }
+    const st = await cli(['status']);
+    assert.equal(st.code, 0, showCli(st));
+  });
 });

@@ -13,6 +13,7 @@ import { caFileContent, caPhasesToRun, caPhasesTodo, caRunState, planCaRotation,
 import { pemBlocks, trustedCaFiles } from '../../src/run/ca-rotation.js';
 import { DEFAULT_ROLLING_TIMEOUTS } from '../../src/run/rolling.js';
 import { member, up, IDS, hostSpec } from '../fakes/fixtures.js';
+import { flowById } from '../../src/flows/modules/index.js';
 
 function viewOf(members: Member[], probes: Record<string, Probe>): ClusterView {
   const batch: Refresh[] = [{ type: 'membership', at: 1000, result: { ok: true, clusterId: '7', members } }, ...Object.entries(probes).map(([id, probe]): Refresh => ({ type: 'probe', at: 1000, memberId: id, probe }))];
@@ -93,7 +94,7 @@ test('a full CA change: three rolling runs, the leader last in each, the bastion
   const p1 = step('p1-change-m2').action;
   assert.ok(p1.kind === 'rolling-put-files');
   assert.deepEqual(p1.files.map((f) => [f.remotePath, f.source.kind === 'text' ? f.source.text : '']), [['/etc/etcd/pki/ca.pem', `${OLD}\n${NEW}\n`]]);
-  assert.deepEqual(step('p1-verify-m2').action, { kind: 'verify-member-cert', host: 'm2', name: 'm2', serial: 'OLD1', tls: { cacert: '/b/ca.pem', cert: '/b/admin.pem', key: '/b/admin-key.pem' }, timeoutMs: 60_000 });
+  assert.deepEqual(step('p1-verify-m2').action, { kind: 'verify-member-cert', host: 'm2', name: 'm2', serial: 'OLD1', tls: { cacert: '/b/ca.pem', cert: '/b/admin.pem', key: '/b/admin-key.pem' }, timeoutMs: 60_000, what: 'its certificate as before' });
   const p2 = step('p2-change-m2').action;
   assert.ok(p2.kind === 'rolling-put-files');
   assert.deepEqual(p2.files.map((f) => (f.source.kind === 'local' ? f.source.path : '')), ['/pki2/member-m2.pem', '/pki2/member-m2-key.pem']);
@@ -131,4 +132,12 @@ test('one phase at a time: phase 1 alone leaves the bastion and the contexts fil
   // A member whose serial could not be read: no phase 1 for it.
   const unread = planCaRotation(view, input([{ ...state('m1', 'start'), presentedSerial: undefined }, state('m2', 'start'), state('m3', 'start')]));
   assert.ok(!unread.ok && /m1: the certificate the member presents could not be read/.test(unread.refusal));
+});
+
+test('the console: `:rotate-certs --phase N` runs one phase; a bad phase is refused in one line', () => {
+  const def = flowById('rotate-certs');
+  const env = {} as Parameters<typeof def.fromConsole>[1];
+  assert.deepEqual(def.fromConsole({ argument: '--phase 2', field: () => '' }, env), { ok: true, input: { hosts: [], phase: 2 } });
+  assert.deepEqual(def.fromConsole({ argument: 'm1 m2', field: () => '' }, env), { ok: true, input: { hosts: ['m1', 'm2'] } });
+  assert.deepEqual(def.fromConsole({ argument: '--phase 4', field: () => '' }, env), { ok: false, refusal: '--phase: "4" is not 1, 2 or 3 (:rotate-certs --phase 1|2|3)' });
 });
