@@ -70,9 +70,10 @@ Usage:
                                      over SSH: a rolling config change (quota-backend-bytes,
                                      log-level, ...): env files rendered from the templates, the
                                      diff per host, each member verified or rolled back
-  etcd-tui rotate-certs [--ca-dir DIR] [HOST...]
+  etcd-tui rotate-certs [--ca-dir DIR] [HOST...] [--phase 1|2|3|all]
                                      over SSH: new member certificates from the CA dir, one member
-                                     at a time, verified by the serial it presents (same CA only)
+                                     at a time, verified by the serial it presents; another CA is
+                                     the three-phase CA change (the context moved to the new files)
   etcd-tui runs [--all]              runs that did not finish (cut off, or undo steps left), from
                                      the run journals next to the audit log
   etcd-tui undo RUN [--dry-run] [--yes]
@@ -155,6 +156,8 @@ Commands:
                               (check its fingerprint first); a changed key is always refused
   --ca-dir DIR                bootstrap: upload ca.pem, member-NAME.pem, member-NAME-key.pem
                               from DIR (default: the context's etcd.caDir)
+  --phase 1|2|3|all           rotate-certs, a CA change: only this phase (1 CA bundles, 2 new
+                              certificates, 3 old CA dropped; default: every phase still to do)
   --binary FILE               bootstrap: the etcd binary or release .tar.gz to upload where a host
                               lacks etcd at the wanted version (default: etcd.binarySource)
   --pause-between DURATION    restart-all, upgrade: wait this long between two members (abortable)

@@ -166,9 +166,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     words: ['rotate-certs'],
-    usage: 'etcd-tui rotate-certs [--ca-dir DIR] [HOST...] [--accept-new-host-key] [--wait 5m]',
-    summary: "over SSH: new member certificates from the CA dir (checked: SANs, usages, chain, expiry), one member at a time, each verified by the serial it presents, or rolled back; the CA itself stays",
-    options: [...FLOW, 'ca-dir', 'accept-new-host-key', 'wait'],
+    usage: 'etcd-tui rotate-certs [--ca-dir DIR] [HOST...] [--phase 1|2|3|all] [--pause-between 30s] [--accept-new-host-key] [--wait 5m]',
+    summary: "over SSH: new member certificates from the CA dir (checked: SANs, usages, chain, expiry), one member at a time, each verified by the serial it presents, or rolled back; another CA in the CA dir is the three-phase CA change (both CAs trusted, new certificates, old CA dropped), the bastion's files and context moved along",
+    options: [...FLOW, 'ca-dir', 'phase', 'pause-between', 'accept-new-host-key', 'wait'],
     run: async ({ args, flags, env, settings }) => (await import('./rotate-certs.js')).runRotateCertsCommand(args, flags, env, settings),
   },
   {
@@ -295,6 +295,7 @@ const FIELD_OPTION: Record<keyof CliFlags, string> = {
   from: 'from',
   acceptNewHostKey: 'accept-new-host-key',
   caDir: 'ca-dir',
+  caPhase: 'phase',
   binary: 'binary',
   token: 'token',
   out: 'out',

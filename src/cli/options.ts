@@ -61,6 +61,8 @@ export interface CliFlags {
   acceptNewHostKey?: boolean;
   /** bootstrap: local CA dir, etcd binary or release tarball to upload, the new cluster's token. */
   caDir?: string;
+  /** rotate-certs, a CA change: only this phase. */
+  caPhase?: 1 | 2 | 3 | 'all';
   binary?: string;
   token?: string;
   /** bootstrap render: the folder to write the rendered files to. */
@@ -156,6 +158,18 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'from', type: 'string', value: 'ID|NAME', example: '--from etcd-1', help: 'the member to stream from (default: the leader)', set: str('from') },
   { name: 'accept-new-host-key', type: 'boolean', help: 'trust a host key that known_hosts lacks and record it (check its fingerprint first)', set: str('acceptNewHostKey') },
   { name: 'ca-dir', type: 'string', value: 'DIR', example: '--ca-dir /srv/pki/prod', help: "upload ca.pem, member-NAME.pem, member-NAME-key.pem from DIR (default: the context's etcd.caDir)", set: str('caDir') },
+  {
+    name: 'phase',
+    type: 'string',
+    value: '1|2|3|all',
+    example: '--phase 1',
+    help: 'rotate-certs, a CA change: only this phase (1: CA bundles, 2: new certificates, 3: old CA dropped; default all still to do)',
+    set: (s, v, f) => {
+      const t = String(v).trim();
+      if (!['1', '2', '3', 'all'].includes(t)) throw new ConfigError(`${f}: "${t}" is not 1, 2, 3 or all (example: ${f} 1)`);
+      s.flags.caPhase = t === 'all' ? 'all' : (Number(t) as 1 | 2 | 3);
+    },
+  },
   { name: 'binary', type: 'string', value: 'FILE', example: '--binary /srv/etcd/etcd-v3.4.23-linux-amd64.tar.gz', help: 'the etcd binary or release .tar.gz to upload (default: etcd.binarySource)', set: str('binary') },
   {
     name: 'token',

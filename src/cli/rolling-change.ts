@@ -6,7 +6,9 @@
 import type { CliFlags } from './args.js';
 import type { ConnectionSettings } from '../domain/config.js';
 import type { Inventory } from '../domain/hosts.js';
-import type { PlanResult } from '../domain/plan.js';
+import type { Plan, PlanResult, RunResult } from '../domain/plan.js';
+import { RollingPacer } from '../run/rolling-pacer.js';
+import { formatDuration } from '../format/units.js';
 import type { ClusterView } from '../health/view.js';
 import { DEFAULT_HEALTH_OPTIONS } from '../domain/types.js';
 import { HostPool } from '../hosts/pool.js';
@@ -31,6 +33,16 @@ export interface RollingChangeContext {
   settings: ConnectionSettings;
   gapThreshold: number;
   onHost(name: string, state: string): void;
+  /** The contexts file the context came from, and the context's name (a CA change rewrites it at the end). */
+  contexts: { path: string; context: string };
+}
+
+/** Optional parts of a rolling change's headless run. */
+export interface RollingChangeExtras {
+  /** --pause-between: a wait between two members (abortable). */
+  pauseBetweenMs?: number;
+  /** The state said when the run stops (after the generic STATE line), e.g. a CA change's phase. */
+  stateLine?(plan: Plan, result: RunResult): string | undefined;
 }
 
 export async function runRollingChange(
@@ -42,6 +54,7 @@ export async function runRollingChange(
   prepare: (ctx: RollingChangeContext) => Promise<PlanResult>,
   auditArgs: Record<string, unknown>,
   local?: RollingChangeLocal,
+  extras: RollingChangeExtras = {},
 ): Promise<number> {
   const loaded = writableInventory(name, flags, env);
   const localProblem = flags.dryRun ? undefined : local?.problem?.(loaded);
@@ -60,12 +73,22 @@ export async function runRollingChange(
       pool,
       settings,
       gapThreshold: health.indexGapThreshold,
+      contexts: { path: loaded.path, context: loaded.context.name },
       onHost: (h, state) => {
         if (state === 'connecting') process.stderr.write(`preflight: ${h} ...\n`);
       },
     });
     const gate = await presentPlan(planned, { out, flags, audit, context: settings.contextName, command: name, args: { hosts: args.filter((a) => !a.includes('=')), ...auditArgs }, view });
     if (!gate.ok) return gate.exit;
+    const pause = extras.pauseBetweenMs;
+    const pacer = pause
+      ? new RollingPacer({
+          pauseBetweenMs: pause,
+          onChange: (s) => {
+            if (s.waitingUntil !== undefined && s.next) out.write(`  waiting ${formatDuration(pause)} before ${s.next} (--pause-between; an interrupt stops the run here) ...\n`);
+          },
+        })
+      : undefined;
     // Journaled: a run cut off (kill -9, a lost bastion) is undone later with `etcd-tui undo RUN`.
     const result = await runPlanHeadless(gate.plan, view, {
       gateway,
@@ -75,12 +98,15 @@ export async function runRollingChange(
       context: settings.contextName,
       hosts: hostAccess(pool, inventory.settings),
       abortText: 'aborting: the member in flight is rolled back; the members done stay done ...\n',
+      ...(pacer ? { beforeStep: pacer.beforeStep } : {}),
     });
     if (result.outcome !== 'succeeded') {
       const after = await observe().catch(() => undefined);
       const members = after ? after.members.map((m) => `${m.name} ${after.probes[m.id]?.ok ? 'up' : 'down'}`).join(', ') : 'unknown';
       out.write(`STATE: ${members}; the cluster is ${after?.verdict.level ?? 'unknown'}${result.rollback ? '; the member in flight was rolled back' : ''}\n`);
       if (result.rollback) for (const l of result.rollback.failed) out.write(`  NOT UNDONE: ${l}\n`);
+      const extra = extras.stateLine?.(gate.plan, result);
+      if (extra) out.write(`STATE: ${extra}\n`);
     }
     if (result.outcome === 'succeeded' && local?.after) {
       try {

@@ -59,7 +59,7 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
    */
   private readonly plainClients = new Map<string, Etcd3>();
   private readonly seeds: string[];
-  private readonly credentials?: Credentials;
+  private credentials?: Credentials;
   /** The endpoint that answered the last cluster-wide read. */
   private preferred?: string;
 
@@ -413,6 +413,15 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
     for (const c of [...this.clients.values(), ...this.plainClients.values()]) c.close();
     this.clients.clear();
     this.plainClients.clear();
+  }
+
+  /** Connect with other TLS files from now on (a CA change: the bundle of both CAs, then the new client certificate); the open clients are closed and made again on next use. */
+  useTls(tls: ConnectionSettings['tls']): void {
+    const credentials = readTls({ ...this.settings, tls });
+    const urls = [...this.clients.keys()];
+    this.close();
+    this.credentials = credentials;
+    for (const url of urls) this.client(url);
   }
 }
 

@@ -105,7 +105,14 @@ export type RollingChangeAction =
   /** The env file on the host is the one uploaded, and each checked setting is what the member shows. */
   | { kind: 'verify-member-settings'; host: string; name: string; envFile: string; sha256: string; checks: SettingCheck[]; timeoutMs: number }
   /** The certificate the member presents on its client URL (TLS handshake) has this serial (hex, upper case). */
-  | { kind: 'verify-member-cert'; host: string; name: string; serial: string; tls: { cacert?: string; cert?: string; key?: string }; timeoutMs: number };
+  | { kind: 'verify-member-cert'; host: string; name: string; serial: string; tls: { cacert?: string; cert?: string; key?: string }; timeoutMs: number; what?: string };
+
+/** The bastion's side of a CA change (src/plans/ca-rotation.ts, handlers in src/run/ca-rotation.ts). */
+export type CaRotationAction =
+  /** A CA change (src/plans/ca-rotation.ts): the bastion's CA bundle written (when `bundle`), then the run's cluster connection switched to these TLS files. */
+  | { kind: 'client-tls-switch'; tls: { cacert?: string; cert?: string; key?: string }; bundle?: { path: string; pem: string }; why: string }
+  /** A CA change's end: the context in the contexts file points at these TLS files (and CA dir), the old file kept as `backup`. */
+  | { kind: 'contexts-update'; path: string; context: string; backup: string; set: { cacert: string; cert?: string; key?: string; caDir?: string } };
 
 /** What one step does, as data the executor interprets. */
 export type Action =
@@ -130,7 +137,8 @@ export type Action =
   | RemoteAction
   | RecoveryAction
   | RollingAction
-  | RollingChangeAction;
+  | RollingChangeAction
+  | CaRotationAction;
 
 export interface PlanStep {
   id: string;

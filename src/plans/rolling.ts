@@ -27,8 +27,10 @@ export interface RollingOrder {
  * counted for quorum, but they run the same binary), the leader last. `only` limits the run to some
  * members by name (the others are left as they are).
  */
-export function rollingOrder(view: ClusterView, only?: string[]): RollingOrder | { refusal: string } {
-  const leaderId = leaderAgreement(view.members, view.probes).leaderId;
+export function rollingOrder(view: ClusterView, only?: string[], assumeLeader?: string): RollingOrder | { refusal: string } {
+  // assumeLeader: the member expected to lead when this run's turn comes (a later phase of a CA change, after an earlier phase moved leadership).
+  const assumed = assumeLeader ? view.members.find((m) => m.name === assumeLeader) : undefined;
+  const leaderId = assumed?.id ?? leaderAgreement(view.members, view.probes).leaderId;
   let members = view.members.filter((m) => m.clientURLs.length > 0);
   if (only && only.length > 0) {
     const unknown = only.filter((n) => !members.some((m) => m.name === n));
@@ -127,6 +129,8 @@ export interface RollingInput {
   timeouts: { gateMs: number; restartMs: number; backMs: number; moveLeaderMs: number; snapshotMs: number };
   /** Preview lines from the preflight (path check, flag check). */
   notes?: string[];
+  /** The member expected to lead when the run starts (default: the view's leader); a CA change's later phases. */
+  assumeLeader?: string;
 }
 
 /** The snapshot taken before one member (upgrade, "a snapshot before every member"): beside the first one, named after the member. */
@@ -150,7 +154,7 @@ function ssh(h: HostSpec, argv: string[]): string {
  */
 export function planRolling(view: ClusterView, input: RollingInput): PlanResult {
   if (view.members.length === 0) return { ok: false, refusal: `no member list: the cluster is not reachable${view.membershipError ? ` (${view.membershipError.error})` : ''}` };
-  const ordered = rollingOrder(view, input.only);
+  const ordered = rollingOrder(view, input.only, input.assumeLeader);
   if ('refusal' in ordered) return { ok: false, refusal: ordered.refusal };
   const hostOf = (m: Member) => input.hosts.find((h) => h.name === m.name) ?? input.hosts.find((h) => m.peerURLs.some((u) => u.includes(`//${h.etcdAddress}:${h.peerPort}`) || u.includes(`//[${h.etcdAddress}]:${h.peerPort}`)));
   const missing = ordered.order.filter((m) => !hostOf(m));

@@ -1,7 +1,7 @@
 /**
  * Certificate rotation on the rolling engine, its pure part: the new member certificate of each host
  * checked as the bootstrap preflight checks it (SANs, usages, chain to the CA dir's ca.pem, expiry,
- * the key), the refusal of a CA change (the three-phase rotation is not built), and the preview lines.
+ * the key), and the preview lines. A CA change is planned by src/plans/ca-rotation.ts.
  * Reading the files and the handshakes is the run layer's (src/run/rotate-certs.ts).
  */
 import type { EtcdSettings, HostSpec } from '../domain/hosts.js';
@@ -20,7 +20,7 @@ export interface HostCertFacts {
 }
 
 /** Why the run cannot go on, as sentences (empty: every host is fine). */
-export function rotationProblems(facts: HostCertFacts[], settings: EtcdSettings, caDir: string, localCaFingerprint: string, now: number): string[] {
+export function rotationProblems(facts: HostCertFacts[], settings: EtcdSettings, caDir: string, localCaFingerprint: string, now: number, opts: { caChange?: boolean } = {}): string[] {
   const out: string[] = [];
   for (const f of facts) {
     const name = f.host.name;
@@ -34,7 +34,7 @@ export function rotationProblems(facts: HostCertFacts[], settings: EtcdSettings,
     }
     for (const p of certProblems(f.next, f.host, settings, now)) out.push(`${name}: ${p}`);
     if (f.next.signedByCa === undefined) out.push(`${name}: ${f.next.source}: not checked against ${caDir}/ca.pem`);
-    if (f.hostCaFingerprint !== undefined && f.hostCaFingerprint !== localCaFingerprint) {
+    if (!opts.caChange && f.hostCaFingerprint !== undefined && f.hostCaFingerprint !== localCaFingerprint) {
       out.push(
         `${name}: ${caDir}/ca.pem is not the CA the members trust now: a CA change is a three-phase rotation (a bundle with both CAs on every member, then new leaf certificates, then the old CA dropped) that etcd-tui does not do yet; issue the new member certificates from the current CA`,
       );

@@ -11,6 +11,7 @@ import { REMOTE_HANDLERS } from './remote-actions.js';
 import { RECOVERY_HANDLERS } from './recovery-actions.js';
 import { ROLLING_HANDLERS } from './rolling-actions.js';
 import { ROLLING_CHANGE_HANDLERS } from './rolling-change-actions.js';
+import { CA_ROTATION_HANDLERS } from './ca-rotation.js';
 
 export const ACTION_HANDLERS: ActionHandlers = {
   ...MEMBERSHIP_HANDLERS,
@@ -20,4 +21,5 @@ export const ACTION_HANDLERS: ActionHandlers = {
   ...RECOVERY_HANDLERS,
   ...ROLLING_HANDLERS,
   ...ROLLING_CHANGE_HANDLERS,
+  ...CA_ROTATION_HANDLERS,
 };

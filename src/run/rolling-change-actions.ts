@@ -144,7 +144,8 @@ export const ROLLING_CHANGE_HANDLERS: ActionHandlers<RollingChangeAction['kind']
     const url = clientURL(hosts.spec(action.host), hosts.settings);
     const want = normalizeSerial(action.serial);
     let state = 'no handshake yet';
-    const serial = await waitFor(deps, index, action.timeoutMs, () => `${action.name} does not present the new certificate: ${state}`, async () => {
+    const what = action.what ?? 'the new certificate';
+    const serial = await waitFor(deps, index, action.timeoutMs, () => `${action.name} does not present ${what}: ${state}`, async () => {
       try {
         const presented = await readPresentedCertificate(url, action.tls, 5000);
         const got = normalizeSerial(presented.cert.serial);
@@ -156,6 +157,6 @@ export const ROLLING_CHANGE_HANDLERS: ActionHandlers<RollingChangeAction['kind']
         return undefined;
       }
     });
-    return `${action.name} presents the new certificate on ${url} (serial ${serial})`;
+    return `${action.name} presents ${what} on ${url} (serial ${serial})`;
   },
 };

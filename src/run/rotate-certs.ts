@@ -1,7 +1,8 @@
 /**
  * Certificate rotation, prepared: the CA dir's new member certificates read and checked (as the
- * bootstrap preflight does), each host's CA file compared with the CA dir's (a CA change is refused),
- * the serial each member presents now read from the TLS handshake, then the rolling plan. Read-only.
+ * bootstrap preflight does), each host's CA file compared with the CA dir's (another CA: the
+ * three-phase CA change, src/run/ca-rotation.ts), the serial each member presents now read from the
+ * TLS handshake, then the rolling plan. Read-only.
  */
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -16,6 +17,8 @@ import { readPresentedCertificate } from '../cluster/certs.js';
 import { planRolling, type HostFilesChange, type RollingInput } from '../plans/rolling.js';
 import { rotationNotes, rotationProblems, sameSerial, type HostCertFacts } from '../plans/rotate-certs.js';
 import { localFacts } from './preflight.js';
+import { prepareCaChange } from './ca-rotation.js';
+import { planCaRotation, type CaPhase, type CaRotationInput } from '../plans/ca-rotation.js';
 import { DEFAULT_ROLLING_TIMEOUTS } from './rolling.js';
 
 export interface RotateCertsOptions {
@@ -29,6 +32,10 @@ export interface RotateCertsOptions {
   backMs?: number;
   now?: () => number;
   onHost?(name: string, state: string): void;
+  /** A CA change: only this phase (default: every phase still to do). */
+  phase?: CaPhase | 'all';
+  /** The contexts file the context came from (a CA change points it at the new files at the end). */
+  contexts?: { path: string; context: string };
 }
 
 function fingerprint(pem: Buffer | string): string | undefined {
@@ -42,11 +49,11 @@ function fingerprint(pem: Buffer | string): string | undefined {
 /** The plan of a certificate rotation (or why not). */
 export async function prepareRotateCerts(view: ClusterView, inventory: Inventory, pool: HostPool, opts: RotateCertsOptions): Promise<PlanResult> {
   const r = await prepareRotateCertsInput(view, inventory, pool, opts);
-  return 'refusal' in r ? { ok: false, refusal: r.refusal } : planRolling(view, r.input);
+  return 'refusal' in r ? { ok: false, refusal: r.refusal } : 'ca' in r ? planCaRotation(view, r.ca) : planRolling(view, r.input);
 }
 
 /** The rolling engine's input for this change (the console plans again from it on a fresh view), or why not. */
-export async function prepareRotateCertsInput(view: ClusterView, inventory: Inventory, pool: HostPool, opts: RotateCertsOptions): Promise<{ input: RollingInput } | { refusal: string }> {
+export async function prepareRotateCertsInput(view: ClusterView, inventory: Inventory, pool: HostPool, opts: RotateCertsOptions): Promise<{ input: RollingInput } | { ca: CaRotationInput } | { refusal: string }> {
   if (view.members.length === 0) return { refusal: `no member list: the cluster is not reachable${view.membershipError ? ` (${view.membershipError.error})` : ''}` };
   const now = opts.now ?? Date.now;
   const settings = inventory.settings;
@@ -88,8 +95,15 @@ export async function prepareRotateCertsInput(view: ClusterView, inventory: Inve
       }
     }),
   );
-  const problems = rotationProblems(facts, settings, caDir, localCa, now());
+  // Another CA on any host (or a bundle from a CA change under way): the three-phase CA change.
+  const caChange = facts.some((f) => f.hostCaFingerprint !== undefined && f.hostCaFingerprint !== localCa);
+  const problems = rotationProblems(facts, settings, caDir, localCa, now(), { caChange });
   if (problems.length > 0) return { refusal: `the new certificates do not pass the checks, nothing was changed: ${problems.join('; ')}` };
+  const timeouts: RollingInput['timeouts'] = { ...DEFAULT_ROLLING_TIMEOUTS, ...(opts.backMs ? { backMs: opts.backMs } : {}) };
+  if (caChange) {
+    return prepareCaChange(inventory, pool, facts, { caDir, only: opts.only, tls: opts.tls, gapThreshold: opts.gapThreshold, timeouts, now, ...(opts.phase ? { phase: opts.phase } : {}), ...(opts.contexts ? { contexts: opts.contexts } : {}) });
+  }
+  if (opts.phase && opts.phase !== 'all') return { refusal: `--phase is for a CA change: ${join(caDir, 'ca.pem')} is the CA the members trust now` };
   const todo = facts.filter((f) => !sameSerial(f.presentedSerial, f.next?.serial));
   const same = facts.filter((f) => !todo.includes(f)).map((f) => f.host.name);
   if (todo.length === 0) return { refusal: `nothing to rotate: ${same.join(', ')} already present the certificates in ${caDir} (issue new ones first)` };
@@ -110,7 +124,6 @@ export async function prepareRotateCertsInput(view: ClusterView, inventory: Inve
       verify: { kind: 'verify-member-cert', host: h.name, name: h.name, serial: next.serial ?? '', tls: opts.tls, timeoutMs: 60_000 },
     };
   }
-  const timeouts: RollingInput['timeouts'] = { ...DEFAULT_ROLLING_TIMEOUTS, ...(opts.backMs ? { backMs: opts.backMs } : {}) };
   const notes = [...rotationNotes(todo, caDir), ...(same.length > 0 ? [`${same.join(', ')}: already present the new certificate, left alone`] : [])];
   return {
     input: {

@@ -8,7 +8,8 @@
  *      untouched; a run killed (SIGKILL) after a member's new env file is in place: `etcd-tui undo RUN` replays the
  *      journal's undo steps (the old file back, the member restarted);
  *   2. rotate-certs: a CA dir with a bad certificate (wrong SANs) is refused in preflight, nothing
- *      changes; a CA dir from another CA is refused (CA change); new certificates from the same CA:
+ *      changes; a CA dir from another CA is planned as the three-phase CA change (dry run: nothing
+ *      changes; the run itself: test/integration/ca-rotation.test.ts); new certificates from the same CA:
  *      the serial each member presents changes to the new certificate's, the cluster healthy.
  */
 import { after, before, describe, test } from '../harness/skip.js';
@@ -196,16 +197,22 @@ describe('config change and certificate rotation over SSH (simulated hosts, etcd
     assert.equal(st.code, 0, showCli(st));
   });
 
-  test('rotate-certs: a bad new certificate (wrong SANs) and another CA are refused in preflight; nothing changes', async () => {
+  test('rotate-certs: a bad new certificate (wrong SANs) is refused in preflight; another CA is planned as a CA change (dry run); nothing changes', async () => {
     const before = await Promise.all(names.map((_, i) => presentedSerial(i)));
     const bad = reissue('pki-bad', { host: 'c2', sans: ['IP:10.9.9.9'] });
     const r = await cli(['rotate-certs', '--ca-dir', bad, '--yes']);
     assert.equal(r.code, 5, showCli(r));
     assert.match(r.stdout, /REFUSED: the new certificates do not pass the checks.*c2: .*do not cover/);
     const other = makeClusterPki(join(dir, 'pki-other'), sim.hosts.map((h) => ({ name: h.name, ip: h.address })));
-    const r2 = await cli(['rotate-certs', '--ca-dir', other.dir, '--yes']);
-    assert.equal(r2.code, 5, showCli(r2));
-    assert.match(r2.stdout, /a CA change is a three-phase rotation/);
+    const contexts = readFileSync(config, 'utf8');
+    const r2 = await cli(['rotate-certs', '--ca-dir', other.dir, '--dry-run']);
+    assert.equal(r2.code, 0, showCli(r2));
+    assert.match(r2.stdout, /CA change from .*pki-other: phase 1, 2, 3 of 3/);
+    assert.match(r2.stdout, /phase 1 \(trusted CA files become a bundle of the old and the new CA\): c1: \/etc\/etcd\/pki\/ca\.pem/);
+    assert.equal(readFileSync(config, 'utf8'), contexts, 'the contexts file is as before');
+    const one = await cli(['rotate-certs', '--ca-dir', other.dir, '--phase', '2', '--dry-run']);
+    assert.equal(one.code, 5, showCli(one));
+    assert.match(one.stdout, /phase 2 needs phase 1 done on every member first/);
     assert.deepEqual(await Promise.all(names.map((_, i) => presentedSerial(i))), before, 'no member changed its certificate');
   });
 
