@@ -149,6 +149,20 @@ async function fastWidthClassChecked(stringWidthPath, widthClass = FAST_WIDTH_CL
   }
   return widthClass;
 }
+/** The code put into string-width: strings of only `widthClass` characters counted one character at a time. */
+function fastWidthBlock(what, widthClass) {
+  return `	// etcd-tui (scripts/bundle.mjs): ${what}: one cluster per character.
+	if (/^[${widthClass}]*$/.test(string)) {
+		const fastOptions = {ambiguousAsWide: !ambiguousIsNarrow};
+		let fastWidth = 0;
+		for (let index = 0; index < string.length; index++) {
+			const code = string.charCodeAt(index);
+			fastWidth += code < 0x7F ? 1 : eastAsianWidth(code, fastOptions);
+		}
+		return fastWidth;
+	}
+`;
+}
 const inkStringWidth = require.resolve('string-width', { paths: [require.resolve('ink')] });
 const widthFastPath = patch(exactPath(inkStringWidth), [
   `	// Fast path: printable ASCII (0x20–0x7E) needs no segmenter, regex, or EAW lookup — width equals length.
@@ -161,17 +175,7 @@ const widthFastPath = patch(exactPath(inkStringWidth), [
 		return string.length;
 	}
 
-	// etcd-tui (scripts/bundle.mjs): box drawing, bullets, arrows: one cluster per character.
-	if (/^[${await fastWidthClassChecked(inkStringWidth)}]*$/.test(string)) {
-		const fastOptions = {ambiguousAsWide: !ambiguousIsNarrow};
-		let fastWidth = 0;
-		for (let index = 0; index < string.length; index++) {
-			const code = string.charCodeAt(index);
-			fastWidth += code < 0x7F ? 1 : eastAsianWidth(code, fastOptions);
-		}
-		return fastWidth;
-	}
-`,
+${fastWidthBlock('box drawing, bullets, arrows', await fastWidthClassChecked(inkStringWidth))}`,
 ]);
 
 // handlebars (render) and yaml (a contexts file) are CommonJS that esbuild evaluates when the
@@ -204,17 +208,7 @@ const wrapWidthFastPath = patch(exactPath(wrapAnsiStringWidth), [
   `	let width = 0;
 	const eastAsianWidthOptions = {ambiguousAsWide: !ambiguousIsNarrow};
 `,
-  `	// etcd-tui (scripts/bundle.mjs): ASCII, box drawing, bullets, arrows: one cluster per character.
-	if (/^[${await fastWidthClassChecked(wrapAnsiStringWidth, WRAP_FAST_WIDTH_CLASS)}]*$/.test(string)) {
-		const fastOptions = {ambiguousAsWide: !ambiguousIsNarrow};
-		let fastWidth = 0;
-		for (let index = 0; index < string.length; index++) {
-			const code = string.charCodeAt(index);
-			fastWidth += code < 0x7F ? 1 : eastAsianWidth(code, fastOptions);
-		}
-		return fastWidth;
-	}
-
+  `${fastWidthBlock('ASCII, box drawing, bullets, arrows', await fastWidthClassChecked(wrapAnsiStringWidth, WRAP_FAST_WIDTH_CLASS))}
 	let width = 0;
 	const eastAsianWidthOptions = {ambiguousAsWide: !ambiguousIsNarrow};
 `,

@@ -5,7 +5,7 @@
  * `<file>.etcd-tui-backup-<UTC stamp>` (never deleted); comments and the other contexts are kept
  * (the YAML document is edited in place); the new text must parse before it replaces the old one.
  */
-import { copyFileSync, constants, readFileSync, renameSync, writeFileSync, chmodSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import type { EtcdSettings } from '../domain/hosts.js';
 import { ConfigError, errorMessage } from '../domain/errors.js';
@@ -13,6 +13,8 @@ import { applyConfig, type ConfigAssignment } from '../plans/config-change.js';
 import type { LoadedInventory } from './bootstrap-context.js';
 import { localOutputProblem } from '../run/local-files.js';
 import { parseContextsFile } from './contexts.js';
+import { contextNode, copyAside, replaceFile } from '../run/contexts-file.js';
+import { utcStamp } from '../format/stamp.js';
 
 /** Where each setting `config set` knows lives in a context: a key of its `etcd:` map, or each host's `env:` map. */
 const INVENTORY_FIELD: Record<string, { etcd: string; value(s: EtcdSettings): string | number } | { hostEnv: string }> = {
@@ -28,9 +30,6 @@ const INVENTORY_FIELD: Record<string, { etcd: string; value(s: EtcdSettings): st
 };
 
 /** `20261203T192900Z`, as the hosts' backups are stamped. */
-export function backupStamp(now = new Date()): string {
-  return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-}
 
 /**
  * The contexts file's text with the context's settings changed (pure): `applied` is the inventory's
@@ -40,9 +39,8 @@ export function backupStamp(now = new Date()): string {
  */
 export function updatedContextsText(text: string, path: string, contextName: string, assignments: ConfigAssignment[], applied: EtcdSettings): string {
   const doc = YAML.parseDocument(text);
-  const contexts = doc.get('contexts');
-  const ctx = YAML.isSeq(contexts) ? contexts.items.find((item) => YAML.isMap(item) && item.get('name') === contextName) : undefined;
-  if (!YAML.isMap(ctx)) throw new ConfigError(`${path}: context "${contextName}" is not in the file any more; its settings were not updated`);
+  const ctx = contextNode(doc, contextName);
+  if (!ctx) throw new ConfigError(`${path}: context "${contextName}" is not in the file any more; its settings were not updated`);
   for (const a of assignments) {
     const field = INVENTORY_FIELD[a.key.key];
     if (!field) continue;
@@ -79,22 +77,8 @@ export function contextsFileProblem(path: string): string | undefined {
 export function writeContextSettings(path: string, contextName: string, assignments: ConfigAssignment[], applied: EtcdSettings, now = new Date()): { backup: string } {
   const text = readFileSync(path, 'utf8');
   const next = updatedContextsText(text, path, contextName, assignments, applied);
-  const mode = statSync(path).mode & 0o777;
-  const base = `${path}.etcd-tui-backup-${backupStamp(now)}`;
-  let backup = '';
-  for (let i = 1; !backup; i++) {
-    const name = i === 1 ? base : `${base}-${i}`;
-    try {
-      copyFileSync(path, name, constants.COPYFILE_EXCL);
-      backup = name;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || i >= 100) throw error;
-    }
-  }
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, next, { mode });
-  chmodSync(tmp, mode);
-  renameSync(tmp, path);
+  const backup = copyAside(path, `${path}.etcd-tui-backup-${utcStamp(now)}`, true);
+  replaceFile(path, next);
   return { backup };
 }
 

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { HostError } from '../domain/errors.js';
 import type { SshTarget } from '../domain/hosts.js';
 import type { CommandResult, ConnectOptions, HostConnection, HostGateway, RunOptions, UploadOptions, UploadResult } from './gateway.js';
+import { utcStamp } from '../format/stamp.js';
 
 /** A command the host answers itself (undefined: run argv here as it is). */
 export type LocalCommand = (argv: string[], opts: RunOptions) => Promise<CommandResult | undefined>;
@@ -21,9 +22,6 @@ export interface LocalHost {
   command?: LocalCommand;
 }
 
-function stamp(now = new Date()): string {
-  return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-}
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -114,7 +112,7 @@ export class LocalConnection implements HostConnection {
       const replaced = await exists(remotePath);
       let backup: string | undefined;
       if (replaced && opts.backup !== false) {
-        const base = `${remotePath}.etcd-tui-backup-${stamp()}`;
+        const base = `${remotePath}.etcd-tui-backup-${utcStamp()}`;
         for (let i = 1; i < 100 && !backup; i++) {
           const name = i === 1 ? base : `${base}-${i}`;
           if (!(await exists(name))) backup = name;

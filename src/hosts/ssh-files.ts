@@ -15,6 +15,7 @@ import { sudoArgv } from './quote.js';
 import { formatBytes } from '../format/units.js';
 import { CLEANUP_BOUND_MS, bounded, message } from './ssh-common.js';
 import { SshSession } from './ssh-exec.js';
+import { utcStamp } from '../format/stamp.js';
 
 const DEFAULT_READ_MAX_BYTES = 64 * 1024 * 1024;
 const UPLOAD_CHUNK = 64 * 1024;
@@ -30,9 +31,6 @@ function sftpCode(err: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-function backupStamp(now = new Date()): string {
-  return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-}
 
 function randomTag(): string {
   return crypto.randomBytes(6).toString('hex');
@@ -260,7 +258,7 @@ export class SshConnection extends SshSession implements HostConnection {
 
   /** `<path>.etcd-tui-backup-<UTC stamp>`, with -2, -3 ... when that name is taken. */
   private async backupName(remotePath: string, sudo: boolean, signal?: AbortSignal): Promise<string> {
-    const base = `${remotePath}.etcd-tui-backup-${backupStamp()}`;
+    const base = `${remotePath}.etcd-tui-backup-${utcStamp()}`;
     for (let i = 1; i < 100; i++) {
       const name = i === 1 ? base : `${base}-${i}`;
       if (!(await this.exists(name, sudo, signal))) return name;

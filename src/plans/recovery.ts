@@ -11,6 +11,7 @@ import type { ClusterView } from '../health/view.js';
 import { quorumOf } from '../health/quorum.js';
 import { hexId, memberLabel } from '../format/ids.js';
 import { parseEtcdVersion } from './upgrade-path.js';
+import { utcStamp } from '../format/stamp.js';
 
 /** The tool that restores a snapshot on a host of this etcd version: etcdutl from 3.5 on, etcdctl on 3.4. */
 export function restoreTool(version: string): 'etcdutl' | 'etcdctl' | undefined {
@@ -31,7 +32,7 @@ export function asideDir(dir: string, stamp: string): string {
 
 /** A UTC stamp safe in file names: 20261203T131500Z. */
 export function restoreStamp(at: Date): string {
-  return at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return utcStamp(at);
 }
 
 function dirname(path: string): string {

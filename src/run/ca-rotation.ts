@@ -6,7 +6,7 @@
  * switched to other TLS files, the contexts file rewritten with the old one kept.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { constants, copyFileSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import type { CaRotationAction } from '../domain/plan.js';
@@ -19,6 +19,8 @@ import { localOutputsProblem, type LocalOutput } from './local-files.js';
 import { sameSerial, type HostCertFacts } from '../plans/rotate-certs.js';
 import type { CaFileState, CaHostState, CaPhase, CaRotationInput } from '../plans/ca-rotation.js';
 import type { RollingInput } from '../plans/rolling.js';
+import { utcStamp } from '../format/stamp.js';
+import { contextNode, copyAside, replaceFile } from './contexts-file.js';
 
 /** The PEM certificates in a text, each as its own block. */
 export function pemBlocks(text: string): string[] {
@@ -60,9 +62,6 @@ export interface CaChangeOptions {
   now: () => number;
 }
 
-function stampOf(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-}
 
 /** The input of a CA change (planned by planCaRotation), or why not. Reads hosts and local files; changes nothing. */
 export async function prepareCaChange(inventory: Inventory, pool: HostPool, facts: HostCertFacts[], opts: CaChangeOptions): Promise<{ ca: CaRotationInput } | { refusal: string }> {
@@ -123,7 +122,7 @@ export async function prepareCaChange(inventory: Inventory, pool: HostPool, fact
   } else if (certAuth && opts.tls.cert) {
     return { refusal: `the members check client certificates (ETCD_CLIENT_CERT_AUTH=true) and drop the old CA in phase 3: put the bastion's new client certificate in ${clientCert} and ${clientKey} (signed by the new CA, clientAuth)` };
   }
-  const stamp = stampOf(opts.now());
+  const stamp = utcStamp(opts.now());
   let oldPems: string[];
   try {
     oldPems = pemBlocks(readFileSync(opts.tls.cacert, 'utf8')).filter((b) => fp(b) !== newFp);
@@ -178,18 +177,15 @@ export const CA_ROTATION_HANDLERS: ActionHandlers<CaRotationAction['kind']> = {
   'contexts-update': async (action) => {
     const text = readFileSync(action.path, 'utf8');
     const doc = YAML.parseDocument(text);
-    const seq = doc.get('contexts');
-    const ctx = YAML.isSeq(seq) ? seq.items.find((item) => YAML.isMap(item) && item.get('name') === action.context) : undefined;
-    if (!YAML.isMap(ctx)) throw new StepError(`${action.path} has no context "${action.context}" any more: point it at ${action.set.cacert} yourself`);
-    copyFileSync(action.path, action.backup, constants.COPYFILE_EXCL);
+    const ctx = contextNode(doc, action.context);
+    if (!ctx) throw new StepError(`${action.path} has no context "${action.context}" any more: point it at ${action.set.cacert} yourself`);
+    copyAside(action.path, action.backup);
     ctx.set('cacert', action.set.cacert);
     if (action.set.cert) ctx.set('cert', action.set.cert);
     if (action.set.key) ctx.set('key', action.set.key);
     const etcd = ctx.get('etcd');
     if (action.set.caDir && YAML.isMap(etcd) && etcd.has('caDir')) etcd.set('caDir', action.set.caDir);
-    const tmp = `${action.path}.tmp-${process.pid}`;
-    writeFileSync(tmp, doc.toString(), { mode: statSync(action.path).mode & 0o777 });
-    renameSync(tmp, action.path);
+    replaceFile(action.path, doc.toString());
     const what = [`cacert ${action.set.cacert}`, ...(action.set.cert ? [`cert ${action.set.cert}`, `key ${action.set.key}`] : []), ...(action.set.caDir && YAML.isMap(etcd) && etcd.has('caDir') ? [`etcd.caDir ${action.set.caDir}`] : [])];
     return `context "${action.context}" in ${action.path} now has ${what.join(', ')}; the old file is kept as ${action.backup}`;
   },

@@ -16,6 +16,7 @@ import type { Plan, RunEvent } from '../domain/plan.js';
 import type { UndoEntry } from './types.js';
 import type { UndoSpec } from './undo-spec.js';
 import { osUser } from './audit.js';
+import { utcStamp } from '../format/stamp.js';
 
 export type JournalRecord =
   | { t: 'start'; run: string; time: string; context: string; flow: string; title: string; args: Record<string, unknown>; steps: string[]; pid: number; host: string; user: string }
@@ -38,9 +39,6 @@ export function isRunId(id: string): boolean {
   return RUN_ID.test(id);
 }
 
-function stamp(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-}
 
 /** Appends records to a journal file, each one on disk (fsync) before append() returns. */
 class JournalFile {
@@ -77,7 +75,7 @@ export class RunJournal {
 
   /** Starts the journal of a run of `plan` (writes its start record). */
   static start(dir: string, plan: Plan, context: string, now = new Date()): RunJournal {
-    const id = `${plan.flow}-${stamp(now)}-${randomBytes(2).toString('hex')}`;
+    const id = `${plan.flow}-${utcStamp(now)}-${randomBytes(2).toString('hex')}`;
     const journal = new RunJournal(id, join(dir, `${id}.jsonl`), plan);
     journal.file.append({
       t: 'start',

@@ -15,6 +15,7 @@ import type { UndoEntry } from './types.js';
 
 export type { UndoSpec } from './undo-spec.js';
 import type { UndoSpec } from './undo-spec.js';
+import { utcStamp } from '../format/stamp.js';
 
 export interface UndoEnv {
   /** An open connection to the host (a new one when the old is lost). */
@@ -27,7 +28,7 @@ export interface UndoEnv {
 export class UndoFailure extends Error {}
 
 export function stamp(now: number): string {
-  return new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return utcStamp(now);
 }
 
 export function firstLine(text: string): string {

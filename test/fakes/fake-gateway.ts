@@ -137,3 +137,17 @@ export class FakeGateway implements ClusterGateway, InspectGateway {
     this.closed = true;
   }
 }
+
+/** The fake cluster with five healthy voters: m1..m3 of the fixtures, then m4 and m5 (ID 5), m1 leading. */
+export function fiveMemberGateway(): FakeGateway {
+  const gateway = new FakeGateway();
+  for (const [name, id] of [
+    ['m4', IDS.m4],
+    ['m5', '5'],
+  ]) {
+    const m = member(name, { id });
+    gateway.members = [...gateway.members, m];
+    gateway.statuses.set(m.clientURLs[0], status({ memberId: m.id, leader: IDS.m1 }));
+  }
+  return gateway;
+}

@@ -10,7 +10,7 @@ import { render } from 'ink-testing-library';
 import { App } from '../../screens/App.js';
 import { createAppStore, latencyMoved } from '../../src/store/store.js';
 import { pollOnce } from '../../src/monitor/poller.js';
-import { FakeGateway } from '../fakes/fake-gateway.js';
+import { fiveMemberGateway } from '../fakes/fake-gateway.js';
 import { member, status, IDS } from '../fakes/fixtures.js';
 import { waitFor } from '../harness/wait.js';
 import type { MemberStatus, Probe } from '../../src/domain/types.js';
@@ -20,15 +20,7 @@ const connection = { contextName: 'test', endpoints: ['http://127.0.0.1:2389'], 
 const plain = (f: string) => f.replace(/\x1b\[[0-9;]*m/g, '');
 
 async function setup() {
-  const gateway = new FakeGateway();
-  for (const [name, id] of [
-    ['m4', IDS.m4],
-    ['m5', '5'],
-  ]) {
-    const m = member(name, { id });
-    gateway.members = [...gateway.members, m];
-    gateway.statuses.set(m.clientURLs[0], status({ memberId: m.id, leader: IDS.m1 }));
-  }
+  const gateway = fiveMemberGateway();
   // 12:00:00 on the clock: the rounds below stay within one step of the header's "updated".
   const start = new Date(2026, 0, 1, 12, 0, 0).getTime();
   let clock = start;

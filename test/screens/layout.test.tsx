@@ -9,8 +9,8 @@ import { render } from 'ink-testing-library';
 import { App } from '../../screens/App.js';
 import { createAppStore, type AppStore } from '../../src/store/store.js';
 import { pollOnce } from '../../src/monitor/poller.js';
-import { FakeGateway } from '../fakes/fake-gateway.js';
-import { member, status, IDS } from '../fakes/fixtures.js';
+import { FakeGateway, fiveMemberGateway } from '../fakes/fake-gateway.js';
+import { status, IDS } from '../fakes/fixtures.js';
 import { waitFor } from '../harness/wait.js';
 import { formatClock } from '../../src/format/units.js';
 import { UPDATED_STEP_MS } from '../../screens/components/Header.js';
@@ -21,18 +21,6 @@ const connection = { contextName: 'test', endpoints: ['http://127.0.0.1:2389'], 
 const ANSI = /\x1b\[[0-9;]*m/g;
 const plain = (f: string) => f.replace(ANSI, '');
 
-function fiveMembers(): FakeGateway {
-  const gateway = new FakeGateway();
-  for (const [name, id] of [
-    ['m4', IDS.m4],
-    ['m5', '5'],
-  ]) {
-    const m = member(name, { id });
-    gateway.members = [...gateway.members, m];
-    gateway.statuses.set(m.clientURLs[0], status({ memberId: m.id, leader: IDS.m1 }));
-  }
-  return gateway;
-}
 
 async function setup(opts: { gateway?: FakeGateway; readOnly?: boolean; columns?: number; rows?: number; now?: () => number } = {}) {
   const gateway = opts.gateway ?? new FakeGateway();
@@ -79,7 +67,7 @@ function assertFits(f: string, columns: number, rows: number): string[] {
 }
 
 test('80x24 with 5 members: header, verdict and leader on screen, every member with its VERSION, one-line footer', async () => {
-  const { frame, ui } = await setup({ gateway: fiveMembers() });
+  const { frame, ui } = await setup({ gateway: fiveMemberGateway() });
   const f = await frame('5 members at 80 columns', (x) => x.includes('m5') && x.includes('VERSION'));
   const lines = assertFits(f, 80, 24);
   assert.match(lines[0], /cluster version 3\.4\.0/);
@@ -89,7 +77,7 @@ test('80x24 with 5 members: header, verdict and leader on screen, every member w
 });
 
 test('a terminal too short for every member scrolls the members table around the selection', async () => {
-  const { frame, press, ui, store } = await setup({ gateway: fiveMembers(), rows: 12 });
+  const { frame, press, ui, store } = await setup({ gateway: fiveMemberGateway(), rows: 12 });
   let f = await frame('a window of members', (x) => /MEMBERS \(5; 1-3 shown, j\/k scroll\)/.test(x));
   assertFits(f, 80, 12);
   for (let i = 0; i < 4; i++) await press('j');

@@ -14,22 +14,13 @@ import { DEFAULT_ETCD_SETTINGS } from '../../src/domain/hosts.js';
 import { applyRunEvent, stepViews } from '../../src/flows/stages.js';
 import { boardAfterEvent } from '../../src/flows/rolling-board.js';
 import type { FlowView } from '../../src/flows/state.js';
-import { FakeGateway } from '../fakes/fake-gateway.js';
+import { fiveMemberGateway } from '../fakes/fake-gateway.js';
 import { fakeConsole } from '../fakes/console.js';
-import { IDS, hostSpec, member, status } from '../fakes/fixtures.js';
+import { IDS, hostSpec, status } from '../fakes/fixtures.js';
 
 const NAMES = ['m2', 'm3', 'm4', 'm5', 'm1'];
 const ID: Record<string, string> = { ...IDS, m5: '5' };
 
-function fiveMembers(): FakeGateway {
-  const g = new FakeGateway();
-  for (const name of ['m4', 'm5']) {
-    const m = member(name, { id: ID[name] });
-    g.members = [...g.members, m];
-    g.statuses.set(m.clientURLs[0], status({ memberId: m.id, leader: IDS.m1 }));
-  }
-  return g;
-}
 
 /** A rolling-shaped plan: per member its gate and its point of no return (the real handlers run them against the fake cluster). */
 function rollingPlan(): Plan {
@@ -53,7 +44,7 @@ async function setup() {
     async trust() {},
     access: () => ({ spec: (name: string) => hostSpec(name, '10.9.0.1'), settings: DEFAULT_ETCD_SETTINGS, connection: async () => Promise.reject(new Error('no SSH in this test')) }),
   };
-  const t = await fakeConsole({ gateway: fiveMembers(), dirPrefix: 'etcd-tui-board-', size: { columns: 80, rows: 24 }, plain: true, deps: () => ({ context: () => 'test', pollMs: 10, hosts: port }) });
+  const t = await fakeConsole({ gateway: fiveMemberGateway(), dirPrefix: 'etcd-tui-board-', size: { columns: 80, rows: 24 }, plain: true, deps: () => ({ context: () => 'test', pollMs: 10, hosts: port }) });
   return { ...t, requests, plan };
 }
 

@@ -9,33 +9,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { render } from 'ink-testing-library';
-import { App } from '../../screens/App.js';
-import { createAppStore, type AppStore } from '../../src/store/store.js';
-import { pollOnce } from '../../src/monitor/poller.js';
-import { collectStatus } from '../../src/monitor/observe.js';
-import { FlowController } from '../../src/flows/controller.js';
-import { AuditLog } from '../../src/run/audit.js';
 import type { HostPort } from '../../src/run/host-port.js';
 import { DEFAULT_ETCD_SETTINGS } from '../../src/domain/hosts.js';
 import { upgradeForm } from '../../src/flows/modules/upgrade.js';
 import type { FormEnv } from '../../src/flows/flow.js';
-import { FakeGateway } from '../fakes/fake-gateway.js';
 import { hostSpec } from '../fakes/fixtures.js';
+import { fakeConsole } from '../fakes/console.js';
 import { waitFor } from '../harness/wait.js';
 
-const connection = { contextName: 'test', endpoints: ['http://127.0.0.1:2389'], readOnly: false, refreshMs: 1000, secure: false };
-// eslint-disable-next-line no-control-regex
-const plain = (f: string) => f.replace(/\x1b\[[0-9;]*m/g, '');
-
 test('the upgrade form at 80x24: fields, choices, the binary checked on this machine before the preflight', async () => {
-  const gateway = new FakeGateway();
-  const store: AppStore = createAppStore({ connection });
-  store.getState().applyBatch(await pollOnce(gateway));
-  const dir = mkdtempSync(join(tmpdir(), 'etcd-tui-upgrade-form-'));
   const requests: string[] = [];
   const port: HostPort = {
     hosts: () => ['m1', 'm2', 'm3'],
@@ -46,31 +30,17 @@ test('the upgrade form at 80x24: fields, choices, the binary checked on this mac
     async trust() {},
     access: () => ({ spec: (name: string) => hostSpec(name, '10.9.0.1'), settings: DEFAULT_ETCD_SETTINGS, connection: async () => Promise.reject(new Error('no SSH in this test')) }),
   };
-  const flows = new FlowController(store, {
-    gateway: () => gateway,
-    observe: async (o) => collectStatus(gateway, store.getState().health, Date.now, o),
-    audit: new AuditLog(join(dir, 'audit.jsonl')),
-    context: () => 'test',
-    pollMs: 10,
-    hosts: port,
-    files: { existing: (paths) => paths.filter((p) => p === join(dir, 'etcd')), write: () => undefined, resolve: (p) => (p.startsWith('/') ? p : join(dir, p)), cwd: () => dir },
+  const { store, ui, frame, press, dir, done } = await fakeConsole({
+    dirPrefix: 'etcd-tui-upgrade-form-',
+    size: { columns: 80, rows: 24 },
+    plain: true,
+    deps: (dir) => ({
+      context: () => 'test',
+      pollMs: 10,
+      hosts: port,
+      files: { existing: (paths) => paths.filter((p) => p === join(dir, 'etcd')), write: () => undefined, resolve: (p) => (p.startsWith('/') ? p : join(dir, p)), cwd: () => dir },
+    }),
   });
-  const ui = render(<App store={store} actions={{ quit: () => undefined, refreshNow: () => undefined, switchContext: () => undefined, flows }} />);
-  Object.defineProperty(ui.stdout, 'columns', { value: 80, configurable: true });
-  Object.defineProperty(ui.stdout, 'rows', { value: 24, configurable: true });
-  ui.stdout.emit('resize');
-  const frame = (what: string, check: (f: string) => boolean) =>
-    waitFor(
-      () => {
-        const f = plain(ui.lastFrame() ?? '');
-        return check(f) ? f : undefined;
-      },
-      { what, timeoutMs: 5000, intervalMs: 10 },
-    );
-  const press = async (key: string) => {
-    ui.stdin.write(key);
-    await new Promise((r) => setImmediate(r));
-  };
   try {
     const form = upgradeForm(undefined, ['m1', 'm2', 'm3'], { context: 'test' } as unknown as FormEnv);
     store.getState().setFlow({ kind: 'upgrade', title: 'Rolling upgrade over SSH', stage: 'form', fields: form.fields, focus: 0, formNotes: form.notes, typed: '', steps: [] });
@@ -84,7 +54,7 @@ test('the upgrade form at 80x24: fields, choices, the binary checked on this mac
     for (const ch of 'nope') await press(ch);
     await frame('the typed binary', (x) => /Binary\s+nope/.test(x));
     await press('\r');
-    f = await frame('the refusal', (x) => /does not exist on this machine/.test(x)).catch((e: Error) => assert.fail(`${e.message}\n${plain(ui.lastFrame() ?? '')}\n${JSON.stringify(store.getState().flow)}`));
+    f = await frame('the refusal', (x) => /does not exist on this machine/.test(x)).catch((e: Error) => assert.fail(`${e.message}\n${ui.lastFrame() ?? ''}\n${JSON.stringify(store.getState().flow)}`));
     assert.match(f, /REFUSED: preflight could not run: Binary:\s+\S*nope does not exist on this machine/);
     assert.deepEqual(requests, [], 'no preflight for a binary that is not here');
     // The real file; step mode on and a snapshot before every member (tab to the choice, space switches).
@@ -101,7 +71,6 @@ test('the upgrade form at 80x24: fields, choices, the binary checked on this mac
     assert.deepEqual(requests, ['upgrade']);
     await frame('the fake preflight refusal', (x) => /preflight seen by the fake port/.test(x));
   } finally {
-    ui.unmount();
-    rmSync(dir, { recursive: true, force: true });
+    done();
   }
 });

@@ -8,6 +8,7 @@ import { ConfigError } from '../../domain/errors.js';
 import type { PlanResult } from '../../domain/plan.js';
 import { defineFlow } from '../flow.js';
 import { needList, usageError } from './common.js';
+import { utcStamp } from '../../format/stamp.js';
 
 interface Input {
   file: string;
@@ -18,7 +19,7 @@ interface Input {
 
 /** The default snapshot file: etcd-CONTEXT-YYYYMMDDTHHMMSSZ.db (the context made safe for a file name). */
 export function defaultSnapshotName(context: string, now: number): string {
-  const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = utcStamp(now);
   const safe = context.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._-]+|[._-]+$/g, '') || 'cluster';
   return `etcd-${safe}-${stamp}.db`;
 }
