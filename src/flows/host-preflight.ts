@@ -60,7 +60,8 @@ export class HostPreflight {
       this.host.update(g, { busy: undefined, refusal, unknownKeys });
       return;
     }
-    this.host.update(g, { busy: undefined, refusal: undefined, unknownKeys, plan: prepared.planned.plan, steps: stepViews(prepared.planned.plan) });
+    // A form (upgrade) that passed its preflight goes on to the preview; a refusal leaves the form to fix.
+    this.host.update(g, { stage: 'preview', busy: undefined, refusal: undefined, unknownKeys, plan: prepared.planned.plan, steps: stepViews(prepared.planned.plan) });
   }
 
   /** t: record the host keys the preflight showed in known_hosts, then check again. */

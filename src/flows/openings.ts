@@ -51,6 +51,11 @@ export function openFlow(def: AnyFlowDefinition, argument: string | undefined, c
         const title = opening.target?.(arg, [], view).title ?? def.title;
         return { flow: { ...base, title: arg && opening.target ? `${def.title}: ${arg}` : title, argument: arg, refusal: NO_HOSTS }, then: 'none' };
       }
+      // A declared form (upgrade) opens first unless the palette words complete it; enter then runs the preflight.
+      if (opening.form) {
+        const form = opening.form(arg, hosts, ctx.formEnv());
+        if (!form.complete) return { flow: { ...base, stage: 'form', argument: arg, fields: form.fields, focus: form.focus, ...(form.notes?.length ? { formNotes: form.notes } : {}) }, then: 'none' };
+      }
       const chosen = opening.target ? opening.target(arg, hosts, view) : { ok: true as const, argument: arg };
       const title = chosen.title ?? def.title;
       if (!chosen.ok) return { flow: { ...base, title, argument: chosen.argument, refusal: chosen.refusal }, then: 'none' };

@@ -3,7 +3,9 @@
  * three simulated hosts (real etcd 3.4.23 behind mTLS, each host its own sshd and systemctl stand-in),
  * bootstrapped headless; `:restart-all`, enter runs it, the board shows one row per member; space
  * pauses before the next member (the board says PAUSED, nothing moves while paused), space resumes,
- * the run ends with every member verified and the audit record says succeeded.
+ * the run ends with every member verified and the audit record says succeeded. Then `G` opens the
+ * upgrade's form (no words given), the path of etcd 3.5 typed as the binary, enter runs the preflight
+ * (path and flag checks over SSH) and the preview shows the plan (3.4.23 -> 3.5.x); esc cancels.
  */
 import { after, before, describe, test } from '../harness/skip.js';
 import assert from 'node:assert/strict';
@@ -16,6 +18,7 @@ import { makeClusterPki } from '../harness/certs.js';
 import { BIN, runCli, showCli } from '../harness/cli.js';
 import { startTmux, type TmuxSession } from '../harness/tmux.js';
 import { holdsFor } from '../harness/wait.js';
+import { etcdBinaries } from '../harness/binaries.js';
 
 const skip = simHostsSkipReason();
 
@@ -25,6 +28,7 @@ describe('the rolling board in the console: pause and resume (simulated hosts, r
   let config: string;
   let audit: string;
   let tui: TmuxSession | undefined;
+  let upgradeTui: TmuxSession | undefined;
   const names = ['b1', 'b2', 'b3'];
 
   before(async () => {
@@ -47,6 +51,7 @@ describe('the rolling board in the console: pause and resume (simulated hosts, r
 
   after(async () => {
     await tui?.stop();
+    await upgradeTui?.stop();
     await sim?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -84,5 +89,25 @@ describe('the rolling board in the console: pause and resume (simulated hosts, r
     // Quit: the console closes its SSH connections and exits 0 (they must not keep it alive).
     tui.send('q');
     assert.equal(await tui.waitForExit(20_000), 0);
+  });
+
+  test('G opens the upgrade form; the binary typed, enter runs the preflight and the preview shows the plan', async () => {
+    const etcd35 = etcdBinaries('3.5');
+    assert.ok(etcd35, 'etcd 3.5 binaries (test/harness/binaries.ts)');
+    upgradeTui = startTmux({ cmd: [process.execPath, BIN, '--config', config, '--audit-log', audit, '--refresh', '1s'], env: { XDG_CONFIG_HOME: '/nonexistent', ETCDCTL_ENDPOINTS: undefined, CI: 'false' }, cwd: dir, cols: 80, rows: 24 });
+    await upgradeTui.waitForText(/HEALTHY/, 30_000);
+    upgradeTui.type('G');
+    let screen = await upgradeTui.waitForText(/\[form\][\s\S]*Snapshots/, 10_000);
+    assert.doesNotMatch(screen, /REFUSED/, screen);
+    upgradeTui.type(etcd35.etcd);
+    upgradeTui.send('Enter');
+    screen = await upgradeTui.waitForText(/\[preview\][\s\S]*order: /, 60_000);
+    assert.match(screen, new RegExp(`Rolling upgrade to etcd ${etcd35.version.replace(/\./g, '\\.')}`), screen);
+    assert.doesNotMatch(screen, /REFUSED/, screen);
+    for (const l of screen.split('\n')) assert.ok([...l].length <= 80, l);
+    upgradeTui.send('Escape');
+    await upgradeTui.waitForNoText('[preview]', 10_000);
+    upgradeTui.send('q');
+    assert.equal(await upgradeTui.waitForExit(20_000), 0);
   });
 });

@@ -4,8 +4,7 @@
  * enter with a binary that is not on this machine is refused with the field named (in view, under the
  * fields) and no preflight; with
  * the file there, enter goes to the hosts' preflight. The form is put in the store as the controller
- * would (opening it from `G` / `:upgrade` without words needs the controller to show a hosts flow's
- * form: not wired on this branch).
+ * would; opening it from `G` / `:upgrade` is tested in upgrade-open.test.tsx.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
