@@ -30,6 +30,7 @@ export function consoleBootstrap(flags: CliFlags, env: NodeJS.ProcessEnv, curren
         inventory: loaded.inventory,
         gateway: new SshGateway(),
         context: loaded.context.name,
+        contextsFile: { path: loaded.path, context: loaded.context.name },
         tls: { cacert: flags.cacert ?? loaded.context.cacert, cert: flags.cert ?? loaded.context.cert, key: flags.key ?? loaded.context.key },
         saveContext: async (hosts: string[], token: string) => {
           const settings = newClusterSettings(loaded, flags);

@@ -1,6 +1,7 @@
 /** The cluster gateway: the one narrow interface through which everything talks to etcd. */
 import type { Readable } from 'node:stream';
 import type { Alarm, AlarmType, Member, MemberId, MemberStatus } from '../domain/types.js';
+import type { TlsFiles } from '../domain/config.js';
 
 export interface MemberListResult {
   clusterId: string;
@@ -49,6 +50,11 @@ export interface ClusterGateway {
    * process there), undefined when it cannot tell (timeout, no route, a firewall). Optional.
    */
   peerListening?(peerURL: string): Promise<boolean | undefined>;
+  /**
+   * Connect with other TLS files from now on (a CA change: the bundle of both CAs, then the new client
+   * certificate); the open clients are made again. Optional: a gateway without it cannot run a CA change.
+   */
+  useTls?(tls: TlsFiles): void;
   /** Keep one client per member: open clients for these URLs, close the ones no longer listed. */
   syncEndpoints(clientURLs: string[]): void;
   /** Close every client. */

@@ -214,8 +214,8 @@ export function planCaRotation(view: ClusterView, input: CaRotationInput): PlanR
   return { ok: true, plan };
 }
 
-/** Where a stopped CA change is, in one sentence (after a failed run): the phase, who is done, what the members trust, how to finish. */
-export function caRunState(plan: Plan, failedStep: number | undefined, caDir: string, bundle: string): string {
+/** Where a stopped CA change is, in one sentence (after a failed run): the phase, who is done, what the members trust, how to finish (the headless command's syntax, or the console's). */
+export function caRunState(plan: Plan, failedStep: number | undefined, caDir: string, bundle: string, syntax: 'cli' | 'console' = 'cli'): string {
   if (failedStep === undefined) return '';
   const failed = plan.steps[failedStep];
   const phase = Number(/^p(\d)-/.exec(failed?.id ?? '')?.[1] ?? 0);
@@ -226,5 +226,16 @@ export function caRunState(plan: Plan, failedStep: number | undefined, caDir: st
   const changed = a.kind === 'rolling-put-files' || a.kind === 'remote-service-restart' || a.kind === 'wait-member-back' || a.kind === 'verify-member-cert';
   const where = changed ? `, ${a.host} failed and rolled back` : a.kind === 'rolling-gate' ? `, stopped before ${a.name} (not changed)` : `, stopped at "${failed.title}"`;
   const trust = phase === 1 ? 'members done trust both CAs, the others the old CA only' : phase === 2 ? 'members trust both CAs' : 'members done trust the new CA only, the others both CAs';
-  return `phase ${phase}: ${done.length ? `${done.join(', ')} done` : 'no member done'}${where}; ${trust}; finish with: etcd-tui rotate-certs --ca-dir ${caDir}${phase >= 2 ? ` --cacert ${bundle}` : ''}`;
+  // The console keeps the TLS files the run switched to while it stays open; a new console must be given the bundle.
+  const finish =
+    syntax === 'console'
+      ? `:rotate-certs --ca-dir ${caDir} in this console${phase >= 2 ? ` (a new console: etcd-tui --cacert ${bundle}, then the same)` : ''}`
+      : `etcd-tui rotate-certs --ca-dir ${caDir}${phase >= 2 ? ` --cacert ${bundle}` : ''}`;
+  return `phase ${phase}: ${done.length ? `${done.join(', ')} done` : 'no member done'}${where}; ${trust}; finish with: ${finish}`;
+}
+
+/** The bastion's bundle of both CAs a CA change's plan writes (undefined: the plan writes none). */
+export function caBundlePath(plan: Plan): string | undefined {
+  for (const s of plan.steps) if (s.action.kind === 'client-tls-switch' && s.action.bundle) return s.action.bundle.path;
+  return undefined;
 }

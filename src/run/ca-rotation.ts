@@ -151,11 +151,6 @@ export async function prepareCaChange(inventory: Inventory, pool: HostPool, fact
   };
 }
 
-/** The gateway's way to switch TLS files (EtcdGateway.useTls). */
-interface TlsSwitchable {
-  useTls?(tls: TlsFiles): void;
-}
-
 export const CA_ROTATION_HANDLERS: ActionHandlers<CaRotationAction['kind']> = {
   'client-tls-switch': async (action, _index, deps) => {
     let said = '';
@@ -168,9 +163,8 @@ export const CA_ROTATION_HANDLERS: ActionHandlers<CaRotationAction['kind']> = {
       }
       said = `wrote ${path} (${pemBlocks(pem).length} CA certificates); `;
     }
-    const g = deps.gateway as unknown as TlsSwitchable;
-    if (typeof g.useTls !== 'function') throw new StepError('this cluster connection cannot switch its TLS files');
-    g.useTls.call(deps.gateway, action.tls);
+    if (!deps.gateway.useTls) throw new StepError('this cluster connection cannot switch its TLS files');
+    deps.gateway.useTls(action.tls);
     return `${said}the bastion now connects with --cacert ${action.tls.cacert ?? '(system roots)'}${action.tls.cert ? ` --cert ${action.tls.cert}` : ''} (${action.why})`;
   },
 

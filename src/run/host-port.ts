@@ -41,6 +41,8 @@ export interface HostSession {
   saveContext?(hosts: string[], token: string): Promise<string>;
   /** The context's etcd settings in the contexts file (a config change on every member). */
   contextSettings?: ContextSettingsPort;
+  /** The contexts file the context came from, and the context's name (a CA change points it at the new files at the end). */
+  contextsFile?: { path: string; context: string };
 }
 
 /** The contexts file's etcd settings: why they cannot be rewritten now (checked before a run), and the rewrite (returns a line to show). */
@@ -86,6 +88,8 @@ export interface ConsoleHostOptions {
   tls?: TlsFiles;
   /** The context's etcd settings in the contexts file (config change). */
   contextSettings?: ContextSettingsPort;
+  /** The contexts file the context came from (a CA change rewrites it at the end). */
+  contextsFile?: { path: string; context: string };
 }
 
 export function consoleHostPort(opts: ConsoleHostOptions): HostPort {
@@ -114,7 +118,7 @@ export function consoleHostPort(opts: ConsoleHostOptions): HostPort {
     hosts: () => inventory.hosts.map((h) => h.name),
     async prepare(_request, use, onHost, askSecret) {
       ask = askSecret;
-      const prepared = await use({ inventory, pool, context: opts.context, onHost, saveContext: opts.saveContext, ...(opts.tls ? { tls: opts.tls } : {}), ...(opts.contextSettings ? { contextSettings: opts.contextSettings } : {}) });
+      const prepared = await use({ inventory, pool, context: opts.context, onHost, saveContext: opts.saveContext, ...(opts.tls ? { tls: opts.tls } : {}), ...(opts.contextSettings ? { contextSettings: opts.contextSettings } : {}), ...(opts.contextsFile ? { contextsFile: opts.contextsFile } : {}) });
       return { ...prepared, unknownKeys: unknownKeys() };
     },
     async trust(hosts: string[]): Promise<void> {

@@ -2,6 +2,7 @@
 import { Readable } from 'node:stream';
 import type { ClusterGateway, HashKVResult, InspectGateway, MemberListResult, RangePage } from '../../src/cluster/gateway.js';
 import type { Alarm, Member, MemberStatus } from '../../src/domain/types.js';
+import type { TlsFiles } from '../../src/domain/config.js';
 import { ClusterError } from '../../src/domain/errors.js';
 import { member, status, IDS } from './fixtures.js';
 
@@ -15,6 +16,14 @@ export class FakeGateway implements ClusterGateway, InspectGateway {
   closed = false;
   /** MemberPromote answers "not in sync" this many times before it succeeds. */
   promoteNotInSync = 0;
+
+  /** The TLS files each useTls switched to, in order (a CA change's bastion steps). */
+  tlsSwitches: TlsFiles[] = [];
+
+  useTls(tls: TlsFiles): void {
+    this.calls.push(`useTls ${tls.cacert ?? ''}`);
+    this.tlsSwitches.push(tls);
+  }
 
   constructor() {
     for (const m of this.members) this.statuses.set(m.clientURLs[0], status({ memberId: m.id, leader: IDS.m1 }));

@@ -139,5 +139,5 @@ test('the console: `:rotate-certs --phase N` runs one phase; a bad phase is refu
   const env = {} as Parameters<typeof def.fromConsole>[1];
   assert.deepEqual(def.fromConsole({ argument: '--phase 2', field: () => '' }, env), { ok: true, input: { hosts: [], phase: 2 } });
   assert.deepEqual(def.fromConsole({ argument: 'm1 m2', field: () => '' }, env), { ok: true, input: { hosts: ['m1', 'm2'] } });
-  assert.deepEqual(def.fromConsole({ argument: '--phase 4', field: () => '' }, env), { ok: false, refusal: '--phase: "4" is not 1, 2 or 3 (:rotate-certs --phase 1|2|3)' });
+  assert.deepEqual(def.fromConsole({ argument: '--phase 4', field: () => '' }, env), { ok: false, refusal: '--phase: "4" is not 1, 2 or 3 (:rotate-certs [HOST...] [--ca-dir DIR] [--phase 1|2|3])' });
 });
