@@ -9,21 +9,18 @@
 import { after, before, describe, test } from '../harness/skip.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import YAML from 'yaml';
-import { startSimHosts, simHostsSkipReason, type SimHosts } from '../harness/hosts.js';
-import { makeClusterPki, type ClusterPki } from '../harness/certs.js';
+import { simHostsSkipReason, type SimHosts } from '../harness/hosts.js';
+import { bootstrappedSimCluster, type SimCluster } from '../harness/sim-cluster.js';
+import { type ClusterPki } from '../harness/certs.js';
 import { runCli, showCli } from '../harness/cli.js';
 import { parseJsonExact } from '../harness/json.js';
 
 const skip = simHostsSkipReason();
 
 describe('recover quorum from the best survivor (simulated hosts, etcd 3.4)', { skip: skip ? `skipped: ${skip}` : false }, () => {
+  let cluster: SimCluster | undefined;
   let sim: SimHosts;
   let pki: ClusterPki;
-  let dir: string;
   let config: string;
   let audit: string;
   const names = ['q1', 'q2', 'q3'];
@@ -34,26 +31,12 @@ describe('recover quorum from the best survivor (simulated hosts, etcd 3.4)', { 
     execFileSync('etcdctl', [`--endpoints=${eps.join(',')}`, `--cacert=${pki.ca}`, `--cert=${pki.admin}`, `--key=${pki.adminKey}`, '--command-timeout=10s', ...args], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' }, timeout: 30_000 });
 
   before(async () => {
-    sim = await startSimHosts(3, { names, standinSettleMs: 1000 });
-    dir = mkdtempSync(join(tmpdir(), 'etcd-tui-recover-'));
-    pki = makeClusterPki(join(dir, 'pki'), sim.hosts.map((h) => ({ name: h.name, ip: h.address })));
-    writeFileSync(join(dir, 'known_hosts'), sim.hosts.map((h) => h.knownHostsLine()).join('\n') + '\n', { mode: 0o600 });
-    config = join(dir, 'contexts.yaml');
-    audit = join(dir, 'audit.jsonl');
-    const context = {
-      name: 'recover',
-      ssh: { identityFile: sim.clientKey, knownHosts: join(dir, 'known_hosts'), agent: false },
-      etcd: { version: '3.4.23', binarySource: '/usr/bin/etcd', caDir: pki.dir, heartbeatInterval: 100, electionTimeout: 1000, quota: '256MiB' },
-      hosts: sim.hosts.map((h) => ({ name: h.name, address: h.address })),
-    };
-    writeFileSync(config, YAML.stringify({ current: 'recover', contexts: [context] }));
-    const boot = await cli(['bootstrap', 'cluster', '--yes']);
-    assert.equal(boot.code, 0, showCli(boot));
+    cluster = await bootstrappedSimCluster({ names, context: 'recover', dirPrefix: 'etcd-tui-recover-' });
+    ({ sim, pki, config, audit } = cluster);
   });
 
   after(async () => {
-    await sim?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await cluster?.stop();
   });
 
   test('refused while quorum is present; with two members destroyed, the survivor leads and both rejoin: 3 voters, every key', async () => {

@@ -12,12 +12,11 @@
 import { after, before, describe, test } from '../harness/skip.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import YAML from 'yaml';
-import { startSimHosts, simHostsSkipReason, type SimHosts } from '../harness/hosts.js';
-import { makeClusterPki, type ClusterPki } from '../harness/certs.js';
+import { simHostsSkipReason, type SimHosts } from '../harness/hosts.js';
+import { bootstrappedSimCluster, type SimCluster } from '../harness/sim-cluster.js';
+import { type ClusterPki } from '../harness/certs.js';
 import { runCli, showCli, startCli, type CliRunning } from '../harness/cli.js';
 import { etcdBinaries, etcdSkipReason } from '../harness/binaries.js';
 import { parseJsonExact } from '../harness/json.js';
@@ -31,6 +30,7 @@ interface StatusJson {
 }
 
 describe('a restore killed before the restored cluster starts, finished with etcd-tui undo RUN', { skip: skip ? `skipped: ${skip}` : false }, () => {
+  let cluster: SimCluster | undefined;
   let sim: SimHosts;
   let pki: ClusterPki;
   let dir: string;
@@ -50,27 +50,13 @@ describe('a restore killed before the restored cluster starts, finished with etc
   const clusterIds = () => parseJsonExact<StatusJson[]>(etcdctl(['endpoint', 'status', '-w', 'json'])).map((s) => BigInt(s.Status.header.cluster_id).toString(16));
 
   before(async () => {
-    sim = await startSimHosts(3, { names, standinSettleMs: 1000 });
-    dir = mkdtempSync(join(tmpdir(), 'etcd-tui-restore-undo-'));
-    pki = makeClusterPki(join(dir, 'pki'), sim.hosts.map((h) => ({ name: h.name, ip: h.address })));
-    writeFileSync(join(dir, 'known_hosts'), sim.hosts.map((h) => h.knownHostsLine()).join('\n') + '\n', { mode: 0o600 });
-    config = join(dir, 'contexts.yaml');
-    audit = join(dir, 'audit.jsonl');
-    const context = {
-      name: 'restoreundo',
-      ssh: { identityFile: sim.clientKey, knownHosts: join(dir, 'known_hosts'), agent: false },
-      etcd: { version: bins!.version, binarySource: bins!.etcd, caDir: pki.dir, heartbeatInterval: 100, electionTimeout: 1000, quota: '256MiB' },
-      hosts: sim.hosts.map((h) => ({ name: h.name, address: h.address })),
-    };
-    writeFileSync(config, YAML.stringify({ current: context.name, contexts: [context] }));
-    const boot = await cli(['bootstrap', 'cluster', '--yes']);
-    assert.equal(boot.code, 0, showCli(boot));
+    cluster = await bootstrappedSimCluster({ names, context: 'restoreundo', dirPrefix: 'etcd-tui-restore-undo-', etcd: { version: bins!.version, binarySource: bins!.etcd } });
+    ({ sim, pki, dir, config, audit } = cluster);
   });
 
   after(async () => {
     running?.kill();
-    await sim?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await cluster?.stop();
   });
 
   test('kill -9 after the data swaps and two env files; undo puts every host back as it was', async () => {

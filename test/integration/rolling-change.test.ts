@@ -15,13 +15,13 @@
 import { after, before, describe, test } from '../harness/skip.js';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import tls from 'node:tls';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { startSimHosts, simHostsSkipReason, type SimHosts } from '../harness/hosts.js';
+import { simHostsSkipReason, type SimHosts } from '../harness/hosts.js';
+import { bootstrappedSimCluster, type SimCluster } from '../harness/sim-cluster.js';
 import { addNode, makeClusterPki, type ClusterPki } from '../harness/certs.js';
 import { runCli, showCli, startCli } from '../harness/cli.js';
 import { waitFor } from '../harness/wait.js';
@@ -30,6 +30,7 @@ import { repoRoot } from '../harness/binaries.js';
 const skip = simHostsSkipReason();
 
 describe('config change and certificate rotation over SSH (simulated hosts, etcd 3.4.23)', { skip: skip ? `skipped: ${skip}` : false }, () => {
+  let cluster: SimCluster | undefined;
   let sim: SimHosts;
   let pki: ClusterPki;
   let dir: string;
@@ -76,26 +77,12 @@ describe('config change and certificate rotation over SSH (simulated hosts, etcd
   };
 
   before(async () => {
-    sim = await startSimHosts(3, { names, standinSettleMs: 1000 });
-    dir = mkdtempSync(join(tmpdir(), 'etcd-tui-rolling-change-'));
-    pki = makeClusterPki(join(dir, 'pki'), sim.hosts.map((h) => ({ name: h.name, ip: h.address })));
-    writeFileSync(join(dir, 'known_hosts'), sim.hosts.map((h) => h.knownHostsLine()).join('\n') + '\n', { mode: 0o600 });
-    config = join(dir, 'contexts.yaml');
-    audit = join(dir, 'audit.jsonl');
-    const context = {
-      name: 'change',
-      ssh: { identityFile: sim.clientKey, knownHosts: join(dir, 'known_hosts'), agent: false },
-      etcd: { version: '3.4.23', binarySource: '/usr/bin/etcd', caDir: pki.dir, heartbeatInterval: 100, electionTimeout: 1000, quota: '256MiB' },
-      hosts: sim.hosts.map((h) => ({ name: h.name, address: h.address })),
-    };
-    writeFileSync(config, YAML.stringify({ current: 'change', contexts: [context] }));
-    const boot = await cli(['bootstrap', 'cluster', '--yes']);
-    assert.equal(boot.code, 0, showCli(boot));
+    cluster = await bootstrappedSimCluster({ names, context: 'change', dirPrefix: 'etcd-tui-rolling-change-' });
+    ({ sim, pki, dir, config, audit } = cluster);
   });
 
   after(async () => {
-    await sim?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await cluster?.stop();
   });
 
   test('config set: an unknown KEY is refused with the known ones; the dry run shows the diff per host and changes nothing', async () => {

@@ -9,13 +9,12 @@
 import { after, before, describe, test } from '../harness/skip.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import YAML from 'yaml';
-import { startSimHosts, simHostsSkipReason, type SimHosts } from '../harness/hosts.js';
-import { makeClusterPki, type ClusterPki } from '../harness/certs.js';
-import { runCli, showCli, startCli } from '../harness/cli.js';
+import { simHostsSkipReason, type SimHosts } from '../harness/hosts.js';
+import { bootstrappedSimCluster, type SimCluster } from '../harness/sim-cluster.js';
+import { type ClusterPki } from '../harness/certs.js';
+import { showCli, startCli } from '../harness/cli.js';
 import { etcdBinaries, etcdSkipReason } from '../harness/binaries.js';
 import { parseJsonExact } from '../harness/json.js';
 import { waitFor } from '../harness/wait.js';
@@ -29,6 +28,7 @@ interface StatusJson {
 }
 
 describe('rolling upgrade failing on the second member (simulated hosts, etcd 3.4.23 -> 3.5.16)', { skip: skip ? `skipped: ${skip}` : false }, () => {
+  let cluster: SimCluster | undefined;
   let sim: SimHosts;
   let pki: ClusterPki;
   let dir: string;
@@ -43,26 +43,12 @@ describe('rolling upgrade failing on the second member (simulated hosts, etcd 3.
   const versions = () => Object.fromEntries(parseJsonExact<StatusJson[]>(etcdctl(['endpoint', 'status', '-w', 'json'])).map((s) => [names[endpoints().indexOf(s.Endpoint)], s.Status.version]));
 
   before(async () => {
-    sim = await startSimHosts(3, { names, standinSettleMs: 1000 });
-    dir = mkdtempSync(join(tmpdir(), 'etcd-tui-rolling2-'));
-    pki = makeClusterPki(join(dir, 'pki'), sim.hosts.map((h) => ({ name: h.name, ip: h.address })));
-    writeFileSync(join(dir, 'known_hosts'), sim.hosts.map((h) => h.knownHostsLine()).join('\n') + '\n', { mode: 0o600 });
-    config = join(dir, 'contexts.yaml');
-    audit = join(dir, 'audit.jsonl');
-    const context = {
-      name: 'rolling2',
-      ssh: { identityFile: sim.clientKey, knownHosts: join(dir, 'known_hosts'), agent: false },
-      etcd: { version: '3.4.23', binarySource: '/usr/bin/etcd', caDir: pki.dir, heartbeatInterval: 100, electionTimeout: 1000, quota: '256MiB' },
-      hosts: sim.hosts.map((h) => ({ name: h.name, address: h.address })),
-    };
-    writeFileSync(config, YAML.stringify({ current: 'rolling2', contexts: [context] }));
-    const boot = await runCli(cliArgs(['bootstrap', 'cluster', '--yes']), { timeoutMs: 300_000, cwd: dir });
-    assert.equal(boot.code, 0, showCli(boot));
+    cluster = await bootstrappedSimCluster({ names, context: 'rolling2', dirPrefix: 'etcd-tui-rolling2-' });
+    ({ sim, pki, dir, config, audit } = cluster);
   });
 
   after(async () => {
-    await sim?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await cluster?.stop();
   });
 
   test('the second member cannot start the new binary: rolled back, the run stops with its state, the third untouched', async () => {

@@ -10,12 +10,11 @@
 import { after, before, describe, test } from '../harness/skip.js';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import YAML from 'yaml';
-import { startSimHosts, simHostsSkipReason, type SimHosts } from '../harness/hosts.js';
-import { makeClusterPki, type ClusterPki } from '../harness/certs.js';
+import { simHostsSkipReason, type SimHosts } from '../harness/hosts.js';
+import { bootstrappedSimCluster, type SimCluster } from '../harness/sim-cluster.js';
+import { type ClusterPki } from '../harness/certs.js';
 import { runCli, showCli } from '../harness/cli.js';
 import { etcdBinaries, etcdSkipReason } from '../harness/binaries.js';
 import { parseJsonExact } from '../harness/json.js';
@@ -29,6 +28,7 @@ interface StatusJson {
 }
 
 describe('rolling restart and rolling upgrade over SSH (simulated hosts, etcd 3.4.23 -> 3.5.16)', { skip: skip ? `skipped: ${skip}` : false }, () => {
+  let cluster: SimCluster | undefined;
   let sim: SimHosts;
   let pki: ClusterPki;
   let dir: string;
@@ -49,26 +49,12 @@ describe('rolling restart and rolling upgrade over SSH (simulated hosts, etcd 3.
   };
 
   before(async () => {
-    sim = await startSimHosts(3, { names, standinSettleMs: 1000 });
-    dir = mkdtempSync(join(tmpdir(), 'etcd-tui-rolling-'));
-    pki = makeClusterPki(join(dir, 'pki'), sim.hosts.map((h) => ({ name: h.name, ip: h.address })));
-    writeFileSync(join(dir, 'known_hosts'), sim.hosts.map((h) => h.knownHostsLine()).join('\n') + '\n', { mode: 0o600 });
-    config = join(dir, 'contexts.yaml');
-    audit = join(dir, 'audit.jsonl');
-    const context = {
-      name: 'rolling',
-      ssh: { identityFile: sim.clientKey, knownHosts: join(dir, 'known_hosts'), agent: false },
-      etcd: { version: '3.4.23', binarySource: '/usr/bin/etcd', caDir: pki.dir, heartbeatInterval: 100, electionTimeout: 1000, quota: '256MiB' },
-      hosts: sim.hosts.map((h) => ({ name: h.name, address: h.address })),
-    };
-    writeFileSync(config, YAML.stringify({ current: 'rolling', contexts: [context] }));
-    const boot = await cli(['bootstrap', 'cluster', '--yes']);
-    assert.equal(boot.code, 0, showCli(boot));
+    cluster = await bootstrappedSimCluster({ names, context: 'rolling', dirPrefix: 'etcd-tui-rolling-' });
+    ({ sim, pki, dir, config, audit } = cluster);
   });
 
   after(async () => {
-    await sim?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await cluster?.stop();
   });
 
   test('restart-all: followers first, the leader last after a verified move; healthy at the end', async () => {
