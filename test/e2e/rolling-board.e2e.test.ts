@@ -9,13 +9,10 @@
  */
 import { after, before, describe, test } from '../harness/skip.js';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import YAML from 'yaml';
-import { startSimHosts, simHostsSkipReason, type SimHosts } from '../harness/hosts.js';
-import { makeClusterPki } from '../harness/certs.js';
-import { BIN, runCli, showCli } from '../harness/cli.js';
+import { readFileSync } from 'node:fs';
+import { simHostsSkipReason } from '../harness/hosts.js';
+import { bootstrappedSimCluster, type SimCluster } from '../harness/sim-cluster.js';
+import { BIN } from '../harness/cli.js';
 import { startTmux, type TmuxSession } from '../harness/tmux.js';
 import { holdsFor } from '../harness/wait.js';
 import { etcdBinaries } from '../harness/binaries.js';
@@ -23,7 +20,7 @@ import { etcdBinaries } from '../harness/binaries.js';
 const skip = simHostsSkipReason();
 
 describe('the rolling board in the console: pause and resume (simulated hosts, real etcd)', { skip: skip ? `skipped: ${skip}` : false }, () => {
-  let sim: SimHosts;
+  let cluster: SimCluster | undefined;
   let dir: string;
   let config: string;
   let audit: string;
@@ -32,28 +29,14 @@ describe('the rolling board in the console: pause and resume (simulated hosts, r
   const names = ['b1', 'b2', 'b3'];
 
   before(async () => {
-    sim = await startSimHosts(3, { names, standinSettleMs: 1000 });
-    dir = mkdtempSync(join(tmpdir(), 'etcd-tui-board-e2e-'));
-    const pki = makeClusterPki(join(dir, 'pki'), sim.hosts.map((h) => ({ name: h.name, ip: h.address })));
-    writeFileSync(join(dir, 'known_hosts'), sim.hosts.map((h) => h.knownHostsLine()).join('\n') + '\n', { mode: 0o600 });
-    config = join(dir, 'contexts.yaml');
-    audit = join(dir, 'audit.jsonl');
-    const context = {
-      name: 'board',
-      ssh: { identityFile: sim.clientKey, knownHosts: join(dir, 'known_hosts'), agent: false },
-      etcd: { version: '3.4.23', binarySource: '/usr/bin/etcd', caDir: pki.dir, heartbeatInterval: 100, electionTimeout: 1000, quota: '256MiB' },
-      hosts: sim.hosts.map((h) => ({ name: h.name, address: h.address })),
-    };
-    writeFileSync(config, YAML.stringify({ current: 'board', contexts: [context] }));
-    const boot = await runCli(['--config', config, '--audit-log', audit, 'bootstrap', 'cluster', '--yes'], { timeoutMs: 300_000, cwd: dir });
-    assert.equal(boot.code, 0, showCli(boot));
+    cluster = await bootstrappedSimCluster({ names, context: 'board', dirPrefix: 'etcd-tui-board-e2e-' });
+    ({ dir, config, audit } = cluster);
   });
 
   after(async () => {
     await tui?.stop();
     await upgradeTui?.stop();
-    await sim?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await cluster?.stop();
   });
 
   const row = (screen: string, name: string) => screen.split('\n').find((l) => new RegExp(`^ {2}${name} +`).test(l)) ?? '';
