@@ -4,17 +4,24 @@
  * stops (the headless STATE words, with the console's syntax to finish); nothing said after a
  * success or for a plain rotation; the bastion's TLS switch goes through the gateway's useTls (the fake
  * gateway records it) and writes the bundle once, never over other content; a gateway without useTls
- * fails the step with a clear line.
+ * fails the step with a clear line; the contexts file's rewrite is checked before anything changes
+ * (a backup name already taken: refused in one line, no bundle written) and planned as the last step.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyRefreshes, emptyView, type Refresh, type ClusterView } from '../../src/health/view.js';
 import { DEFAULT_HEALTH_OPTIONS, type Member, type Probe } from '../../src/domain/types.js';
 import { caBundlePath, caRunState, planCaRotation, type CaHostState, type CaRotationInput } from '../../src/plans/ca-rotation.js';
-import { CA_ROTATION_HANDLERS } from '../../src/run/ca-rotation.js';
+import { CA_ROTATION_HANDLERS, prepareCaChange } from '../../src/run/ca-rotation.js';
+import { HostPool } from '../../src/hosts/pool.js';
+import { DEFAULT_ETCD_SETTINGS } from '../../src/domain/hosts.js';
+import type { HostCertFacts } from '../../src/plans/rotate-certs.js';
+import { utcStamp } from '../../src/format/stamp.js';
+import { FakeHost } from '../fakes/fake-host.js';
+import { makeClusterPki } from '../harness/certs.js';
 import { DEFAULT_ROLLING_TIMEOUTS } from '../../src/run/rolling.js';
 import type { ExecutorDeps, RunContext } from '../../src/run/types.js';
 import type { Plan, RunResult } from '../../src/domain/plan.js';
@@ -105,6 +112,45 @@ test("the bastion's TLS switch: the bundle written once, the gateway's useTls ca
     const plain = { gateway: { ...gateway, useTls: undefined } } as unknown as ExecutorDeps;
     await assert.rejects(CA_ROTATION_HANDLERS['client-tls-switch']({ ...action, bundle: undefined }, 0, plain, run), /this cluster connection cannot switch its TLS files/);
     assert.ok(existsSync(bundle.path));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a CA change checks the contexts file before anything changes: a backup name already taken is refused in one line; a writable one is planned with the rewrite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'etcd-tui-ca-local-'));
+  try {
+    const specs = three.map((m) => hostSpec(m.name, '127.0.0.1'));
+    const pki1 = makeClusterPki(join(dir, 'pki1'), specs.map((h) => ({ name: h.name, ip: '127.0.0.1' })));
+    const pki2 = makeClusterPki(join(dir, 'pki2'), specs.map((h) => ({ name: h.name, ip: '127.0.0.1' })));
+    const fakes = new Map(
+      specs.map((h) => {
+        const f = new FakeHost(h.ssh);
+        f.files.set(h.envFile, { content: Buffer.from('ETCD_TRUSTED_CA_FILE=/etc/etcd/pki/ca.pem\nETCD_CLIENT_CERT_AUTH=true\n'), mode: 0o644 });
+        f.files.set('/etc/etcd/pki/ca.pem', { content: readFileSync(pki1.ca), mode: 0o644 });
+        return [h.ssh, f] as const;
+      }),
+    );
+    const pool = new HostPool({ connect: async (target) => fakes.get(target) as FakeHost }, specs, { unknownHost: 'refuse' });
+    const facts: HostCertFacts[] = specs.map((h) => ({ host: h, presentedSerial: 'OLD', next: { source: 'x', file: join(pki2.dir, `member-${h.name}.pem`), keyFile: join(pki2.dir, `member-${h.name}-key.pem`), serial: 'NEW' } }));
+    const contexts = join(dir, 'contexts.yaml');
+    writeFileSync(contexts, 'contexts: []\n');
+    const now = () => Date.UTC(2026, 0, 2, 3, 4, 5);
+    const inventory = { hosts: specs, settings: DEFAULT_ETCD_SETTINGS };
+    const opts = { caDir: pki2.dir, only: [], tls: { cacert: pki1.ca, cert: pki1.admin, key: pki1.adminKey }, gapThreshold: 50, timeouts: DEFAULT_ROLLING_TIMEOUTS, now, contexts: { path: contexts, context: 'prod' } };
+    const backup = `${contexts}.etcd-tui-backup-${utcStamp(now())}`;
+    writeFileSync(backup, 'taken');
+    const refused = await prepareCaChange(inventory, pool, facts, opts);
+    assert.ok('refusal' in refused, JSON.stringify(refused));
+    assert.match(refused.refusal, /the contexts file's backup .*etcd-tui-backup-20260102T030405Z exists: it is never overwritten.*; nothing was changed$/);
+    assert.ok(!refused.refusal.includes('\n'));
+    assert.deepEqual(readdirSync(pki1.dir).filter((f) => f.includes('bundle')), [], 'no bundle written');
+    rmSync(backup);
+    const ok = await prepareCaChange(inventory, pool, facts, opts);
+    assert.ok('ca' in ok, JSON.stringify(ok));
+    const planned = planCaRotation(view, ok.ca);
+    assert.ok(planned.ok, planned.ok ? '' : planned.refusal);
+    assert.deepEqual(planned.plan.steps.at(-1)?.action, { kind: 'contexts-update', path: contexts, context: 'prod', backup, set: { cacert: pki2.ca, cert: pki2.admin, key: pki2.adminKey, caDir: pki2.dir } });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
