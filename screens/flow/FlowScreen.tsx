@@ -12,7 +12,7 @@ import { Box, Text, useStdout } from 'ink';
 import { useAppStore } from '../context.js';
 import { Members } from '../dashboard/Dashboard.js';
 import type { FlowView } from '../../src/flows/state.js';
-import { OUTCOME_COLOR, bodyLines, bodyWindow } from './layout.js';
+import { OUTCOME_COLOR, bodyLines, bodyWindow, titleRow } from './layout.js';
 import { RollingBoard } from './RollingBoard.js';
 
 function Prompt({ flow }: { flow: FlowView }) {
@@ -56,19 +56,20 @@ export function FlowScreen() {
   const lines = bodyLines(flow, width);
   // Rows left for the body: the terminal less the members table, the title, the prompt and the footer.
   const { max, offset, shown } = bodyWindow(flow, lines, stdout?.rows, memberCount);
+  const row = titleRow(title, flow.stage, width, max > 0 ? { from: offset + 1, to: offset + shown.length, total: lines.length } : undefined);
   return (
     <Box flexDirection="column">
       {flow.board && (flow.stage === 'running' || flow.stage === 'done') ? <RollingBoard flow={flow} /> : <Members />}
       {/* No box around the dialog: long lines (the env block) wrap without border characters, so they copy cleanly. */}
       <Box flexDirection="column" marginTop={1}>
-        <Text>
+        <Text wrap="truncate-end">
           <Text color={color}>{'── '}</Text>
           <Text bold color="cyan">
-            {title}
+            {row.title}
           </Text>
           <Text color="gray"> [{flow.stage}] </Text>
-          <Text color={color}>{'─'.repeat(8)}</Text>
-          {max > 0 ? <Text color="gray">{` lines ${offset + 1}-${offset + shown.length} of ${lines.length} (↑/↓ PgUp/PgDn scroll)`}</Text> : null}
+          <Text color={color}>{row.rule}</Text>
+          {row.note ? <Text color="gray">{row.note}</Text> : null}
         </Text>
         {offset > 0 ? <Text color="gray">{`  ↑ ${offset} more line(s) above`}</Text> : null}
         {shown.map((line, i) => (

@@ -218,3 +218,20 @@ export function bodyWindow(flow: Pick<FlowView, 'stage' | 'rollback' | 'steps' |
   return { height, max, offset, shown: lines.slice(offset, offset + height) };
 }
 
+
+/**
+ * The dialog's title row, kept to one row of `width` columns (a wrapped title pushes the screen past
+ * the terminal's height at 80x24): the scroll note shortened first ("lines 6-15 of 201 (↑/↓ PgUp/PgDn
+ * scroll)" -> "6-15/201"), then the title cut in the middle (its start and its end say the most).
+ */
+export function titleRow(title: string, stage: string, width: number, scroll?: { from: number; to: number; total: number }): { title: string; rule: string; note: string } {
+  const fixed = `── ${''} [${stage}] `.length;
+  const rule = '─'.repeat(8);
+  const notes = scroll ? [` lines ${scroll.from}-${scroll.to} of ${scroll.total} (↑/↓ PgUp/PgDn scroll)`, ` ${scroll.from}-${scroll.to}/${scroll.total}`] : [''];
+  for (const note of notes) if (fixed + title.length + rule.length + note.length <= width) return { title, rule, note };
+  const note = notes[notes.length - 1];
+  const room = Math.max(8, width - fixed - 2 - note.length);
+  if (title.length <= room) return { title, rule: '─'.repeat(Math.max(0, width - fixed - title.length - note.length)), note };
+  const head = Math.ceil((room - 1) * 0.4);
+  return { title: `${title.slice(0, head)}…${title.slice(title.length - (room - 1 - head))}`, rule: '──', note };
+}
