@@ -159,7 +159,8 @@ function resultLines(flow: FlowView, width: number): Line[] {
   lines.push(...wrap(`${r.outcome.toUpperCase()}${r.durationMs > 0 ? ` in ${formatDuration(r.durationMs)}` : ''}${r.error ? `: ${r.error}` : ''}`, width, { color: OUTCOME_COLOR[r.outcome], bold: true }, '  '));
   for (const l of r.output) lines.push(...wrap('  ' + l, width, {}, '    '));
   if (r.rollback) lines.push(...rollbackLines([...r.rollback.done.map((text) => ({ text, ok: true })), ...r.rollback.failed.map((text) => ({ text, ok: false }))], r.rollback.failed.length, width));
-  if (r.after) lines.push(...wrap(r.after, width, { color: 'green' }));
+  // After a run that did not succeed, what comes after says where things stand (a CA change's phase STATE): not green.
+  if (r.after) lines.push(...wrap(r.after, width, { color: r.outcome === 'succeeded' ? 'green' : 'yellow' }));
   lines.push(...wrap(r.auditPath ? (r.auditError ? `audit record NOT written to ${r.auditPath}: ${r.auditError}` : `audit record appended to ${r.auditPath}`) : 'nothing was sent to the cluster, so nothing was recorded', width, { color: 'gray' }));
   if (flow.envFile) lines.push([{ text: `env block written to ${flow.envFile}`, color: 'green' }]);
   if (r.followUp) lines.push([{ text: `x: remove learner ${r.followUp.label}`, color: 'yellow', bold: true }]);

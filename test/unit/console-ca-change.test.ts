@@ -27,6 +27,8 @@ import type { ExecutorDeps, RunContext } from '../../src/run/types.js';
 import type { Plan, RunResult } from '../../src/domain/plan.js';
 import { caChangeAfter, parseRotateCertsArgument } from '../../src/flows/modules/rotate-certs.js';
 import { FakeGateway } from '../fakes/fake-gateway.js';
+import { bodyLines } from '../../screens/flow/layout.js';
+import type { FlowView } from '../../src/flows/state.js';
 import { member, up, hostSpec } from '../fakes/fixtures.js';
 
 const OLD = '-----BEGIN CERTIFICATE-----\nOLD\n-----END CERTIFICATE-----';
@@ -154,4 +156,17 @@ test('a CA change checks the contexts file before anything changes: a backup nam
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("the result screen shows a stopped CA change's STATE line (not in green) with the console's way to finish", () => {
+  const p = plan();
+  const failed = p.steps.findIndex((s) => s.id === 'p2-back-m3');
+  const after = caChangeAfter(p, { outcome: 'failed', error: 'x', output: [], durationMs: 1, failedStep: failed });
+  const flow: FlowView = { kind: 'rotate-certs', title: p.title, stage: 'done', fields: [], focus: 0, typed: '', steps: [], plan: p, result: { outcome: 'failed', error: 'm3 did not come back', output: [], durationMs: 1000, after } };
+  const lines = bodyLines(flow, 79);
+  const at = lines.findIndex((l) => l.some((seg) => seg.text.includes('STATE: phase 2')));
+  assert.ok(at >= 0, JSON.stringify(lines));
+  assert.equal(lines[at].find((seg) => seg.text.includes('STATE'))?.color, 'yellow');
+  const text = lines.slice(at).map((l) => l.map((seg) => seg.text).join('')).join(' ').replace(/\s+/g, ' ');
+  assert.match(text, /finish with: :rotate-certs --ca-dir \/pki2 in this console/);
 });
