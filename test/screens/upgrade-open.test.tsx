@@ -3,7 +3,8 @@
  * 80x24, `G` with no words shows the form, not a refusal; a binary that is not there is refused in the
  * form (fixable, no preflight); the binary typed, enter runs the preflight on the (fake) hosts and the
  * preview shows the plan: the path 3.4.23 -> 3.4.99, the order, the snapshot first. `:upgrade PATH`
- * with the binary named skips the form and goes straight to the preview.
+ * with the binary named skips the form and goes straight to the preview. A refusal of the preflight
+ * itself (a member not in the cluster) leaves the form open to fix.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -79,6 +80,31 @@ test(':upgrade PATH with the binary named skips the form: straight to the prefli
     assert.doesNotMatch(f, /\[form\]/);
     assert.deepEqual(t.requests, ['upgrade']);
     assert.match((t.store.getState().flow?.plan?.preview ?? []).join('\n'), /3\.4\.23 -> 3\.4\.99/);
+  } finally {
+    t.done();
+  }
+});
+
+test('a preflight refusal (a member that is not in the cluster) stays in the form to fix; fixed, enter reaches the preview', async () => {
+  const t = await setup();
+  try {
+    await t.frame('dashboard', (x) => x.includes('MEMBERS (3)'));
+    const binary = fakeEtcd(t.dir);
+    await t.press('G');
+    await t.frame('the form', (x) => x.includes('[form]') && /Snapshots/.test(x));
+    for (const ch of binary) await t.press(ch);
+    await t.press('\t');
+    await t.press('\t');
+    for (const ch of 'zz') await t.press(ch);
+    await t.press('\r');
+    const f = await t.frame('the refusal in the form', (x) => x.includes('REFUSED'));
+    assert.match(f, /\[form\]/, f);
+    assert.match(flat(f), /zz/, f);
+    assert.deepEqual(t.requests, ['upgrade']);
+    for (let i = 0; i < 2; i++) await t.press('\x7f');
+    await t.press('\r');
+    await t.frame('the preview', (x) => x.includes('[preview]') && x.includes('order:'));
+    assert.deepEqual(t.requests, ['upgrade', 'upgrade']);
   } finally {
     t.done();
   }
