@@ -15,7 +15,8 @@
  *
  * Needs root (network namespaces). BENCH_ROLLING_ROUNDS (default 3) repeats the comparison and prints
  * medians with the spread; BENCH_COMPARE_BIN=/path/to/other/dist/etcd-tui.js runs that build's
- * restart-all too in every round (the order alternating), for a before/after on the same hosts.
+ * restart-all too in every round (the order alternating), for a before/after on the same hosts;
+ * BENCH_ROLLING_SSH=1 also times the bare restarts over a held SSH connection (what SSH adds).
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,8 +36,12 @@ import { DEFAULT_HEALTH_OPTIONS } from '../../src/domain/types.js';
 import type { ConnectionSettings } from '../../src/domain/config.js';
 import { leaderAgreement, leaderIndex } from '../../src/health/verdict.js';
 import { maintenanceBlocker } from '../../src/plans/maintenance.js';
+import { SshGateway } from '../../src/hosts/ssh-gateway.js';
+import type { HostConnection } from '../../src/hosts/gateway.js';
 
 const ROUNDS = Number(process.env.BENCH_ROLLING_ROUNDS ?? 3);
+/** BENCH_ROLLING_SSH=1: the bare restarts once more, over a held SSH connection. */
+const OVER_SSH = process.env.BENCH_ROLLING_SSH === '1';
 const COMPARE = process.env.BENCH_COMPARE_BIN ? resolvePath(process.env.BENCH_COMPARE_BIN) : undefined;
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
@@ -202,7 +207,9 @@ async function main(): Promise<void> {
 
     // The bare restart's end condition, as the engine's wait after a restart checks it, looked at every 20 ms.
     const settings: ConnectionSettings = { contextName: 'bench', endpoints, tls: { cacert: pki.ca, cert: pki.admin, key: pki.adminKey }, dialTimeoutMs: 1000, commandTimeoutMs: 2000, refreshMs: 1000, readOnly: false };
-    const gateway = new EtcdGateway(settings, deadlinesFor(settings));
+    // Made again for each round's bare restarts and closed before the tool runs: the bench's own client
+    // connections must not be open to the members the tool restarts (etcd's stop can wait for them).
+    let gateway = new EtcdGateway(settings, deadlinesFor(settings));
     const back = async (url: string): Promise<true | undefined> => {
       try {
         const st = await gateway.status(url);
@@ -214,12 +221,17 @@ async function main(): Promise<void> {
         return undefined;
       }
     };
+    const sshGateway = new SshGateway();
+    const sshConnections = new Map<string, Promise<HostConnection>>(
+      OVER_SSH ? hosts.hosts.map((h) => [h.name, sshGateway.connect({ address: h.address, port: 22, user: 'root', identityFiles: [hosts.clientKey], agent: false, knownHosts: join(dir, 'known_hosts'), sudo: false, connectTimeoutMs: 10_000 })]) : [],
+    );
     const builds: Array<{ name: string; bin: string }> = [{ name: 'this build', bin: BIN }, ...(COMPARE ? [{ name: `compare (${COMPARE})`, bin: COMPARE }] : [])];
     const ratios = new Map<string, { total: number[]; members: number[]; perMember: number[]; cpu: number[] }>(builds.map((b) => [b.name, { total: [], members: [], perMember: [], cpu: [] }]));
     const bareSums: number[] = [];
     try {
       for (let round = 1; round <= ROUNDS; round++) {
         // Bare: one member at a time, systemctl on the host itself, until back by the engine's own condition.
+        gateway = new EtcdGateway(settings, deadlinesFor(settings));
         const bare: Array<{ systemctl: number; total: number }> = [];
         for (const h of hosts.hosts) {
           const t0 = Date.now();
@@ -232,6 +244,21 @@ async function main(): Promise<void> {
         const sum = bare.reduce((a, b) => a + b.total, 0);
         bareSums.push(sum);
         console.log(`round ${round}: bare restarts ${bare.map((b) => `${s(b.total)} (systemctl ${s(b.systemctl)})`).join(' + ')} = ${s(sum)}`);
+        if (OVER_SSH) {
+          // The same restart over a held SSH connection (the product's SSH layer, as the engine's pool): what SSH adds, apart from the tool.
+          const overSsh: Array<{ systemctl: number; total: number }> = [];
+          for (const h of hosts.hosts) {
+            const conn = await sshConnections.get(h.name)!;
+            const t0 = Date.now();
+            const r = await conn.run(['systemctl', 'restart', 'etcd.service'], { timeoutMs: 120_000 });
+            if (r.code !== 0) throw new Error(`${h.name}: systemctl restart over SSH: ${r.stderr}`);
+            const systemctl = Date.now() - t0;
+            await waitFor(() => back(`https://${h.address}:2379`), { what: `${h.name} back`, timeoutMs: 120_000, intervalMs: 20 });
+            overSsh.push({ systemctl, total: Date.now() - t0 });
+          }
+          console.log(`  the same over SSH: ${overSsh.map((b) => `${s(b.total)} (systemctl ${s(b.systemctl)})`).join(' + ')} = ${s(overSsh.reduce((a, b) => a + b.total, 0))}`);
+        }
+        gateway.close();
         // The builds in turn (the order alternating between rounds, so neither always follows the bare restarts).
         for (const b of round % 2 === 1 ? builds : [...builds].reverse()) {
           const t0 = Date.now();
@@ -251,6 +278,7 @@ async function main(): Promise<void> {
       }
     } finally {
       gateway.close();
+      for (const c of sshConnections.values()) await c.then((x) => x.close()).catch(() => undefined);
     }
     console.log(`over ${ROUNDS} round(s), median (min to max): bare sum ${spreadS(bareSums)}`);
     for (const [name, r] of ratios) {
