@@ -1,7 +1,8 @@
 /**
- * The headless run of a rolling change (config change, certificate rotation): the inventory, the SSH
- * pool, the cluster gateway, the plan from `prepare`, the usual preview / --dry-run / --yes, the run
- * with audit and journal, and the state said when it stops. Same shape and exit codes as restart-all.
+ * The one headless rolling runner (restart-all, upgrade, config set, rotate-certs): the inventory, the
+ * SSH pool, the cluster gateway, the plan from `prepare`, the usual preview / --dry-run / --yes, the run
+ * with audit and journal (--pause-between through the RollingPacer), the state said when it stops,
+ * and the flows' exit codes. src/cli/rolling.ts (restart-all, upgrade) calls it with its own prepare.
  */
 import type { CliFlags } from './args.js';
 import type { ConnectionSettings } from '../domain/config.js';
@@ -43,6 +44,12 @@ export interface RollingChangeExtras {
   pauseBetweenMs?: number;
   /** The state said when the run stops (after the generic STATE line), e.g. a CA change's phase. */
   stateLine?(plan: Plan, result: RunResult): string | undefined;
+  /** Checks of the command's arguments against the inventory, before anything is read (throw a ConfigError). */
+  checkInventory?(loaded: LoadedInventory): void;
+  /** How a member is said in the STATE line when the run stops (default: up or down). */
+  memberState?(view: ClusterView, member: ClusterView['members'][number]): string;
+  /** How often the gates and waits look again (the executor's poll interval). */
+  pollMs?: number;
 }
 
 export async function runRollingChange(
@@ -57,6 +64,7 @@ export async function runRollingChange(
   extras: RollingChangeExtras = {},
 ): Promise<number> {
   const loaded = writableInventory(name, flags, env);
+  extras.checkInventory?.(loaded);
   const localProblem = flags.dryRun ? undefined : local?.problem?.(loaded);
   if (localProblem) throw new ExitError(`refused: ${localProblem}; nothing was changed`, FLOW_EXIT.refused);
   const { inventory } = loaded;
@@ -99,10 +107,12 @@ export async function runRollingChange(
       hosts: hostAccess(pool, inventory.settings),
       abortText: 'aborting: the member in flight is rolled back; the members done stay done ...\n',
       ...(pacer ? { beforeStep: pacer.beforeStep } : {}),
+      ...(extras.pollMs ? { pollMs: extras.pollMs } : {}),
     });
     if (result.outcome !== 'succeeded') {
       const after = await observe().catch(() => undefined);
-      const members = after ? after.members.map((m) => `${m.name} ${after.probes[m.id]?.ok ? 'up' : 'down'}`).join(', ') : 'unknown';
+      const said = extras.memberState ?? ((v: ClusterView, m: ClusterView['members'][number]) => (v.probes[m.id]?.ok ? 'up' : 'down'));
+      const members = after ? after.members.map((m) => `${m.name} ${said(after, m)}`).join(', ') : 'unknown';
       out.write(`STATE: ${members}; the cluster is ${after?.verdict.level ?? 'unknown'}${result.rollback ? '; the member in flight was rolled back' : ''}\n`);
       if (result.rollback) for (const l of result.rollback.failed) out.write(`  NOT UNDONE: ${l}\n`);
       const extra = extras.stateLine?.(gate.plan, result);

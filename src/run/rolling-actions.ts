@@ -19,16 +19,25 @@ function hostsOf(deps: ExecutorDeps): HostAccess {
   return deps.hosts;
 }
 
-async function pollFor<T>(deps: ExecutorDeps, timeoutMs: number, what: () => string, check: () => Promise<T | undefined>, index: number, progress?: () => string): Promise<T> {
+/**
+ * The wait before the next look of a rolling wait: short at first (a member is often back, or the
+ * gate passes, a moment after the first look failed), doubling up to the run's interval. Pure.
+ */
+export function pollDelay(attempt: number, maxMs: number, firstMs = 25): number {
+  return Math.max(1, Math.min(maxMs, firstMs * 2 ** Math.min(attempt, 16)));
+}
+
+/** `check` until it gives a value, looked at again after pollDelay (first success wins); StepError with `what()` at the deadline. */
+export async function pollFor<T>(deps: ExecutorDeps, timeoutMs: number, what: () => string, check: () => Promise<T | undefined>, index: number, progress?: () => string, maxMs = deps.pollMs ?? 200): Promise<T> {
   const now = deps.now ?? Date.now;
   const deadline = now() + timeoutMs;
-  for (;;) {
+  for (let attempt = 0; ; attempt++) {
     const v = await check();
     if (v !== undefined) return v;
     if (progress) deps.onEvent({ type: 'progress', index, text: progress() });
     if (now() >= deadline) throw new StepError(what());
-    // 200 ms as the headless restart-all: a member back is seen at once (the console and config set pass no interval).
-    await sleep(deps.pollMs ?? 200, deps.signal);
+    // Up to 200 ms apart as the headless restart-all (the console and config set pass no interval).
+    await sleep(pollDelay(attempt, maxMs), deps.signal);
   }
 }
 
@@ -115,13 +124,16 @@ export const ROLLING_HANDLERS: ActionHandlers<RollingAction['kind']> = {
       () => `${action.name} did not come back within ${formatDuration(action.timeoutMs)}: ${state}`,
       async () => {
         try {
+          // The member's own status and the cluster's view side by side (one round trip, not two).
+          const viewing = deps.observe({ alarms: false });
+          viewing.catch(() => undefined);
           const st = await deps.gateway.status(url);
           seen.answered ??= now() - t0;
           if (action.expectVersion && st.version !== action.expectVersion) {
             state = `it runs ${st.version}, not ${action.expectVersion}`;
             return undefined;
           }
-          const v = await deps.observe({ alarms: false });
+          const v = await viewing;
           const lIndex = leaderIndex(v.members, v.probes, leaderAgreement(v.members, v.probes).leaderId);
           const gap = lIndex !== undefined ? lIndex - st.raftAppliedIndex : undefined;
           if (gap === undefined || gap > action.gapThreshold) {

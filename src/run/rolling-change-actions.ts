@@ -14,6 +14,7 @@ import { StepError, errorMessage } from '../domain/errors.js';
 import { formatBytes, formatDuration } from '../format/units.js';
 import { undoEntry } from './undo-steps.js';
 import { sleep } from './wait.js';
+import { pollDelay } from './rolling-actions.js';
 
 function hostsOf(deps: ExecutorDeps): HostAccess {
   if (!deps.hosts) throw new StepError('this run has no SSH access to hosts (no inventory)');
@@ -36,16 +37,16 @@ export function gaugeValue(text: string, name: string): number | undefined {
   return undefined;
 }
 
-/** Poll `check` until it gives a value or the time is up (then StepError with `why()`). */
+/** Poll `check` until it gives a value or the time is up (then StepError with `why()`); looks again soon at first (pollDelay), then every 500 ms or the run's interval. */
 async function waitFor<T>(deps: ExecutorDeps, index: number, timeoutMs: number, why: () => string, check: () => Promise<T | undefined>): Promise<T> {
   const now = deps.now ?? Date.now;
   const deadline = now() + timeoutMs;
-  for (;;) {
+  for (let attempt = 0; ; attempt++) {
     const v = await check();
     if (v !== undefined) return v;
     deps.onEvent({ type: 'progress', index, text: why() });
     if (now() >= deadline) throw new StepError(`${why()} (after ${formatDuration(timeoutMs)})`);
-    await sleep(deps.pollMs ?? 500, deps.signal);
+    await sleep(pollDelay(attempt, deps.pollMs ?? 500), deps.signal);
   }
 }
 
