@@ -16,6 +16,7 @@ import { ClusterError, ConfigError } from '../domain/errors.js';
 import type { ClusterGateway, HashKVResult, InspectGateway, MemberListResult, RangePage } from './gateway.js';
 import { fetchText } from './http-fetch.js';
 import { classifyError } from './classify.js';
+import { HttpStatusClient, type StatusTransport } from './http-status.js';
 
 export interface Deadlines {
   /** Status, member list, alarms: the calls of a refresh round. */
@@ -62,6 +63,11 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
   private credentials?: Credentials;
   /** The endpoint that answered the last cluster-wide read. */
   private preferred?: string;
+  /**
+   * Status over etcd's HTTP/JSON gateway (src/cluster/http-status.ts: a fraction of grpc-js's CPU a
+   * call), gRPC for a member whose gateway does not answer. ETCD_TUI_STATUS_TRANSPORT=grpc turns it off.
+   */
+  private readonly httpStatus = process.env.ETCD_TUI_STATUS_TRANSPORT === 'grpc' ? undefined : new HttpStatusClient(() => this.credentials, () => this.deadlines.statusMs);
 
   constructor(
     private readonly settings: ConnectionSettings,
@@ -271,6 +277,8 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
   }
 
   async status(clientURL: string): Promise<MemberStatus> {
+    const overHttp = await this.httpStatus?.status(clientURL);
+    if (overHttp) return overHttp;
     try {
       return await this.statusWith(clientURL, this.client(clientURL));
     } catch (error) {
@@ -373,8 +381,14 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
     }
   }
 
+  /** How a member's status is read: over the HTTP gateway, over gRPC, or undefined before its first answer. */
+  statusTransport(clientURL: string): StatusTransport | undefined {
+    return this.httpStatus ? this.httpStatus.transport(clientURL) : 'grpc';
+  }
+
   syncEndpoints(clientURLs: string[]): void {
     const keep = new Set([...this.seeds, ...clientURLs]);
+    this.httpStatus?.keepOnly(keep);
     for (const url of clientURLs) this.client(url);
     for (const map of [this.clients, this.plainClients]) {
       for (const [url, c] of map) {
@@ -410,6 +424,7 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
   }
 
   close(): void {
+    this.httpStatus?.close();
     for (const c of [...this.clients.values(), ...this.plainClients.values()]) c.close();
     this.clients.clear();
     this.plainClients.clear();
