@@ -182,6 +182,8 @@ class MemberConnection {
     }
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
+    // An idle kept-alive connection never holds the process open (a call in flight does: its deadline timer).
+    socket.unref();
     // Errors are read by the exchange; one between requests only ends the connection.
     socket.on('error', () => socket.destroy());
     this.socket = socket;
