@@ -134,6 +134,7 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
     try {
       return await fn(client);
     } catch (error) {
+      if (error instanceof ClusterError) throw error; // classified already (the HTTP gateway's calls)
       const c = classifyError(error, url);
       throw new ClusterError(c.message, c.kind);
     }
@@ -174,7 +175,10 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
   }
 
   async memberList(): Promise<MemberListResult> {
-    return this.any(async (c) => {
+    return this.any(async (c, url) => {
+      // Over the HTTP gateway when etcd auth is not in use (with a user, gRPC's Authenticate is what tells a wrong password).
+      const overHttp = this.settings.user ? undefined : await this.httpStatus?.memberList(url);
+      if (overHttp) return overHttp;
       const res = await c.cluster.memberList({}, { deadline: Date.now() + this.deadlines.statusMs });
       return { clusterId: String(res.header?.cluster_id ?? ''), memberId: String(res.header?.member_id ?? ''), members: (res.members ?? []).map(toMember) };
     });

@@ -13,7 +13,8 @@
  */
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import type { MemberStatus } from '../domain/types.js';
+import type { Member, MemberStatus } from '../domain/types.js';
+import type { MemberListResult } from './gateway.js';
 import { ClusterError } from '../domain/errors.js';
 import { classifyError } from './classify.js';
 
@@ -24,8 +25,11 @@ export interface HttpCredentials {
   certChain?: Buffer;
 }
 
-/** A status answer is ~300 bytes; anything far bigger is not one. */
-const MAX_RESPONSE_BYTES = 64 << 10;
+/** A status answer is ~300 bytes, a member list ~200 bytes a member; anything far bigger is not one. */
+const MAX_RESPONSE_BYTES = 256 << 10;
+
+const STATUS_PATH = '/v3/maintenance/status';
+const MEMBER_LIST_PATH = '/v3/cluster/member/list';
 
 /** The transport a member's status goes over; undefined until its first answer decided. */
 export type StatusTransport = 'http' | 'grpc';
@@ -45,6 +49,17 @@ interface StatusJson {
   raftAppliedIndex?: string;
   isLearner?: boolean;
   errors?: string[];
+}
+
+/** The member list JSON of etcd's gateway (uint64 IDs as strings; isLearner left out when false). */
+interface MemberListJson {
+  header?: { cluster_id?: string; member_id?: string };
+  members?: Array<{ ID?: string; name?: string; peerURLs?: string[]; clientURLs?: string[]; isLearner?: boolean }>;
+}
+
+/** One member of the gateway's member list, as the gRPC path's toMember makes it. */
+export function memberFromJson(m: NonNullable<MemberListJson['members']>[number]): Member {
+  return { id: String(m.ID ?? ''), name: m.name ?? '', peerURLs: m.peerURLs ?? [], clientURLs: m.clientURLs ?? [], isLearner: Boolean(m.isLearner) };
 }
 
 /** The status JSON as the gateway interface's MemberStatus (the same fields the gRPC path fills). */
@@ -124,29 +139,30 @@ export function parseResponse(buf: Buffer): ParsedResponse | undefined {
   return { statusCode, body: buf.toString('utf8', start, start + length), close };
 }
 
-/** One member's kept-alive connection to its gateway; one request at a time (the poller's in-flight guard). */
+/** One kept-alive connection to a member's gateway for one request path; one request at a time on it. */
 class MemberConnection {
   private socket?: Socket;
   private readonly request: Buffer;
   private readonly host: string;
   private readonly port: number;
   private readonly secure: boolean;
-  private busy = false;
+  /** A request is under way on this connection. */
+  busy = false;
 
   constructor(
     readonly url: string,
+    path: string,
     private readonly credentials: () => HttpCredentials | undefined,
   ) {
     const u = new URL(url);
     this.secure = u.protocol === 'https:';
     this.host = u.hostname.replace(/^\[|\]$/g, '');
     this.port = Number(u.port || (this.secure ? 443 : 80));
-    this.request = Buffer.from(`POST /v3/maintenance/status HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`, 'latin1');
+    this.request = Buffer.from(`POST ${path} HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`, 'latin1');
   }
 
   /** One status request; a reused connection that the server closed meanwhile is retried once on a new one. */
   async post(deadlineMs: number): Promise<ParsedResponse> {
-    if (this.busy) throw new ClusterError(`status of ${this.url} is already being asked`, 'unknown');
     this.busy = true;
     const deadline = Date.now() + deadlineMs;
     try {
@@ -219,7 +235,7 @@ class MemberConnection {
       };
       const onError = (error: Error) => finish(received ? error : new StaleConnection(error.message, error));
       const onClose = () => finish(received ? new Error(`connection to ${this.url} closed mid-answer`) : new StaleConnection(`connection to ${this.url} closed`));
-      const timer = setTimeout(() => finish(new Error(`deadline exceeded: no status answer from ${this.url}`)), Math.max(1, deadline - Date.now()));
+      const timer = setTimeout(() => finish(new Error(`deadline exceeded: no answer from ${this.url}`)), Math.max(1, deadline - Date.now()));
       socket.on('data', onData);
       socket.on('error', onError);
       socket.on('close', onClose);
@@ -263,20 +279,47 @@ export class HttpStatusClient {
    * now or before). Failures throw a ClusterError mapped as the gRPC path maps them.
    */
   async status(url: string): Promise<MemberStatus | undefined> {
+    const json = await this.post(url, STATUS_PATH);
+    if (json === undefined || typeof (json as StatusJson).version !== 'string') return this.useGrpc(url);
+    this.transports.set(url, 'http');
+    return statusFromJson(json as StatusJson);
+  }
+
+  /**
+   * The member list as the member behind `url` answers it, or undefined when that member is to be
+   * asked over gRPC. Only for clusters without etcd auth: the caller sends it over gRPC otherwise
+   * (its Authenticate is what tells a wrong password).
+   */
+  async memberList(url: string): Promise<MemberListResult | undefined> {
+    const json = (await this.post(url, MEMBER_LIST_PATH)) as MemberListJson | undefined;
+    if (json === undefined || !Array.isArray(json.members)) return this.useGrpc(url);
+    this.transports.set(url, 'http');
+    return { clusterId: String(json.header?.cluster_id ?? ''), memberId: String(json.header?.member_id ?? ''), members: json.members.map(memberFromJson) };
+  }
+
+  /**
+   * POST `{}` to one path of one member's gateway: the parsed JSON answer, or undefined when the
+   * member is (now) to be asked over gRPC. A call while that member's connection for the path is busy
+   * (a flow's round beside the poller's) goes over a connection of its own, closed after it.
+   */
+  private async post(url: string, path: string): Promise<unknown> {
     if (this.transports.get(url) === 'grpc' || !/^https?:\/\//.test(url)) return undefined;
-    let connection = this.connections.get(url);
+    const key = `${path} ${url}`;
+    let connection = this.connections.get(key);
     if (!connection) {
-      connection = new MemberConnection(url, this.credentials);
-      this.connections.set(url, connection);
+      connection = new MemberConnection(url, path, this.credentials);
+      this.connections.set(key, connection);
     }
+    const extra = connection.busy ? new MemberConnection(url, path, this.credentials) : undefined;
     let response: ParsedResponse;
     try {
-      response = await connection.post(this.deadlineMs());
+      response = await (extra ?? connection).post(this.deadlineMs());
     } catch (error) {
       if (error instanceof NotAGateway) return this.useGrpc(url);
-      if (error instanceof ClusterError) throw error;
       const c = classifyError(error instanceof StaleConnection && error.original ? error.original : error, url);
       throw new ClusterError(c.message, c.kind);
+    } finally {
+      extra?.close();
     }
     let json: unknown;
     try {
@@ -284,33 +327,32 @@ export class HttpStatusClient {
     } catch {
       return this.useGrpc(url);
     }
+    if (typeof json !== 'object' || json === null) return this.useGrpc(url);
     if (response.statusCode !== 200) {
       // A gateway error answer carries gRPC's message ({"error": ..., "code": N}); anything else is not a gateway.
-      const message = typeof json === 'object' && json !== null ? (json as { message?: unknown; error?: unknown }).message ?? (json as { error?: unknown }).error : undefined;
+      const message = (json as { message?: unknown }).message ?? (json as { error?: unknown }).error;
       if (typeof message !== 'string' || response.statusCode === 404) return this.useGrpc(url);
       const c = classifyError(new Error(message), url);
       throw new ClusterError(c.message, c.kind);
     }
-    if (typeof json !== 'object' || json === null || typeof (json as StatusJson).version !== 'string') return this.useGrpc(url);
-    this.transports.set(url, 'http');
-    return statusFromJson(json as StatusJson);
+    return json;
   }
 
   private useGrpc(url: string): undefined {
     this.transports.set(url, 'grpc');
-    this.connections.get(url)?.close();
-    this.connections.delete(url);
+    this.keepOnly(new Set([...this.connections.values()].map((c) => c.url).filter((u) => u !== url)), false);
     return undefined;
   }
 
   /** Close the connections of URLs no longer listed (their decisions are forgotten too). */
-  keepOnly(urls: Set<string>): void {
-    for (const [url, connection] of this.connections) {
-      if (!urls.has(url)) {
+  keepOnly(urls: Set<string>, forget = true): void {
+    for (const [key, connection] of this.connections) {
+      if (!urls.has(connection.url)) {
         connection.close();
-        this.connections.delete(url);
+        this.connections.delete(key);
       }
     }
+    if (!forget) return;
     for (const url of [...this.transports.keys()]) if (!urls.has(url)) this.transports.delete(url);
   }
 

@@ -1,6 +1,7 @@
 /**
- * Member status over etcd's HTTP/JSON gateway (src/cluster/http-status.ts) against real etcd 3.4 and
- * 3.5: the same figures as gRPC's Status; plaintext and etcd auth on (status needs no token, a
+ * Member status (and, without auth, the member list) over etcd's HTTP/JSON gateway
+ * (src/cluster/http-status.ts) against real etcd 3.4 and 3.5: the same figures as gRPC's Status and
+ * MemberList; calls at once for one member each answered; plaintext and etcd auth on (status needs no token, a
  * learner answers it too); mTLS, and mTLS with auth on (etcd refuses the gateway then: gRPC); a
  * member with `--enable-grpc-gateway=false` falls back to gRPC, decided once; a stopped member is
  * "unreachable", a SIGSTOPped one a timeout within the status deadline, and a member restarted under
@@ -16,11 +17,22 @@ import { ClusterError } from '../../src/domain/errors.js';
 import type { MemberStatus } from '../../src/domain/types.js';
 import { settingsFor } from './live.js';
 import type { ConnectionSettings } from '../../src/domain/config.js';
+import type { MemberListResult } from '../../src/cluster/gateway.js';
 
 /** gRPC's Status of the same member, read through the gateway's own etcd3 client. */
 async function grpcStatus(gateway: EtcdGateway, url: string): Promise<{ version: string; leader: string; raftTerm: number; memberId: string; clusterId: string; dbSize: number }> {
   const s = await gateway.client(url).maintenance.status();
   return { version: s.version, leader: String(s.leader), raftTerm: Number(s.raftTerm), memberId: String(s.header?.member_id), clusterId: String(s.header?.cluster_id), dbSize: Number(s.dbSize) };
+}
+
+/** gRPC's member list through the gateway's own etcd3 client, as the gateway returns it. */
+async function grpcMemberList(gateway: EtcdGateway, url: string): Promise<MemberListResult> {
+  const res = await gateway.client(url).cluster.memberList({});
+  return {
+    clusterId: String(res.header?.cluster_id),
+    memberId: String(res.header?.member_id),
+    members: (res.members ?? []).map((m) => ({ id: String(m.ID), name: m.name ?? '', peerURLs: m.peerURLs ?? [], clientURLs: m.clientURLs ?? [], isLearner: Boolean(m.isLearner) })),
+  };
 }
 
 function sameFigures(http: MemberStatus, grpc: Awaited<ReturnType<typeof grpcStatus>>): void {
@@ -64,6 +76,10 @@ for (const version of ETCD_VERSIONS) {
         const url = cluster.endpoints[0];
         await withGateway(settingsFor(cluster), async (gateway) => {
           assert.equal(gateway.statusTransport(url), undefined);
+          // Without auth the member list goes over the gateway too: the same as gRPC's.
+          const list = await gateway.memberList();
+          assert.equal(gateway.statusTransport(url), 'http');
+          assert.deepEqual(list, await grpcMemberList(gateway, url));
           const http = await gateway.status(url);
           assert.equal(gateway.statusTransport(url), 'http');
           sameFigures(http, await grpcStatus(gateway, url));
@@ -72,9 +88,18 @@ for (const version of ETCD_VERSIONS) {
           assert.equal(put.code, 0, put.stderr);
           const after = await gateway.status(url);
           assert.ok(after.raftIndex > http.raftIndex && after.revision > http.revision, `${http.raftIndex} -> ${after.raftIndex}`);
+          // Calls at once for one member (a flow's round beside the poller's) each get their answer.
+          const together = await Promise.all([gateway.status(url), gateway.status(url), gateway.memberList(), gateway.memberList()]);
+          assert.ok(together.every((r) => r !== undefined));
+          assert.equal((together[1] as MemberStatus).memberId, http.memberId);
         });
         // A learner (added before auth: etcdctl's member add would need the password).
         const { member } = await cluster.addMember({ learner: true });
+        await withGateway(settingsFor(cluster), async (gateway) => {
+          const list = await gateway.memberList();
+          assert.deepEqual(list, await grpcMemberList(gateway, url));
+          assert.equal(list.members.find((m) => m.name === member.name)?.isLearner, true);
+        });
         await enableAuth(cluster);
         await withGateway(settingsFor(cluster, { user: 'root', password: 's3cret' }), async (gateway) => {
           const http = await gateway.status(url);
@@ -129,6 +154,8 @@ for (const version of ETCD_VERSIONS) {
       try {
         const url = cluster.endpoints[0];
         await withGateway(settingsFor(cluster), async (gateway) => {
+          assert.deepEqual(await gateway.memberList(), await grpcMemberList(gateway, url));
+          assert.equal(gateway.statusTransport(url), 'grpc');
           const first = await gateway.status(url);
           assert.equal(gateway.statusTransport(url), 'grpc');
           sameFigures(first, await grpcStatus(gateway, url));
@@ -173,6 +200,7 @@ describe('status over the HTTP gateway when a member fails (etcd 3.4)', () => {
         assert.equal(gateway.statusTransport(url), 'http');
         await cluster.kill(member.name, 'SIGTERM');
         assert.equal(await kindOf(gateway.status(url)), 'unreachable');
+        assert.equal(await kindOf(gateway.memberList()), 'unreachable');
         assert.equal(gateway.statusTransport(url), 'http', 'a refused connection decides nothing');
       });
     } finally {

@@ -1,7 +1,7 @@
 /** The HTTP/1.1 response reader and the status JSON of src/cluster/http-status.ts (etcd's gateway answers). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseResponse, statusFromJson } from '../../src/cluster/http-status.js';
+import { memberFromJson, parseResponse, statusFromJson } from '../../src/cluster/http-status.js';
 
 const body = '{"header":{"cluster_id":"14066387766755996813","member_id":"18446744073709551615","revision":"7","raft_term":"2"},"version":"3.5.16","dbSize":"20480","leader":"5509092089416929842","raftIndex":"9","raftTerm":"2","raftAppliedIndex":"9","dbSizeInUse":"16384"}';
 
@@ -45,4 +45,10 @@ test('the status JSON: int64 strings as numbers, uint64 IDs kept exact, left-out
   assert.equal(learner.isLearner, true);
   assert.deepEqual(learner.errors, ['memberID:1 alarm:NOSPACE']);
   assert.equal(learner.leader, '0');
+});
+
+test('a member of the gateway member list: uint64 ID kept exact, isLearner false when left out', () => {
+  const json = JSON.parse('{"ID":"17117964050131804119","name":"m3","peerURLs":["http://127.0.0.1:39191"],"clientURLs":["http://127.0.0.1:39425"]}');
+  assert.deepEqual(memberFromJson(json), { id: '17117964050131804119', name: 'm3', peerURLs: ['http://127.0.0.1:39191'], clientURLs: ['http://127.0.0.1:39425'], isLearner: false });
+  assert.deepEqual(memberFromJson({ ID: '1', isLearner: true }), { id: '1', name: '', peerURLs: [], clientURLs: [], isLearner: true });
 });
