@@ -65,9 +65,10 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
   private preferred?: string;
   /**
    * Status over etcd's HTTP/JSON gateway (src/cluster/http-status.ts: a fraction of grpc-js's CPU a
-   * call), gRPC for a member whose gateway does not answer. ETCD_TUI_STATUS_TRANSPORT=grpc turns it off.
+   * call), gRPC for a member whose gateway does not answer. ETCD_TUI_STATUS_TRANSPORT=grpc turns it
+   * off, and so does a proxy in the environment (grpc-js goes through grpc_proxy/https_proxy/http_proxy; this client would not).
    */
-  private readonly httpStatus = process.env.ETCD_TUI_STATUS_TRANSPORT === 'grpc' ? undefined : new HttpStatusClient(() => this.credentials, () => this.deadlines.statusMs);
+  private readonly httpStatus = process.env.ETCD_TUI_STATUS_TRANSPORT === 'grpc' || proxyInEnvironment() ? undefined : new HttpStatusClient(() => this.credentials, () => this.deadlines.statusMs);
 
   constructor(
     private readonly settings: ConnectionSettings,
@@ -462,6 +463,11 @@ interface SnapshotPool {
 
 function toMember(m: { ID: string; name?: string; peerURLs?: string[]; clientURLs?: string[]; isLearner?: boolean }): Member {
   return { id: String(m.ID), name: m.name ?? '', peerURLs: m.peerURLs ?? [], clientURLs: m.clientURLs ?? [], isLearner: Boolean(m.isLearner) };
+}
+
+/** A proxy that grpc-js would use for the cluster's calls. */
+function proxyInEnvironment(): boolean {
+  return ['grpc_proxy', 'https_proxy', 'http_proxy', 'GRPC_PROXY', 'HTTPS_PROXY', 'HTTP_PROXY'].some((name) => !!process.env[name]);
 }
 
 function rank(order: string[], kind: string | undefined): number {

@@ -208,3 +208,29 @@ describe('status over the HTTP gateway when a member fails (etcd 3.4)', () => {
     }
   });
 });
+
+describe('status transport with a proxy in the environment', () => {
+  test('https_proxy set: status and member list stay on gRPC (grpc-js honours the proxy, the HTTP client would not)', () => {
+    const saved = process.env.https_proxy;
+    process.env.https_proxy = 'http://127.0.0.1:9';
+    try {
+      const settings: ConnectionSettings = { contextName: 'proxy', endpoints: ['http://127.0.0.1:2379'], tls: {}, dialTimeoutMs: 1000, commandTimeoutMs: 5000, refreshMs: 1000, readOnly: false };
+      const gateway = new EtcdGateway(settings, deadlinesFor(settings));
+      try {
+        assert.equal(gateway.statusTransport('http://127.0.0.1:2379'), 'grpc');
+      } finally {
+        gateway.close();
+      }
+    } finally {
+      if (saved === undefined) delete process.env.https_proxy;
+      else process.env.https_proxy = saved;
+    }
+    const settings: ConnectionSettings = { contextName: 'direct', endpoints: ['http://127.0.0.1:2379'], tls: {}, dialTimeoutMs: 1000, commandTimeoutMs: 5000, refreshMs: 1000, readOnly: false };
+    const direct = new EtcdGateway(settings, deadlinesFor(settings));
+    try {
+      assert.equal(direct.statusTransport('http://127.0.0.1:2379'), undefined, 'without a proxy: decided at the first answer');
+    } finally {
+      direct.close();
+    }
+  });
+});
