@@ -16,6 +16,7 @@ import { ClusterError, ConfigError } from '../domain/errors.js';
 import type { ClusterGateway, HashKVResult, InspectGateway, MemberListResult, RangePage } from './gateway.js';
 import { fetchText } from './http-fetch.js';
 import { classifyError } from './classify.js';
+import { HttpStatusClient, type StatusTransport } from './http-status.js';
 
 export interface Deadlines {
   /** Status, member list, alarms: the calls of a refresh round. */
@@ -62,6 +63,12 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
   private credentials?: Credentials;
   /** The endpoint that answered the last cluster-wide read. */
   private preferred?: string;
+  /**
+   * Status over etcd's HTTP/JSON gateway (src/cluster/http-status.ts: a fraction of grpc-js's CPU a
+   * call), gRPC for a member whose gateway does not answer. ETCD_TUI_STATUS_TRANSPORT=grpc turns it
+   * off, and so does a proxy in the environment (grpc-js goes through grpc_proxy/https_proxy/http_proxy; this client would not).
+   */
+  private readonly httpStatus = process.env.ETCD_TUI_STATUS_TRANSPORT === 'grpc' || proxyInEnvironment() ? undefined : new HttpStatusClient(() => this.credentials, () => this.deadlines.statusMs);
 
   constructor(
     private readonly settings: ConnectionSettings,
@@ -128,6 +135,7 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
     try {
       return await fn(client);
     } catch (error) {
+      if (error instanceof ClusterError) throw error; // classified already (the HTTP gateway's calls)
       const c = classifyError(error, url);
       throw new ClusterError(c.message, c.kind);
     }
@@ -168,7 +176,10 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
   }
 
   async memberList(): Promise<MemberListResult> {
-    return this.any(async (c) => {
+    return this.any(async (c, url) => {
+      // Over the HTTP gateway when etcd auth is not in use (with a user, gRPC's Authenticate is what tells a wrong password).
+      const overHttp = this.settings.user ? undefined : await this.httpStatus?.memberList(url);
+      if (overHttp) return overHttp;
       const res = await c.cluster.memberList({}, { deadline: Date.now() + this.deadlines.statusMs });
       return { clusterId: String(res.header?.cluster_id ?? ''), memberId: String(res.header?.member_id ?? ''), members: (res.members ?? []).map(toMember) };
     });
@@ -271,6 +282,8 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
   }
 
   async status(clientURL: string): Promise<MemberStatus> {
+    const overHttp = await this.httpStatus?.status(clientURL);
+    if (overHttp) return overHttp;
     try {
       return await this.statusWith(clientURL, this.client(clientURL));
     } catch (error) {
@@ -373,8 +386,14 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
     }
   }
 
+  /** How a member's status is read: over the HTTP gateway, over gRPC, or undefined before its first answer. */
+  statusTransport(clientURL: string): StatusTransport | undefined {
+    return this.httpStatus ? this.httpStatus.transport(clientURL) : 'grpc';
+  }
+
   syncEndpoints(clientURLs: string[]): void {
     const keep = new Set([...this.seeds, ...clientURLs]);
+    this.httpStatus?.keepOnly(keep);
     for (const url of clientURLs) this.client(url);
     for (const map of [this.clients, this.plainClients]) {
       for (const [url, c] of map) {
@@ -410,6 +429,7 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
   }
 
   close(): void {
+    this.httpStatus?.close();
     for (const c of [...this.clients.values(), ...this.plainClients.values()]) c.close();
     this.clients.clear();
     this.plainClients.clear();
@@ -443,6 +463,11 @@ interface SnapshotPool {
 
 function toMember(m: { ID: string; name?: string; peerURLs?: string[]; clientURLs?: string[]; isLearner?: boolean }): Member {
   return { id: String(m.ID), name: m.name ?? '', peerURLs: m.peerURLs ?? [], clientURLs: m.clientURLs ?? [], isLearner: Boolean(m.isLearner) };
+}
+
+/** A proxy that grpc-js would use for the cluster's calls. */
+function proxyInEnvironment(): boolean {
+  return ['grpc_proxy', 'https_proxy', 'http_proxy', 'GRPC_PROXY', 'HTTPS_PROXY', 'HTTP_PROXY'].some((name) => !!process.env[name]);
 }
 
 function rank(order: string[], kind: string | undefined): number {

@@ -1,6 +1,7 @@
 /**
  * Benchmark (not a test: it prints figures and gates nothing). On a real 3-member cluster:
- * - one full refresh round of the console's gateway vs one `etcdctl endpoint status --cluster -w json`;
+ * - one full refresh round of the console's gateway vs one `etcdctl endpoint status --cluster -w json`,
+ *   and the process CPU per status call over etcd's HTTP gateway and over gRPC;
  * - the same with one member SIGSTOPped;
  * - process start to the first frame with live data, median of BENCH_STARTS (9) starts, with the
  *   phases the binary traces (ETCD_TUI_TRACE_STARTUP): node start, module load, config, first
@@ -13,6 +14,7 @@
  * build in the same run, alternating (the machine is shared: only side-by-side figures compare).
  */
 import { readFileSync, rmSync } from 'node:fs';
+import { setTimeout as pace } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster } from '../harness/cluster.js';
@@ -95,6 +97,11 @@ async function main(): Promise<void> {
     for (let i = 0; i < 100; i++) await steadyRound();
     const cpu = process.cpuUsage(cpu0);
     console.log(`CPU per steady round     ${((cpu.user + cpu.system) / 1000 / 100).toFixed(2)} ms (etcdctl spends its wall time mostly on CPU: a process start)`);
+    // CPU per status call by transport, paced as the poller calls (a round every 100 ms, not back to back).
+    for (const transport of ['http', 'grpc'] as const) {
+      const perCall = await statusCpuPerCall(settings, urls, transport);
+      console.log(`CPU per status call      ${perCall.ms.toFixed(3)} ms over ${transport.padEnd(4)} (n=${perCall.calls}, paced; transport used: ${perCall.used})`);
+    }
 
     // One member hung: the answering members' statuses must not wait for it.
     const victim = cluster.members[2];
@@ -154,6 +161,32 @@ async function main(): Promise<void> {
     }
   }
   await stopAll();
+}
+
+/**
+ * Process CPU per status call over one transport (ETCD_TUI_STATUS_TRANSPORT=grpc turns the HTTP
+ * gateway off), one round of every member every 100 ms, after 20 warm rounds.
+ */
+async function statusCpuPerCall(settings: ConnectionSettings, urls: string[], transport: 'http' | 'grpc'): Promise<{ ms: number; calls: number; used: string }> {
+  const saved = process.env.ETCD_TUI_STATUS_TRANSPORT;
+  process.env.ETCD_TUI_STATUS_TRANSPORT = transport;
+  const gateway = new EtcdGateway(settings, deadlinesFor(settings));
+  if (saved === undefined) delete process.env.ETCD_TUI_STATUS_TRANSPORT;
+  else process.env.ETCD_TUI_STATUS_TRANSPORT = saved;
+  try {
+    const round = () => Promise.all(urls.map((u) => gateway.status(u)));
+    for (let i = 0; i < 20; i++) await round();
+    const rounds = 100;
+    const cpu0 = process.cpuUsage();
+    for (let i = 0; i < rounds; i++) {
+      await round();
+      await pace(100);
+    }
+    const cpu = process.cpuUsage(cpu0);
+    return { ms: (cpu.user + cpu.system) / 1000 / (rounds * urls.length), calls: rounds * urls.length, used: gateway.statusTransport(urls[0]) ?? 'undecided' };
+  } finally {
+    gateway.close();
+  }
 }
 
 interface FirstFrame {
