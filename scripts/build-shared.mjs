@@ -2,8 +2,9 @@
 // one offline file): the patches that make etcd3, Ink and its text measuring start faster, the stubs,
 // the shell launcher (Node 20 and --env-file) and the banner CommonJS code in an ESM bundle needs.
 // Each patch fails the build when its dependency changed under it.
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const require = createRequire(import.meta.url);
@@ -212,6 +213,137 @@ const wrapWidthFastPath = patch(exactPath(wrapAnsiStringWidth), [
 `,
 ]);
 
+// Ink builds every frame as a grid of styled characters and turns each line back into a string
+// (@alcalzone/ansi-tokenize's styledCharsToString): for every character it diffed the styles of
+// its neighbour with three fresh Sets and arrays, even when both have the same styles (nearly
+// always) or none: ~10 % of the first frame's CPU, and garbage. Equal style lists have an empty
+// diff: skipped. Checked against the library's own function at every build.
+const STYLED_TO_STRING = `export function styledCharsToString(chars) {
+    let ret = "";
+    for (let i = 0; i < chars.length; i++) {
+        const char = chars[i];
+        if (i === 0) {
+            ret += ansiCodesToString(char.styles);
+        }
+        else {
+            ret += ansiCodesToString(diffAnsiCodes(chars[i - 1].styles, char.styles));
+        }
+        ret += char.value;
+        // reset active styles at the end of the string
+        if (i === chars.length - 1) {
+            ret += ansiCodesToString(diffAnsiCodes(char.styles, []));
+        }
+    }
+    return ret;
+}`;
+const STYLED_TO_STRING_FAST = `// etcd-tui (scripts/build-shared.mjs): equal style lists have an empty diff.
+function sameStyles(a, b) {
+    if (a === b) return true;
+    if (a.length !== b.length) return false;
+    for (let k = 0; k < a.length; k++) {
+        if (a[k].code !== b[k].code || a[k].endCode !== b[k].endCode) return false;
+    }
+    return true;
+}
+export function styledCharsToString(chars) {
+    let ret = "";
+    for (let i = 0; i < chars.length; i++) {
+        const char = chars[i];
+        if (i === 0) {
+            if (char.styles.length > 0) ret += ansiCodesToString(char.styles);
+        }
+        else if (!sameStyles(chars[i - 1].styles, char.styles)) {
+            ret += ansiCodesToString(diffAnsiCodes(chars[i - 1].styles, char.styles));
+        }
+        ret += char.value;
+        // reset active styles at the end of the string
+        if (i === chars.length - 1 && char.styles.length > 0) {
+            ret += ansiCodesToString(diffAnsiCodes(char.styles, []));
+        }
+    }
+    return ret;
+}`;
+/** The build/ folder of the ansi-tokenize Ink uses (an ESM-only package: found as Node finds it, up from Ink's folder). */
+function ansiTokenizeBuild() {
+  for (let dir = dirname(require.resolve('ink')); dir !== dirname(dir); dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', '@alcalzone', 'ansi-tokenize', 'build');
+    if (existsSync(join(candidate, 'styledChars.js'))) return candidate;
+  }
+  throw new Error("build: Ink's @alcalzone/ansi-tokenize not found");
+}
+const ansiTokenizeDir = ansiTokenizeBuild();
+
+/** The fast styledCharsToString gives the library's output on random styled lines and mixes of them (as Ink's grid mixes writes). */
+async function styledCharsFastChecked() {
+  const lib = await import(pathToFileURL(join(ansiTokenizeDir, 'index.js')).href);
+  const { ansiCodesToString } = await import(pathToFileURL(join(ansiTokenizeDir, 'ansiCodes.js')).href);
+  const { diffAnsiCodes } = await import(pathToFileURL(join(ansiTokenizeDir, 'diff.js')).href);
+  const fast = new Function('ansiCodesToString', 'diffAnsiCodes', `${STYLED_TO_STRING_FAST.replaceAll('export function', 'function')}\nreturn styledCharsToString;`)(ansiCodesToString, diffAnsiCodes);
+  const pieces = ['a', 'b', ' ', '─', '│', '●', '…', '\x1b[31m', '\x1b[32m', '\x1b[39m', '\x1b[1m', '\x1b[2m', '\x1b[22m', '\x1b[7m', '\x1b[27m', '\x1b[4m', '\x1b[24m', '\x1b[0m', '\x1b[90m', '\x1b[41m', '\x1b[49m'];
+  let seed = 13;
+  const rand = (n) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+  const line = () => Array.from({ length: 1 + rand(40) }, () => pieces[rand(pieces.length)]).join('');
+  for (let n = 0; n < 3000; n++) {
+    const chars = Array.from({ length: 1 + rand(3) }, () => lib.styledCharsFromTokens(lib.tokenize(line()))).flat();
+    if (fast(chars) !== lib.styledCharsToString(chars)) throw new Error(`build: the fast styledCharsToString differs from ${ansiTokenizeDir}'s (the library changed)`);
+  }
+  return STYLED_TO_STRING_FAST;
+}
+const styledCharsFast = patch(exactPath(join(ansiTokenizeDir, 'styledChars.js')), [STYLED_TO_STRING, await styledCharsFastChecked()]);
+
+// slice-ansi (Ink clips every line of a box with overflow hidden through it, and truncates) asked
+// Intl.Segmenter for the grapheme cluster at every character (Segments.containing) and segmented a
+// fresh string after every escape code: ~1.5 ms per 250-character line. A character of
+// FAST_WIDTH_CLASS whose neighbours are of it too (or an escape, or the end) is a cluster of its
+// own; two such characters are never one cluster. Checked against Intl.Segmenter at every build.
+const ONE_CLUSTER = `// etcd-tui (scripts/build-shared.mjs): clusters of one character without Intl.Segmenter.
+const etcdTuiOneCluster = /[${FAST_WIDTH_CLASS}]/;
+function etcdTuiOwnCluster(string, index) {
+	if (!etcdTuiOneCluster.test(string[index])) return false;
+	if (index > 0 && string.charCodeAt(index - 1) !== 0x1B && !etcdTuiOneCluster.test(string[index - 1])) return false;
+	return index + 1 >= string.length || string.charCodeAt(index + 1) === 0x1B || etcdTuiOneCluster.test(string[index + 1]);
+}`;
+
+/** etcdTuiOwnCluster holds only where Intl.Segmenter's cluster is that one character: random strings of the class, escapes and characters that join (marks, ZWJ, emoji, CRLF, Hangul, flags). */
+function oneClusterChecked() {
+  const ownCluster = new Function(`${ONE_CLUSTER}\nreturn etcdTuiOwnCluster;`)();
+  const inClass = new RegExp(`^[${FAST_WIDTH_CLASS}]$`);
+  const classChars = [];
+  for (let cp = 0x20; cp <= 0xffff; cp++) if (inClass.test(String.fromCharCode(cp))) classChars.push(String.fromCharCode(cp));
+  const joiners = ['\u0301', '\u200D', '\uFE0F', '\u20E3', '\r', '\n', '\r\n', '\u{1F600}', '\u{1F3F3}\uFE0F\u200D\u26A7\uFE0F', '\u{1F1E9}\u{1F1EA}', '\u1100\u1161', '\u0600', '\u0903', '\u0E33', '\x1b[31m', '\x1b[39m', '\x1b', '\u2600', '\u2764'];
+  const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  let seed = 7;
+  const rand = (n) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+  for (let n = 0; n < 4000; n++) {
+    const string = Array.from({ length: 2 + rand(12) }, () => (rand(3) === 0 ? joiners[rand(joiners.length)] : classChars[rand(classChars.length)])).join('');
+    const segments = segmenter.segment(string);
+    for (let i = 0; i < string.length; i++) {
+      if (!ownCluster(string, i)) continue;
+      const s = segments.containing(i);
+      if (s.index !== i || s.segment !== string[i]) throw new Error(`build: ${JSON.stringify(string)} at ${i} is not a cluster of one character (Unicode data changed?)`);
+    }
+  }
+  return ONE_CLUSTER;
+}
+const sliceAnsiTokenize = join(dirname(require.resolve('slice-ansi', { paths: [require.resolve('ink')] })), 'tokenize-ansi.js');
+const sliceAnsiFast = patch(
+  exactPath(sliceAnsiTokenize),
+  [
+    `function parseCharacterTokenWithRawSegmentation(string, index, graphemeSegments) {
+	const segment = graphemeSegments.containing(index);`,
+    `${oneClusterChecked()}
+function parseCharacterTokenWithRawSegmentation(string, index, graphemeSegments) {
+	const segment = etcdTuiOwnCluster(string, index) ? {index, segment: string[index]} : graphemeSegments.containing(index);`,
+  ],
+  [
+    `function areValuesInSameGrapheme(leftValue, rightValue) {
+`,
+    `function areValuesInSameGrapheme(leftValue, rightValue) {
+	if (leftValue.length === 1 && rightValue.length === 1 && etcdTuiOwnCluster(leftValue + rightValue, 1)) return false;
+`,
+  ],
+);
+
 // Ink loads react-devtools-core only when DEV=true; the console never does, so it is a stub here.
 const stubDevtools = {
   name: 'stub-devtools',
@@ -266,6 +398,8 @@ export const SHARED_PLUGINS = [
   yogaWithoutFetch,
   widthFastPath,
   wrapWidthFastPath,
+  styledCharsFast,
+  sliceAnsiFast,
   patch(/etcd3[\\/]lib[\\/]connection-pool\.js$/, ['(0, proto_loader_1.loadSync)(`${__dirname}/../proto/rpc.proto`, {', `(0, proto_loader_1.fromJSON)(${etcd3Descriptor()}, {`]),
   lazyProtoDescriptors,
 ];
