@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=dist/etcd-tui.js
-sources=(src screens scripts/bundle.mjs package.json package-lock.json tsconfig.json)
+sources=(src screens scripts/bundle.mjs scripts/build-shared.mjs package.json package-lock.json tsconfig.json)
 [ -e node_modules/.package-lock.json ] && sources+=(node_modules/.package-lock.json)
 if [ -f "$out" ] && [ -z "$(find "${sources[@]}" -newer "$out" -print -quit 2>/dev/null)" ]; then
   echo "etcd-tui: $out is up to date" >&2

@@ -1,256 +1,34 @@
-// Bundles the CLI into one ESM file (dist/etcd-tui.js): loading ~400 small modules of Ink and its
-// dependencies costs ~300 ms at start; one file loads in a fraction of that. etcd3 (with grpc-js
+// Bundles the CLI into an ESM entry (dist/etcd-tui.js) and its chunks (dist/chunks/): loading ~400
+// small modules of Ink and its dependencies costs ~300 ms at start; a few bundled files load in a
+// fraction of that. etcd3 (with grpc-js
 // and protobufjs, ~150 CommonJS files) is bundled too: it read and parsed its .proto files at every
 // start (~80 ms of the first frame); the bundle carries the parsed descriptor instead, as the
 // standalone build does. ssh2 stays external (optional native parts; it is imported lazily).
 import { build } from 'esbuild';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { BANNER, SHARED_PLUGINS, shellLauncher } from './build-shared.mjs';
 
-const require = createRequire(import.meta.url);
+// The patches (etcd3's parsed descriptor, lazy proto descriptors, yoga without fetch, the
+// string-width fast paths, lazy handlebars and yaml), the stubs and the shell launcher (Node 20 and
+// --env-file; a 2 MB young generation) are in build-shared.mjs: the standalone build applies them too.
 
-// etcd3 loads proto/rpc.proto from its own folder at run time; the bundle carries the parsed
-// descriptor instead (the same options etcd3 passes to proto-loader's loadSync).
-function etcd3Descriptor() {
-  const protobuf = require(require.resolve('protobufjs', { paths: [require.resolve('@grpc/proto-loader')] }));
-  const root = new protobuf.Root();
-  root.loadSync(require.resolve('etcd3/proto/rpc.proto'), { keepCase: true });
-  return JSON.stringify(root.toJSON());
-}
-
-/** A filter for one file. */
-function exactPath(file) {
-  return new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-}
-
-/** Replace each `from` by its `to` in one module, and fail the build when one is not there (a dependency changed). */
-function patch(filter, ...pairs) {
-  return {
-    name: `patch ${filter}`,
-    setup(b) {
-      b.onLoad({ filter }, (args) => {
-        let text = readFileSync(args.path, 'utf8');
-        for (const [from, to] of pairs) {
-          if (!text.includes(from)) throw new Error(`bundle: ${args.path} no longer contains ${JSON.stringify(from)}`);
-          text = text.replace(from, to);
-        }
-        return { contents: text, loader: 'js' };
-      });
-    },
-  };
-}
-
-// proto-loader builds, for every method of every service, the descriptor objects of its request and
-// response types and the encoded file descriptors: only reflection uses them (grpc-js reads the
-// path, the serializers and the stream flags), yet they were a third of etcd3's start. Computed on
-// first use instead.
-const etcd3ProtoLoader = require.resolve('@grpc/proto-loader', { paths: [require.resolve('etcd3')] });
-const lazyProtoDescriptors = patch(
-  new RegExp(`^${etcd3ProtoLoader.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`),
-  // protobufjs/ext/descriptor (which adds toDescriptor) loads on first use too (~25 ms at start).
-  [
-    `const descriptor = require("protobufjs/ext/descriptor");`,
-    `let descriptorExt;
-const loadDescriptor = () => (descriptorExt ??= require("protobufjs/ext/descriptor"));
-const descriptor = {
-    get FileDescriptorProto() { return loadDescriptor().FileDescriptorProto; },
-    get FileDescriptorSet() { return loadDescriptor().FileDescriptorSet; },
-};`,
-  ],
-  [
-    `    const descriptorList = root.toDescriptor('proto3').file;
-    const bufferList = descriptorList.map(value => Buffer.from(descriptor.FileDescriptorProto.encode(value).finish()));`,
-    `    let bufferCache;
-    const bufferList = () => (bufferCache ??= (loadDescriptor(), root).toDescriptor('proto3').file.map(value => Buffer.from(descriptor.FileDescriptorProto.encode(value).finish())));`,
-  ],
-  [
-    `function createMessageDefinition(message, fileDescriptors) {
-    const messageDescriptor = message.toDescriptor('proto3');
-    return {
-        format: 'Protocol Buffer 3 DescriptorProto',
-        type: messageDescriptor.$type.toObject(messageDescriptor, descriptorOptions),
-        fileDescriptorProtos: fileDescriptors,
-    };
-}`,
-    `function createMessageDefinition(message, fileDescriptors) {
-    let type;
-    return {
-        format: 'Protocol Buffer 3 DescriptorProto',
-        get type() {
-            if (type === undefined) {
-                loadDescriptor();
-                const messageDescriptor = message.toDescriptor('proto3');
-                type = messageDescriptor.$type.toObject(messageDescriptor, descriptorOptions);
-            }
-            return type;
-        },
-        get fileDescriptorProtos() { return fileDescriptors(); },
-    };
-}`,
-  ],
-  [
-    `function createEnumDefinition(enumType, fileDescriptors) {
-    const enumDescriptor = enumType.toDescriptor('proto3');
-    return {
-        format: 'Protocol Buffer 3 EnumDescriptorProto',
-        type: enumDescriptor.$type.toObject(enumDescriptor, descriptorOptions),
-        fileDescriptorProtos: fileDescriptors,
-    };
-}`,
-    `function createEnumDefinition(enumType, fileDescriptors) {
-    let type;
-    return {
-        format: 'Protocol Buffer 3 EnumDescriptorProto',
-        get type() {
-            if (type === undefined) {
-                loadDescriptor();
-                const enumDescriptor = enumType.toDescriptor('proto3');
-                type = enumDescriptor.$type.toObject(enumDescriptor, descriptorOptions);
-            }
-            return type;
-        },
-        get fileDescriptorProtos() { return fileDescriptors(); },
-    };
-}`,
-  ],
-);
-
-// yoga-layout (Ink's layout engine) loads its WebAssembly from a base64 data: URL through `fetch`
-// when a global fetch exists: that loads undici (~25 ms) and its data-URL parser for nothing.
-// Without fetch, Emscripten decodes the same string itself.
-const yogaWithoutFetch = patch(
-  /yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/,
-  ['"function"!=typeof fetch?Promise.resolve()', 'true?Promise.resolve()'],
-  ['"function"!=typeof fetch?c(b)', 'true?c(b)'],
-);
-
-// string-width 8 (Ink's measure of every text node) takes a fast path only for printable ASCII;
-// the console's box lines, bullets, arrows and ellipses sent every line through Intl.Segmenter
-// and the RGI-emoji regex (~50 ms of the first frame). Characters of FAST_WIDTH_CLASS are each
-// their own grapheme cluster and as wide as their East Asian Width says: checked against the
-// library itself at every build (fastWidthClassChecked).
-const FAST_WIDTH_CLASS = String.raw`\u0020-\u007E\u00A0-\u00AC\u00AE-\u02FF\u2010-\u2027\u202F-\u205F\u2070-\u20CF\u20F1-\u2BFF`;
-async function fastWidthClassChecked(stringWidthPath, widthClass = FAST_WIDTH_CLASS) {
-  const { default: stringWidth } = await import(pathToFileURL(stringWidthPath).href);
-  const { eastAsianWidth } = await import(pathToFileURL(require.resolve('get-east-asian-width', { paths: [stringWidthPath] })).href);
-  const inClass = new RegExp(`^[${widthClass}]$`);
-  const segmenter = new Intl.Segmenter();
-  for (let cp = 0x20; cp <= 0xffff; cp++) {
-    const ch = String.fromCharCode(cp);
-    if (!inClass.test(ch)) continue;
-    const width = cp < 0x7f ? 1 : undefined;
-    for (const ambiguousIsNarrow of [true, false]) {
-      const fast = width ?? eastAsianWidth(cp, { ambiguousAsWide: !ambiguousIsNarrow });
-      if (stringWidth(ch, { ambiguousIsNarrow }) !== fast || [...segmenter.segment(`a${ch}a`)].length !== 3 || [...segmenter.segment(ch + ch)].length !== 2) {
-        throw new Error(`bundle: U+${cp.toString(16).toUpperCase()} does not belong in the fast path of ${stringWidthPath} (string-width or Unicode data changed)`);
-      }
-    }
-  }
-  return widthClass;
-}
-/** The code put into string-width: strings of only `widthClass` characters counted one character at a time. */
-function fastWidthBlock(what, widthClass) {
-  return `	// etcd-tui (scripts/bundle.mjs): ${what}: one cluster per character.
-	if (/^[${widthClass}]*$/.test(string)) {
-		const fastOptions = {ambiguousAsWide: !ambiguousIsNarrow};
-		let fastWidth = 0;
-		for (let index = 0; index < string.length; index++) {
-			const code = string.charCodeAt(index);
-			fastWidth += code < 0x7F ? 1 : eastAsianWidth(code, fastOptions);
-		}
-		return fastWidth;
-	}
-`;
-}
-const inkStringWidth = require.resolve('string-width', { paths: [require.resolve('ink')] });
-const widthFastPath = patch(exactPath(inkStringWidth), [
-  `	// Fast path: printable ASCII (0x20–0x7E) needs no segmenter, regex, or EAW lookup — width equals length.
-	if (/^[\\u0020-\\u007E]*$/.test(string)) {
-		return string.length;
-	}
-`,
-  `	// Fast path: printable ASCII (0x20–0x7E) needs no segmenter, regex, or EAW lookup — width equals length.
-	if (/^[\\u0020-\\u007E]*$/.test(string)) {
-		return string.length;
-	}
-
-${fastWidthBlock('box drawing, bullets, arrows', await fastWidthClassChecked(inkStringWidth))}`,
-]);
-
-// handlebars (render) and yaml (a contexts file) are CommonJS that esbuild evaluates when the
-// modules importing them load, i.e. at every start; the first frame needs neither. Each is
-// replaced by a stand-in whose default export loads the real module on first use (both are used
-// only through their default export: `Handlebars.create()`, `YAML.parse()`).
-const LAZY_DEFAULT = ['handlebars', 'yaml'];
-const lazyDefault = {
-  name: 'lazy-default',
-  setup(b) {
-    b.onResolve({ filter: new RegExp(`^(${LAZY_DEFAULT.join('|')})$`) }, (args) =>
-      args.namespace === 'lazy-default' ? undefined : { path: args.path, namespace: 'lazy-default' },
-    );
-    b.onLoad({ filter: /.*/, namespace: 'lazy-default' }, (args) => ({
-      loader: 'js',
-      resolveDir: process.cwd(),
-      contents: `let real;
-const load = () => (real ??= require(${JSON.stringify(args.path)}));
-export default new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() });`,
-    }));
-  },
-};
-
-// wrap-ansi (Ink's wrapping of long text) has string-width 7, which has no fast path at all: every
-// character went through Intl.Segmenter and a freshly built emoji regex. A smaller class (its emoji
-// table counts © and ® as wide), checked the same way.
-const wrapAnsiStringWidth = require.resolve('string-width', { paths: [require.resolve('wrap-ansi', { paths: [require.resolve('ink')] })] });
-const WRAP_FAST_WIDTH_CLASS = String.raw`\u0020-\u007E\u00A0-\u00A8\u00AA-\u00AC\u00AF-\u02FF\u2010-\u2027\u2030-\u203B\u2190-\u2193\u2500-\u25A9\u25C1-\u25FA\u2605\u2713\u2717`;
-const wrapWidthFastPath = patch(exactPath(wrapAnsiStringWidth), [
-  `	let width = 0;
-	const eastAsianWidthOptions = {ambiguousAsWide: !ambiguousIsNarrow};
-`,
-  `${fastWidthBlock('ASCII, box drawing, bullets, arrows', await fastWidthClassChecked(wrapAnsiStringWidth, WRAP_FAST_WIDTH_CLASS))}
-	let width = 0;
-	const eastAsianWidthOptions = {ambiguousAsWide: !ambiguousIsNarrow};
-`,
-]);
-
-// Ink loads react-devtools-core only when DEV=true; the console never does, so it is a stub here.
-const stubDevtools = {
-  name: 'stub-devtools',
-  setup(b) {
-    b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'stub' }));
-    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'export default { initialize() {}, connectToDevTools() {} };', loader: 'js' }));
-  },
-};
-
-// Node 20 takes `--env-file` for itself even after the script name: `node etcd-tui.js --env-file
-// missing.env` exits 9 ("node: missing.env: not found") before any of our code runs. It stops looking
-// at `--`. So the file starts as a shell script (line 1 `#!/bin/sh`, line 2 read by sh as `: //`
-// then exec, by Node as a string and a comment) that runs Node with `--` before the operator's
-// arguments; the argv line below drops that `--` again. Run as `node etcd-tui.js`, the file is
-// plain JavaScript (Node skips the first line).
-//
-// The launcher also gives Node a young generation of 2 MB instead of up to 16 MB per semi-space: the
-// console's RSS was ~30 MB lower that way (V8 takes this flag only at start; run as `node
-// etcd-tui.js` the default applies).
-const LAUNCHER = [
-  '":" //; exec node --max-semi-space-size=2 "$0" -- "$@"',
-  "if (process.argv[2] === '--') process.argv.splice(2, 1);",
-].join('\n');
-
-/** Line 1: the shell, not Node (esbuild keeps the entry's `#!/usr/bin/env node`); same line count, so the source map holds. */
-function shellShebang(file) {
-  const text = readFileSync(file, 'utf8');
-  const body = text.startsWith('#!') ? text.slice(text.indexOf('\n') + 1) : text;
-  writeFileSync(file, '#!/bin/sh\n' + body);
-  chmodSync(file, 0o755);
-}
-
-// BUNDLE_OUT: another file (e.g. to compare two builds side by side while tests use dist/).
+// The console and each headless command load only their own code: the entry (argument parsing and
+// the command table) imports every command's module through `import()`, and esbuild's code
+// splitting puts each into its own chunk (dist/chunks/). `--version` and `snapshot save` do not
+// compile or evaluate Ink, React or the flows' screens.
+// BUNDLE_OUT: another file (e.g. to compare two builds side by side while tests use dist/); its
+// chunks go into a chunks/ folder beside it.
 const OUT = process.env.BUNDLE_OUT ?? 'dist/etcd-tui.js';
+const OUTDIR = dirname(OUT);
+const CHUNKS = join(OUTDIR, 'chunks');
+// Chunks of an earlier build would pile up (their names carry a hash of their content).
+rmSync(CHUNKS, { recursive: true, force: true });
 await build({
-  entryPoints: ['src/cli/main.ts'],
-  outfile: OUT,
+  entryPoints: { [basename(OUT, '.js')]: 'src/cli/main.ts' },
+  outdir: OUTDIR,
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -259,16 +37,10 @@ await build({
   minify: false,
   legalComments: 'none',
   external: ['ssh2', 'cpu-features'],
-  plugins: [stubDevtools, lazyDefault, yogaWithoutFetch, widthFastPath, wrapWidthFastPath, patch(/etcd3[\\/]lib[\\/]connection-pool\.js$/, ['(0, proto_loader_1.loadSync)(`${__dirname}/../proto/rpc.proto`, {', `(0, proto_loader_1.fromJSON)(${etcd3Descriptor()}, {`]), lazyProtoDescriptors],
+  plugins: SHARED_PLUGINS,
   define: { 'process.env.NODE_ENV': '"production"' },
-  // CommonJS modules in the bundle (grpc-js) read require, __filename and __dirname.
-  banner: {
-    js: [
-      LAUNCHER,
-      "import { createRequire as __etcdTuiCreateRequire } from 'node:module'; const require = __etcdTuiCreateRequire(import.meta.url);",
-      "import { fileURLToPath as __etcdTuiPath } from 'node:url'; import { dirname as __etcdTuiDirname } from 'node:path'; const __filename = __etcdTuiPath(import.meta.url); const __dirname = __etcdTuiDirname(__filename);",
-    ].join('\n'),
-  },
+  // The launcher's placeholder (replaced in the entry), require, __filename and __dirname: each chunk is a module of its own.
+  banner: { js: BANNER },
   logLevel: 'warning',
 });
-shellShebang(OUT);
+shellLauncher(OUT);

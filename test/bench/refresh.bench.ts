@@ -6,6 +6,7 @@
  * - process start to the first frame with live data, median of BENCH_STARTS (9) starts, with the
  *   phases the binary traces (ETCD_TUI_TRACE_STARTUP): node start, module load, config, first
  *   connect, first status round, first render;
+ * - headless starts: `--version` and a one-shot `status`, wall, CPU and peak RSS (/usr/bin/time);
  * - idle CPU and RSS over BENCH_IDLE_SECONDS (30) with the console open at 1 s refresh, with 3 and 5
  *   members, the dashboard alone and with the metrics pane shown, with the renders per minute the
  *   binary traces (ETCD_TUI_TRACE_RENDERS): an idle console should hardly redraw.
@@ -13,7 +14,8 @@
  * the launcher's flags). The targets are printed beside the figures. BENCH_COMPARE_BIN=another/etcd-tui.js measures a second
  * build in the same run, alternating (the machine is shared: only side-by-side figures compare).
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as pace } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,6 +141,7 @@ async function main(): Promise<void> {
       for (const bin of i % 2 === 0 ? BINS : [...BINS].reverse()) startsOf.get(bin.label)!.push(await firstFrame(bin.path, urls[0]));
     }
     for (const bin of BINS) printFirstFrames(bin.label, startsOf.get(bin.label)!);
+    await headlessStarts(urls[0]);
   } finally {
     await cluster.stop();
   }
@@ -260,6 +263,39 @@ function printFirstFrames(label: string, runs: FirstFrame[]): void {
     if (withCpu) prevCpu = median(runs.map((r) => r.cpu[key]));
   });
   console.log(`${''.padEnd(8)}   ${'traced total (median)'.padEnd(34)} ${fmt(prev).padStart(10)}${withCpu ? `   CPU ${fmt(prevCpu).padStart(10)} (process CPU until the first live frame)` : ''}`);
+}
+
+/**
+ * Headless commands (no terminal): `--version` and a one-shot `status`, alternating between the
+ * builds, through /usr/bin/time (wall, CPU, peak RSS): what a script or a timer pays per call. The
+ * peak RSS of `status` is what a connecting command holds before its first byte of output.
+ */
+async function headlessStarts(endpoint: string): Promise<void> {
+  if (!existsSync('/usr/bin/time')) {
+    console.log('\n== headless starts: n/a (no /usr/bin/time)');
+    return;
+  }
+  const n = Math.max(5, STARTS);
+  console.log(`\n== headless starts (n=${n} each, alternating; /usr/bin/time: wall, CPU user+sys, peak RSS)`);
+  const commands: Array<[string, string[]]> = [
+    ['--version', ['--version']],
+    ['status (3 members)', ['status', '--endpoints', endpoint]],
+  ];
+  for (const [name, args] of commands) {
+    const runs = new Map<string, Array<{ wall: number; cpu: number; rss: number }>>(BINS.map((b) => [b.label, []]));
+    for (let i = 0; i < n; i++) {
+      for (const bin of i % 2 === 0 ? BINS : [...BINS].reverse()) {
+        const r = spawnSync('/usr/bin/time', ['-f', 'etcd-tui-bench %e %U %S %M', bin.path, ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, XDG_CONFIG_HOME: '/nonexistent', CI: 'true' } });
+        const m = /etcd-tui-bench ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr ?? '');
+        if (m) runs.get(bin.label)!.push({ wall: Number(m[1]) * 1000, cpu: (Number(m[2]) + Number(m[3])) * 1000, rss: Number(m[4]) / 1024 });
+      }
+    }
+    for (const bin of BINS) {
+      const r = runs.get(bin.label)!;
+      if (r.length === 0) continue;
+      console.log(`${bin.label.padEnd(8)} ${name.padEnd(20)} wall ${fmt(median(r.map((x) => x.wall))).padStart(10)}   CPU ${fmt(median(r.map((x) => x.cpu))).padStart(10)}   peak RSS ${median(r.map((x) => x.rss)).toFixed(1)} MB`);
+    }
+  }
 }
 
 /** Renders traced so far (ETCD_TUI_TRACE_RENDERS), or undefined for a binary without the trace. */

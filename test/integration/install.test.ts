@@ -90,6 +90,9 @@ describe('npm pack + install -g, and the standalone file', () => {
     assert.ok(existsSync(bin), 'the bin is installed');
     const pkgDir = join(prefix, 'lib', 'node_modules', 'etcd-tui');
     assert.deepEqual(readdirSync(pkgDir).filter((f) => !f.startsWith('node_modules')).sort(), ['README.md', 'dist', 'package.json', 'templates']);
+    // The entry and its chunks (scripts/bundle.mjs splits the code per command), nothing of the tests.
+    assert.deepEqual(readdirSync(join(pkgDir, 'dist')).sort(), ['chunks', 'etcd-tui.js', 'etcd-tui.js.map']);
+    assert.ok(readdirSync(join(pkgDir, 'dist', 'chunks')).some((f) => /^console-\w+\.js$/.test(f)), 'the console chunk is packed');
     works(bin, new RegExp(`from ${pkgDir.replace(/[.]/g, '\\.')}/templates/etcd\\.env\\.hbs`));
   });
 
