@@ -217,11 +217,23 @@ function httpStatusCode(status: number): number {
  */
 const CHUNK_BYTES = 256 << 10;
 
-class RawSnapshotReadable extends Readable {
+/** Chunks handed back by the consumer, kept for reuse (at most this many). */
+const FREE_CHUNKS = 16;
+
+/**
+ * A Readable whose chunks the consumer may hand back once it is done with them (written to disk):
+ * they are filled again instead of allocating (and later collecting) a fresh 256 KiB each time.
+ */
+export interface RecyclingReadable extends Readable {
+  recycle(chunk: Buffer): void;
+}
+
+class RawSnapshotReadable extends Readable implements RecyclingReadable {
   private paused = false;
   private finished = false;
   private chunk?: Buffer;
   private fill = 0;
+  private readonly free: Buffer[] = [];
 
   constructor(
     private readonly session: http2.ClientHttp2Session,
@@ -236,7 +248,7 @@ class RawSnapshotReadable extends Readable {
   deliver(slice: Buffer): void {
     let at = 0;
     while (at < slice.length) {
-      this.chunk ??= Buffer.allocUnsafeSlow(CHUNK_BYTES);
+      this.chunk ??= this.free.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES);
       const n = slice.copy(this.chunk, this.fill, at);
       at += n;
       this.fill += n;
@@ -251,6 +263,11 @@ class RawSnapshotReadable extends Readable {
     this.fill = 0;
     // Above the high-water mark: stop reading from etcd until the reader asks again.
     if (!this.push(out)) this.paused = true;
+  }
+
+  /** The consumer is done with `chunk` (only whole chunks of this stream are taken back). */
+  recycle(chunk: Buffer): void {
+    if (chunk.length === CHUNK_BYTES && chunk.byteOffset === 0 && chunk.buffer.byteLength === CHUNK_BYTES && this.free.length < FREE_CHUNKS && !this.free.includes(chunk)) this.free.push(chunk);
   }
 
   /** After each received piece: pause the HTTP/2 stream while the reader is behind. */
