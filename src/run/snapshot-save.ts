@@ -7,6 +7,8 @@
  * before it is published under FILE without ever replacing an existing file, the directory fsynced, and a
  * JSON sidecar (FILE.json) written the same way. On any failure FILE.part is removed: it was created
  * by this run (O_EXCL), holds no data that exists nowhere else, and a full disk must not stay full.
+ * A stream with a recycle(chunk) method (src/cluster/snapshot-stream.ts) gets each chunk back once it
+ * is written, to fill it again.
  */
 import crypto from 'node:crypto';
 import { errorMessage } from '../domain/errors.js';
