@@ -266,11 +266,11 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
     return this.grpcSnapshot(clientURL, timeoutMs);
   }
 
-  private async rawSnapshot(clientURL: string, timeoutMs: number): Promise<Readable> {
+  private async rawSnapshot(clientURL: string, timeoutMs: number, retried = false): Promise<Readable> {
+    const pool = (this.client(clientURL).maintenance as unknown as { client: TokenPool }).client;
     let token: string | undefined;
     if (this.settings.user) {
       // The token the gateway's client authenticated with (Authenticate on first use).
-      const pool = (this.client(clientURL).maintenance as unknown as { client: TokenPool }).client;
       try {
         token = await pool.withConnection('Maintenance', ({ metadata }) => metadata.get('token')[0]?.toString());
       } catch (error) {
@@ -279,17 +279,26 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
       }
     }
     const tls = this.credentials;
-    return openRawSnapshotStream({
-      url: clientURL,
-      timeoutMs,
-      token,
-      tls: tls ? { ca: tls.rootCertificate.length ? tls.rootCertificate : undefined, cert: tls.certChain, key: tls.privateKey } : undefined,
-      // Failures after the first byte: the same classified ClusterError as the grpc-js path gives.
-      mapError: (error) => {
-        const c = classifyError(error, clientURL);
-        return new ClusterError(c.message, c.kind);
-      },
-    });
+    try {
+      return await openRawSnapshotStream({
+        url: clientURL,
+        timeoutMs,
+        token,
+        tls: tls ? { ca: tls.rootCertificate.length ? tls.rootCertificate : undefined, cert: tls.certChain, key: tls.privateKey } : undefined,
+        // Failures after the first byte: the same classified ClusterError as the grpc-js path gives.
+        mapError: (error) => {
+          const c = classifyError(error, clientURL);
+          return new ClusterError(c.message, c.kind);
+        },
+      });
+    } catch (error) {
+      // An expired token (etcd's simple tokens live --auth-token-ttl after their last use): authenticate again, once.
+      if (token && !retried && /invalid auth token/i.test((error as Error).message ?? '')) {
+        pool.authenticator?.invalidateMetadata();
+        return this.rawSnapshot(clientURL, timeoutMs, true);
+      }
+      throw error;
+    }
   }
 
   /** The snapshot through etcd3's generated grpc-js client. */
@@ -485,6 +494,7 @@ interface UnaryPool {
 /** The part of etcd3's connection pool that holds the auth token (call metadata). */
 interface TokenPool {
   withConnection<T>(service: 'Maintenance', fn: (args: { metadata: { get(key: string): Array<string | Buffer> } }) => T): Promise<T>;
+  authenticator?: { invalidateMetadata(): void };
 }
 
 /** The part of etcd3's connection pool the snapshot call uses. */

@@ -20,6 +20,7 @@ import { ClusterError } from '../../src/domain/errors.js';
 import type { ConnectionSettings } from '../../src/domain/config.js';
 import { saveSnapshot, SnapshotSaveError } from '../../src/run/snapshot-save.js';
 import { snapshotStatus } from '../../src/snapshot/status.js';
+import { waitFor } from '../harness/wait.js';
 
 const PASSWORD = 'Raw-5e2a-pw';
 
@@ -206,3 +207,51 @@ for (const version of ['3.4', '3.5'] as EtcdVersion[]) {
     });
   }
 }
+
+describe('raw snapshot stream with an expired auth token (etcd 3.4, --auth-token-ttl 1)', { skip: etcdSkipReason('3.4'), timeout: 120_000 }, () => {
+  let cluster: TestCluster;
+  let dir: string;
+
+  before(async () => {
+    cluster = await startCluster({ members: 1, version: '3.4', extraArgs: ['--auth-token-ttl', '1'] });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'etcd-tui-rawsnap-ttl-'));
+    await writeKeys(cluster, 100);
+    for (const args of [['user', 'add', `root:${PASSWORD}`], ['user', 'grant-role', 'root', 'root'], ['auth', 'enable']]) {
+      const r = await cluster.etcdctl(args);
+      assert.equal(r.code, 0, `etcdctl ${args.join(' ')}: ${r.stderr}`);
+    }
+  });
+  after(async () => {
+    await cluster?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the gateway authenticates again once and saves', async () => {
+    const url = cluster.endpoints[0];
+    const gateway = new EtcdGateway(settings(cluster, { user: true }), DEADLINES);
+    try {
+      await gateway.status(url);
+      const pool = (gateway.client(url).maintenance as unknown as { client: { withConnection<T>(s: string, fn: (a: { metadata: { get(k: string): unknown[] } }) => T): Promise<T> } }).client;
+      const token = String(await pool.withConnection('Maintenance', ({ metadata }) => metadata.get('token')[0]));
+      // The cached token expires 1-2 s after its last use; each try uses it, so try less often than that.
+      await waitFor(
+        async () => {
+          try {
+            const s = await openRawSnapshotStream({ url, timeoutMs: 5000, token });
+            s.destroy();
+            return undefined;
+          } catch (error) {
+            return /invalid auth token/.test(String(error)) ? true : undefined;
+          }
+        },
+        { timeoutMs: 60_000, intervalMs: 2500, what: 'the cached auth token to expire' },
+      );
+      const file = path.join(dir, 'ttl.db');
+      const saved = await saveWith(gateway, url, file);
+      assert.ok(!(saved instanceof Error), String(saved));
+      assert.ok((await snapshotStatus(file)).sha256.ok);
+    } finally {
+      gateway.close();
+    }
+  });
+});
