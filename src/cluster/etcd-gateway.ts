@@ -8,7 +8,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Etcd3, type IOptions } from 'etcd3';
 import { noop } from 'cockatiel';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { connect as tcpConnect } from 'node:net';
 import type { Alarm, AlarmType, Member, MemberId, MemberStatus } from '../domain/types.js';
 import type { ConnectionSettings } from '../domain/config.js';
@@ -17,6 +17,7 @@ import type { ClusterGateway, HashKVResult, InspectGateway, MemberListResult, Ra
 import { fetchText } from './http-fetch.js';
 import { classifyError } from './classify.js';
 import { HttpStatusClient, type StatusTransport } from './http-status.js';
+import { openRawSnapshotStream } from './snapshot-stream.js';
 
 export interface Deadlines {
   /** Status, member list, alarms: the calls of a refresh round. */
@@ -253,6 +254,66 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
    * token is lost ("auth: user name is empty"); call the generated client through the pool instead.
    */
   async snapshot(clientURL: string, timeoutMs: number): Promise<Readable> {
+    // The stream over node:http2 (src/cluster/snapshot-stream.ts); grpc-js where it cannot go: a URL
+    // that is not http(s)://, an HTTP/2 protocol failure before the first byte, or when asked
+    // (ETCD_TUI_SNAPSHOT_CLIENT=grpc-js, to compare).
+    if (process.env.ETCD_TUI_SNAPSHOT_CLIENT !== 'grpc-js' && /^https?:\/\//.test(clientURL)) {
+      try {
+        return await this.rawSnapshot(clientURL, timeoutMs);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (!(typeof code === 'string' && code.startsWith('ERR_HTTP2'))) {
+          // As with grpc-js, a refusal (auth, TLS, unreachable) comes as the stream's error when it is
+          // read: the caller's checks of its own files come first, the message says "stream".
+          const failure = error instanceof ClusterError ? error : ((c) => new ClusterError(c.message, c.kind))(classifyError(error, clientURL));
+          return new Readable({
+            read() {
+              this.destroy(failure);
+            },
+          });
+        }
+      }
+    }
+    return this.grpcSnapshot(clientURL, timeoutMs);
+  }
+
+  private async rawSnapshot(clientURL: string, timeoutMs: number, retried = false): Promise<Readable> {
+    const pool = (this.client(clientURL).maintenance as unknown as { client: TokenPool }).client;
+    let token: string | undefined;
+    if (this.settings.user) {
+      // The token the gateway's client authenticated with (Authenticate on first use).
+      try {
+        token = await pool.withConnection('Maintenance', ({ metadata }) => metadata.get('token')[0]?.toString());
+      } catch (error) {
+        const c = classifyError(error, clientURL);
+        throw new ClusterError(c.message, c.kind);
+      }
+    }
+    const tls = this.credentials;
+    try {
+      return await openRawSnapshotStream({
+        url: clientURL,
+        timeoutMs,
+        token,
+        tls: tls ? { ca: tls.rootCertificate.length ? tls.rootCertificate : undefined, cert: tls.certChain, key: tls.privateKey } : undefined,
+        // Failures after the first byte: the same classified ClusterError as the grpc-js path gives.
+        mapError: (error) => {
+          const c = classifyError(error, clientURL);
+          return new ClusterError(c.message, c.kind);
+        },
+      });
+    } catch (error) {
+      // An expired token (etcd's simple tokens live --auth-token-ttl after their last use): authenticate again, once.
+      if (token && !retried && /invalid auth token/i.test((error as Error).message ?? '')) {
+        pool.authenticator?.invalidateMetadata();
+        return this.rawSnapshot(clientURL, timeoutMs, true);
+      }
+      throw error;
+    }
+  }
+
+  /** The snapshot through etcd3's generated grpc-js client. */
+  private async grpcSnapshot(clientURL: string, timeoutMs: number): Promise<Readable> {
     const client = this.client(clientURL);
     const pool = (client.maintenance as unknown as { client: SnapshotPool }).client;
     const out = new PassThrough({ highWaterMark: 1 << 20 });
@@ -448,6 +509,12 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
 /** The part of etcd3's connection pool a unary call through the generated client uses. */
 interface UnaryPool {
   withConnection<T>(service: 'Maintenance', fn: (args: { client: { HashKV(req: object, metadata: unknown, options: object, callback: (error: Error | null, value: unknown) => void): void }; metadata: unknown }) => Promise<T>): Promise<T>;
+}
+
+/** The part of etcd3's connection pool that holds the auth token (call metadata). */
+interface TokenPool {
+  withConnection<T>(service: 'Maintenance', fn: (args: { metadata: { get(key: string): Array<string | Buffer> } }) => T): Promise<T>;
+  authenticator?: { invalidateMetadata(): void };
 }
 
 /** The part of etcd3's connection pool the snapshot call uses. */

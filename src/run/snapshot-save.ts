@@ -7,6 +7,8 @@
  * before it is published under FILE without ever replacing an existing file, the directory fsynced, and a
  * JSON sidecar (FILE.json) written the same way. On any failure FILE.part is removed: it was created
  * by this run (O_EXCL), holds no data that exists nowhere else, and a full disk must not stay full.
+ * A stream with a recycle(chunk) method (src/cluster/snapshot-stream.ts) gets each chunk back once it
+ * is written, to fill it again.
  */
 import crypto from 'node:crypto';
 import { errorMessage } from '../domain/errors.js';
@@ -202,6 +204,8 @@ class FileSink extends Writable {
   constructor(
     private readonly fh: FileHandle,
     private readonly syncEveryBytes = SYNC_EVERY_BYTES,
+    /** Hands written chunks back to the stream that made them (src/cluster/snapshot-stream.ts reuses them). */
+    private readonly recycle?: (chunk: Buffer) => void,
   ) {
     super({ highWaterMark: 1 << 20 });
   }
@@ -251,6 +255,7 @@ class FileSink extends Writable {
     const buffers = chunks.map((c) => c.chunk);
     this.writeAll(buffers).then(() => {
       for (const b of buffers) this.unsynced += b.length;
+      if (this.recycle) for (const b of buffers) this.recycle(b);
       this.syncInBackground();
       callback();
     }, callback);
@@ -392,7 +397,10 @@ export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SavedSnap
     }, stallMs);
   }
 
-  const sink = new FileSink(fh, opts.syncEveryBytes);
+  // A stream that reuses its chunks gets them back once they are on disk (the sha256 tap has seen
+  // them before, and the trailer window copies what it keeps).
+  const recycling = stream as Readable & { recycle?: (chunk: Buffer) => void };
+  const sink = new FileSink(fh, opts.syncEveryBytes, typeof recycling.recycle === 'function' ? (chunk) => recycling.recycle?.(chunk) : undefined);
   let synced: Promise<void> | undefined;
   try {
     try {
