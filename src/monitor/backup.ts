@@ -6,6 +6,7 @@
 import { existsSync, openSync, readSync, closeSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditLine, BackupEvidence } from '../health/backup.js';
+import { parseAuditLine } from './audit-tail.js';
 
 const AUDIT_TAIL_BYTES = 4 << 20;
 
@@ -54,13 +55,8 @@ export function readAuditLines(path: string): AuditLine[] {
   }
   const out: AuditLine[] = [];
   for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const r = JSON.parse(line) as AuditLine;
-      if (typeof r.time === 'string' && typeof r.command === 'string') out.push({ ...r, arguments: r.arguments ?? {} });
-    } catch {
-      // a torn last line while a flow writes: skipped
-    }
+    const record = parseAuditLine(line);
+    if (record) out.push(record);
   }
   return out;
 }
