@@ -30,7 +30,7 @@ let grpcModules: Promise<GrpcModules> | undefined;
  * Load etcd3 once (its chunk of the bundle: grpc-js, protobufjs, the parsed descriptor). A failure
  * (a chunk missing from a broken install) is a one-line ClusterError, and the next call tries again.
  */
-export function loadGrpc(): Promise<GrpcModules> {
+function loadGrpc(): Promise<GrpcModules> {
   grpcModules ??= import('./etcd3-client.js').then(
     (loaded) => loaded,
     (error: unknown) => {
