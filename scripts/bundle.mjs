@@ -3,7 +3,11 @@
 // fraction of that. etcd3 (with grpc-js
 // and protobufjs, ~150 CommonJS files) is bundled too: it read and parsed its .proto files at every
 // start (~80 ms of the first frame); the bundle carries the parsed descriptor instead, as the
-// standalone build does. ssh2 stays external (optional native parts; it is imported lazily).
+// standalone build does. It is a chunk of its own (chunks/etcd3-client-*.js, with the descriptor
+// patches): src/cluster/etcd-gateway.ts imports src/cluster/etcd3-client.ts through `import()` on the
+// first call that needs gRPC, so the console's first frame loads none of it
+// (test/integration/bundle-layout.test.ts checks that no other chunk holds it or imports it
+// statically). ssh2 stays external (optional native parts; it is imported lazily).
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';

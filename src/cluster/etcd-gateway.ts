@@ -2,12 +2,15 @@
  * The etcd3 implementation of the cluster gateway: one client per member endpoint (a multi-host
  * client sends each call to a random host), the circuit breaker and retries off so that real errors
  * reach the screen, and a deadline on every call (etcd3 never reads dialTimeout).
+ *
+ * etcd3 (with grpc-js and protobufjs: most of the console's code by size) is loaded on the first
+ * call that needs gRPC, not at start: without etcd auth, a refresh round (status, member list,
+ * alarms) goes over etcd's HTTP gateway (src/cluster/http-status.ts) and never loads it.
  */
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { Etcd3, type IOptions } from 'etcd3';
-import { noop } from 'cockatiel';
+import type { Etcd3, IOptions } from 'etcd3';
 import { PassThrough, Readable } from 'node:stream';
 import { connect as tcpConnect } from 'node:net';
 import type { Alarm, AlarmType, Member, MemberId, MemberStatus } from '../domain/types.js';
@@ -18,6 +21,26 @@ import { fetchText } from './http-fetch.js';
 import { classifyError } from './classify.js';
 import { HttpStatusClient, type StatusTransport } from './http-status.js';
 import { openRawSnapshotStream } from './snapshot-stream.js';
+
+/** etcd3's client class and cockatiel's no-op policy (the circuit breaker off), loaded on first use. */
+type GrpcModules = typeof import('./etcd3-client.js');
+let grpcModules: Promise<GrpcModules> | undefined;
+
+/**
+ * Load etcd3 once (its chunk of the bundle: grpc-js, protobufjs, the parsed descriptor). A failure
+ * (a chunk missing from a broken install) is a one-line ClusterError, and the next call tries again.
+ */
+function loadGrpc(): Promise<GrpcModules> {
+  grpcModules ??= import('./etcd3-client.js').then(
+    (loaded) => loaded,
+    (error: unknown) => {
+      grpcModules = undefined;
+      const reason = String((error as Error)?.message ?? error).split('\n')[0];
+      throw new ClusterError(`cannot load the gRPC client (etcd3): ${reason}; reinstall etcd-tui`, 'unknown');
+    },
+  );
+  return grpcModules;
+}
 
 export interface Deadlines {
   /** Status, member list, alarms: the calls of a refresh round. */
@@ -54,6 +77,9 @@ function readTls(settings: ConnectionSettings): Credentials | undefined {
 }
 
 export class EtcdGateway implements ClusterGateway, InspectGateway {
+  /** The member endpoints calls go to: the seeds and the client URLs of the last member list. */
+  private readonly endpoints = new Set<string>();
+  /** The gRPC clients made so far (on first gRPC call to an endpoint). */
   private readonly clients = new Map<string, Etcd3>();
   /**
    * Clients without credentials, for the status of learners when etcd auth is on: a learner refuses
@@ -78,29 +104,31 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
     this.seeds = [...settings.endpoints];
     this.preferred = this.seeds[0];
     this.credentials = readTls(settings);
-    for (const url of this.seeds) this.client(url);
+    for (const url of this.seeds) this.endpoints.add(url);
   }
 
-  /** The client for one endpoint, created on first use. */
-  client(url: string): Etcd3 {
+  /** The gRPC client for one endpoint, made on first use (etcd3 is loaded then). */
+  async client(url: string): Promise<Etcd3> {
+    const { Etcd3: Client, noop } = await loadGrpc();
     let c = this.clients.get(url);
     if (!c) {
-      c = new Etcd3(this.options(url));
+      c = new Client(this.options(url, noop));
       this.clients.set(url, c);
     }
     return c;
   }
 
-  private plainClient(url: string): Etcd3 {
+  private async plainClient(url: string): Promise<Etcd3> {
+    const { Etcd3: Client, noop } = await loadGrpc();
     let c = this.plainClients.get(url);
     if (!c) {
-      c = new Etcd3(this.options(url, false));
+      c = new Client(this.options(url, noop, false));
       this.plainClients.set(url, c);
     }
     return c;
   }
 
-  private options(url: string, withAuth = true): IOptions {
+  private options(url: string, noop: GrpcModules['noop'], withAuth = true): IOptions {
     const deadline = () => ({ deadline: Date.now() + this.deadlines.statusMs });
     const options: IOptions = {
       hosts: [url],
@@ -132,9 +160,9 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
     return options;
   }
 
-  private async call<T>(url: string, fn: (client: Etcd3) => Promise<T>, client: Etcd3 = this.client(url)): Promise<T> {
+  private async call<T>(url: string, fn: (client: Etcd3) => Promise<T>, plain = false): Promise<T> {
     try {
-      return await fn(client);
+      return await fn(await (plain ? this.plainClient(url) : this.client(url)));
     } catch (error) {
       if (error instanceof ClusterError) throw error; // classified already (the HTTP gateway's calls)
       const c = classifyError(error, url);
@@ -146,21 +174,21 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
    * Ask one member: the one that answered last time, and only if it fails, every other endpoint
    * at once (first answer wins). Cluster-wide reads thus cost one call a round, not one per member.
    */
-  private async any<T>(fn: (client: Etcd3, url: string) => Promise<T>): Promise<T> {
-    const preferred = this.preferred && this.clients.has(this.preferred) ? this.preferred : undefined;
+  private async any<T>(fn: (url: string) => Promise<T>): Promise<T> {
+    const preferred = this.preferred && this.endpoints.has(this.preferred) ? this.preferred : undefined;
     const first: ClusterError[] = [];
     if (preferred) {
       try {
-        return await this.call(preferred, (c) => fn(c, preferred));
+        return await this.classified(preferred, () => fn(preferred));
       } catch (error) {
         first.push(error as ClusterError);
       }
     }
-    const urls = [...this.clients.keys()].filter((u) => u !== preferred);
+    const urls = [...this.endpoints].filter((u) => u !== preferred);
     try {
       return await Promise.any(
         urls.map(async (url) => {
-          const result = await this.call(url, (c) => fn(c, url));
+          const result = await this.classified(url, () => fn(url));
           this.preferred = url;
           return result;
         }),
@@ -176,11 +204,23 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
     }
   }
 
+  /** A call's failure as a ClusterError (classified already when it is one: the HTTP gateway's, a failed load of etcd3). */
+  private async classified<T>(url: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof ClusterError) throw error;
+      const c = classifyError(error, url);
+      throw new ClusterError(c.message, c.kind);
+    }
+  }
+
   async memberList(): Promise<MemberListResult> {
-    return this.any(async (c, url) => {
+    return this.any(async (url) => {
       // Over the HTTP gateway when etcd auth is not in use (with a user, gRPC's Authenticate is what tells a wrong password).
       const overHttp = this.settings.user ? undefined : await this.httpStatus?.memberList(url);
       if (overHttp) return overHttp;
+      const c = await this.client(url);
       const res = await c.cluster.memberList({}, { deadline: Date.now() + this.deadlines.statusMs });
       return { clusterId: String(res.header?.cluster_id ?? ''), memberId: String(res.header?.member_id ?? ''), members: (res.members ?? []).map(toMember) };
     });
@@ -196,7 +236,7 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
    * not retried elsewhere, since the change may have been committed.
    */
   private async one<T>(fn: (client: Etcd3) => Promise<T>): Promise<T> {
-    const urls = [...this.clients.keys()].sort((a, b) => (a === this.preferred ? -1 : b === this.preferred ? 1 : 0));
+    const urls = [...this.endpoints].sort((a, b) => (a === this.preferred ? -1 : b === this.preferred ? 1 : 0));
     let last: unknown;
     for (const url of urls) {
       try {
@@ -278,13 +318,16 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
   }
 
   private async rawSnapshot(clientURL: string, timeoutMs: number, retried = false): Promise<Readable> {
-    const pool = (this.client(clientURL).maintenance as unknown as { client: TokenPool }).client;
+    // Without etcd auth the stream needs no token, nor etcd3.
+    let pool: TokenPool | undefined;
     let token: string | undefined;
     if (this.settings.user) {
       // The token the gateway's client authenticated with (Authenticate on first use).
       try {
+        pool = ((await this.client(clientURL)).maintenance as unknown as { client: TokenPool }).client;
         token = await pool.withConnection('Maintenance', ({ metadata }) => metadata.get('token')[0]?.toString());
       } catch (error) {
+        if (error instanceof ClusterError) throw error;
         const c = classifyError(error, clientURL);
         throw new ClusterError(c.message, c.kind);
       }
@@ -305,7 +348,7 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
     } catch (error) {
       // An expired token (etcd's simple tokens live --auth-token-ttl after their last use): authenticate again, once.
       if (token && !retried && /invalid auth token/i.test((error as Error).message ?? '')) {
-        pool.authenticator?.invalidateMetadata();
+        pool?.authenticator?.invalidateMetadata();
         return this.rawSnapshot(clientURL, timeoutMs, true);
       }
       throw error;
@@ -314,10 +357,9 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
 
   /** The snapshot through etcd3's generated grpc-js client. */
   private async grpcSnapshot(clientURL: string, timeoutMs: number): Promise<Readable> {
-    const client = this.client(clientURL);
-    const pool = (client.maintenance as unknown as { client: SnapshotPool }).client;
     const out = new PassThrough({ highWaterMark: 1 << 20 });
     try {
+      const pool = ((await this.client(clientURL)).maintenance as unknown as { client: SnapshotPool }).client;
       const stream = await pool.withConnection('Maintenance', ({ client: grpcClient, metadata }) => grpcClient.snapshot({}, metadata, { deadline: Date.now() + timeoutMs }));
       stream.on('data', (item: { blob: Buffer }) => {
         if (!out.write(item.blob)) {
@@ -332,6 +374,7 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
       });
       out.on('close', () => stream.cancel?.());
     } catch (error) {
+      if (error instanceof ClusterError) throw error;
       const c = classifyError(error, clientURL);
       throw new ClusterError(c.message, c.kind);
     }
@@ -346,15 +389,15 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
     const overHttp = await this.httpStatus?.status(clientURL);
     if (overHttp) return overHttp;
     try {
-      return await this.statusWith(clientURL, this.client(clientURL));
+      return await this.statusWith(clientURL, false);
     } catch (error) {
       // With auth on, a learner fails the client's Authenticate call; ask it without credentials.
       if (!this.settings.user || !(error instanceof ClusterError) || error.kind !== 'learner') throw error;
-      return this.statusWith(clientURL, this.plainClient(clientURL));
+      return this.statusWith(clientURL, true);
     }
   }
 
-  private async statusWith(clientURL: string, client: Etcd3): Promise<MemberStatus> {
+  private async statusWith(clientURL: string, plain: boolean): Promise<MemberStatus> {
     return this.call(clientURL, async (c) => {
       const s = await c.maintenance.status({ deadline: Date.now() + this.deadlines.statusMs });
       return {
@@ -371,11 +414,15 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
         clusterId: String(s.header?.cluster_id ?? ''),
         revision: Number(s.header?.revision ?? 0),
       };
-    }, client);
+    }, plain);
   }
 
   async alarms(): Promise<Alarm[]> {
-    return this.any(async (c) => {
+    return this.any(async (url) => {
+      // Over the HTTP gateway when etcd auth is not in use, as the member list.
+      const overHttp = this.settings.user ? undefined : await this.httpStatus?.alarms(url);
+      if (overHttp) return overHttp;
+      const c = await this.client(url);
       const res = await c.maintenance.alarm({ action: 'Get', memberID: 0, alarm: 'None' }, { deadline: Date.now() + this.deadlines.statusMs });
       return (res.alarms ?? [])
         .map((a) => ({ memberId: String(a.memberID), alarm: String(a.alarm).toUpperCase() as AlarmType }))
@@ -455,7 +502,8 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
   syncEndpoints(clientURLs: string[]): void {
     const keep = new Set([...this.seeds, ...clientURLs]);
     this.httpStatus?.keepOnly(keep);
-    for (const url of clientURLs) this.client(url);
+    for (const url of clientURLs) this.endpoints.add(url);
+    for (const url of [...this.endpoints]) if (!keep.has(url)) this.endpoints.delete(url);
     for (const map of [this.clients, this.plainClients]) {
       for (const [url, c] of map) {
         if (!keep.has(url)) {
@@ -499,10 +547,8 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
   /** Connect with other TLS files from now on (a CA change: the bundle of both CAs, then the new client certificate); the open clients are closed and made again on next use. */
   useTls(tls: ConnectionSettings['tls']): void {
     const credentials = readTls({ ...this.settings, tls });
-    const urls = [...this.clients.keys()];
     this.close();
     this.credentials = credentials;
-    for (const url of urls) this.client(url);
   }
 }
 

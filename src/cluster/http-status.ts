@@ -5,6 +5,9 @@
  * a keep-alive agent ~0.6 ms, and this client ~0.2-0.3 ms: one kept-alive connection per member, a
  * fixed request, and a response read by Content-Length (or chunked), nothing else. Status needs no
  * auth token in etcd (a learner answers it without one), so no Authenticate call is made.
+ * Without etcd auth, the member list (`/v3/cluster/member/list`) and the alarm list
+ * (`/v3/maintenance/alarm`, action GET) go the same way: a refresh round then needs no gRPC at all,
+ * and the console does not load etcd3 (grpc-js, protobufjs) until a call needs it.
  *
  * A member whose gateway does not answer as a gateway (404 with `--enable-grpc-gateway=false`, a
  * plaintext request to a TLS port, anything but JSON) is marked once as gRPC-only: `status` then
@@ -13,7 +16,7 @@
  */
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import type { Member, MemberStatus } from '../domain/types.js';
+import type { Alarm, AlarmType, Member, MemberStatus } from '../domain/types.js';
 import type { MemberListResult } from './gateway.js';
 import { ClusterError } from '../domain/errors.js';
 import { classifyError } from './classify.js';
@@ -30,6 +33,11 @@ const MAX_RESPONSE_BYTES = 256 << 10;
 
 const STATUS_PATH = '/v3/maintenance/status';
 const MEMBER_LIST_PATH = '/v3/cluster/member/list';
+/** The alarm list: the same path on 3.4 and 3.5 (3.4 also serves /v3beta). */
+const ALARM_PATH = '/v3/maintenance/alarm';
+
+/** The request body of each path: the alarm call says GET (the enum's zero value, named for clarity). */
+const BODY: Record<string, string> = { [ALARM_PATH]: '{"action":"GET"}' };
 
 /** The transport a member's status goes over; undefined until its first answer decided. */
 export type StatusTransport = 'http' | 'grpc';
@@ -55,6 +63,25 @@ interface StatusJson {
 interface MemberListJson {
   header?: { cluster_id?: string; member_id?: string };
   members?: Array<{ ID?: string; name?: string; peerURLs?: string[]; clientURLs?: string[]; isLearner?: boolean }>;
+}
+
+/**
+ * The alarm list JSON of etcd's gateway: enum values by name ("NOSPACE", "CORRUPT"; NONE, the zero
+ * value, left out), uint64 IDs as strings, `alarms` left out when none is armed; 3.4 sends no header.
+ */
+export interface AlarmJson {
+  header?: { cluster_id?: string; member_id?: string };
+  alarms?: Array<{ memberID?: string; alarm?: string | number }>;
+}
+
+/** The AlarmType enum of etcd's rpc.proto by number (a gateway set to emit enums as numbers). */
+const ALARM_BY_NUMBER: Record<number, string> = { 0: 'NONE', 1: 'NOSPACE', 2: 'CORRUPT' };
+
+/** The armed alarms of the gateway's answer, as the gRPC path gives them: NOSPACE and CORRUPT only. */
+export function alarmsFromJson(json: AlarmJson): Alarm[] {
+  return (json.alarms ?? [])
+    .map((a) => ({ memberId: String(a.memberID ?? '0'), alarm: (typeof a.alarm === 'number' ? (ALARM_BY_NUMBER[a.alarm] ?? '') : String(a.alarm ?? 'NONE')).toUpperCase() as AlarmType }))
+    .filter((a) => a.alarm === 'NOSPACE' || a.alarm === 'CORRUPT');
 }
 
 /** One member of the gateway's member list, as the gRPC path's toMember makes it. */
@@ -158,7 +185,8 @@ class MemberConnection {
     this.secure = u.protocol === 'https:';
     this.host = u.hostname.replace(/^\[|\]$/g, '');
     this.port = Number(u.port || (this.secure ? 443 : 80));
-    this.request = Buffer.from(`POST ${path} HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`, 'latin1');
+    const body = BODY[path] ?? '{}';
+    this.request = Buffer.from(`POST ${path} HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, 'latin1');
   }
 
   /** One status request; a reused connection that the server closed meanwhile is retried once on a new one. */
@@ -298,7 +326,19 @@ export class HttpStatusClient {
   }
 
   /**
-   * POST `{}` to one path of one member's gateway: the parsed JSON answer, or undefined when the
+   * The alarms armed in the cluster as the member behind `url` answers them, or undefined when that
+   * member is to be asked over gRPC. Only for clusters without etcd auth, as the member list.
+   */
+  async alarms(url: string): Promise<Alarm[] | undefined> {
+    const json = (await this.post(url, ALARM_PATH)) as AlarmJson | undefined;
+    // 3.4 answers `{}` when no alarm is armed; an `alarms` that is not a list is no gateway's.
+    if (json === undefined || (json.alarms !== undefined && !Array.isArray(json.alarms))) return this.useGrpc(url);
+    this.transports.set(url, 'http');
+    return alarmsFromJson(json);
+  }
+
+  /**
+   * POST the path's body (`{}` mostly) to one path of one member's gateway: the parsed JSON answer, or undefined when the
    * member is (now) to be asked over gRPC. A call while that member's connection for the path is busy
    * (a flow's round beside the poller's) goes over a connection of its own, closed after it.
    */

@@ -262,7 +262,10 @@ function printFirstFrames(label: string, runs: FirstFrame[]): void {
     prev = at;
     if (withCpu) prevCpu = median(runs.map((r) => r.cpu[key]));
   });
-  console.log(`${''.padEnd(8)}   ${'traced total (median)'.padEnd(34)} ${fmt(prev).padStart(10)}${withCpu ? `   CPU ${fmt(prevCpu).padStart(10)} (process CPU until the first live frame)` : ''}`);
+  const lastKey = PHASES[PHASES.length - 1][0];
+  const cpuTotals = withCpu ? runs.map((r) => r.cpu[lastKey]) : [];
+  const spread = withCpu ? `, min ${fmt(Math.min(...cpuTotals))} max ${fmt(Math.max(...cpuTotals))}` : '';
+  console.log(`${''.padEnd(8)}   ${'traced total (median)'.padEnd(34)} ${fmt(prev).padStart(10)}${withCpu ? `   CPU ${fmt(prevCpu).padStart(10)} (process CPU until the first live frame${spread})` : ''}`);
 }
 
 /**

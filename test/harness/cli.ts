@@ -22,6 +22,8 @@ export interface CliOptions {
   timeoutMs?: number;
   /** The working directory (default the test's): where relative outputs land. */
   cwd?: string;
+  /** Another build's entry to run instead of dist/etcd-tui.js (e.g. a copy with a chunk taken out). */
+  bin?: string;
 }
 
 /** A started run of the binary. */
@@ -41,7 +43,7 @@ export interface CliRunning {
 export function startCli(args: string[], opts: CliOptions = {}): CliRunning {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ETCDCTL_')));
   const t0 = Date.now();
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...base, XDG_CONFIG_HOME: '/nonexistent', CI: 'true', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'], ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+  const child = spawn(process.execPath, [opts.bin ?? BIN, ...args], { env: { ...base, XDG_CONFIG_HOME: '/nonexistent', CI: 'true', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'], ...(opts.cwd ? { cwd: opts.cwd } : {}) });
   const pid = child.pid as number;
   trackProcess({ kind: 'etcd-tui', pid });
   child.stdin.end();

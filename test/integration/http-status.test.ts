@@ -1,5 +1,5 @@
 /**
- * Member status (and, without auth, the member list) over etcd's HTTP/JSON gateway
+ * Member status (and, without auth, the member list and the alarms) over etcd's HTTP/JSON gateway
  * (src/cluster/http-status.ts) against real etcd 3.4 and 3.5: the same figures as gRPC's Status and
  * MemberList; calls at once for one member each answered; plaintext and etcd auth on (status needs no token, a
  * learner answers it too); mTLS, and mTLS with auth on (etcd refuses the gateway then: gRPC); a
@@ -21,13 +21,13 @@ import type { MemberListResult } from '../../src/cluster/gateway.js';
 
 /** gRPC's Status of the same member, read through the gateway's own etcd3 client. */
 async function grpcStatus(gateway: EtcdGateway, url: string): Promise<{ version: string; leader: string; raftTerm: number; memberId: string; clusterId: string; dbSize: number }> {
-  const s = await gateway.client(url).maintenance.status();
+  const s = await (await gateway.client(url)).maintenance.status();
   return { version: s.version, leader: String(s.leader), raftTerm: Number(s.raftTerm), memberId: String(s.header?.member_id), clusterId: String(s.header?.cluster_id), dbSize: Number(s.dbSize) };
 }
 
 /** gRPC's member list through the gateway's own etcd3 client, as the gateway returns it. */
 async function grpcMemberList(gateway: EtcdGateway, url: string): Promise<MemberListResult> {
-  const res = await gateway.client(url).cluster.memberList({});
+  const res = await (await gateway.client(url)).cluster.memberList({});
   return {
     clusterId: String(res.header?.cluster_id),
     memberId: String(res.header?.member_id),
@@ -44,6 +44,24 @@ function sameFigures(http: MemberStatus, grpc: Awaited<ReturnType<typeof grpcSta
 
 async function withGateway<T>(settings: ConnectionSettings, fn: (gateway: EtcdGateway) => Promise<T>): Promise<T> {
   const gateway = new EtcdGateway(settings, deadlinesFor(settings));
+  try {
+    return await fn(gateway);
+  } finally {
+    gateway.close();
+  }
+}
+
+/** A gateway with the HTTP gateway turned off (ETCD_TUI_STATUS_TRANSPORT=grpc, read when it is made). */
+async function withGrpcGateway<T>(settings: ConnectionSettings, fn: (gateway: EtcdGateway) => Promise<T>): Promise<T> {
+  const saved = process.env.ETCD_TUI_STATUS_TRANSPORT;
+  process.env.ETCD_TUI_STATUS_TRANSPORT = 'grpc';
+  let gateway: EtcdGateway;
+  try {
+    gateway = new EtcdGateway(settings, deadlinesFor(settings));
+  } finally {
+    if (saved === undefined) delete process.env.ETCD_TUI_STATUS_TRANSPORT;
+    else process.env.ETCD_TUI_STATUS_TRANSPORT = saved;
+  }
   try {
     return await fn(gateway);
   } finally {
@@ -120,6 +138,47 @@ for (const version of ETCD_VERSIONS) {
       }
     });
 
+    test('alarms over HTTP (POST /v3/maintenance/alarm): none, then NOSPACE and CORRUPT armed, as gRPC lists them; with auth on, gRPC', async () => {
+      const cluster = await startCluster({ members: 1, version });
+      try {
+        const url = cluster.endpoints[0];
+        await withGateway(settingsFor(cluster), async (gateway) => {
+          // The first call to this member: its answer decides the transport.
+          assert.deepEqual(await gateway.alarms(), []);
+          assert.equal(gateway.statusTransport(url), 'http');
+          const { memberId } = await gateway.status(url);
+          const client = await gateway.client(url);
+          for (const alarm of ['Nospace', 'Corrupt'] as const) await client.maintenance.alarm({ action: 'Activate', memberID: memberId, alarm });
+          const byName = (a: { alarm: string }, b: { alarm: string }) => a.alarm.localeCompare(b.alarm);
+          const armed = (await gateway.alarms()).sort(byName);
+          assert.deepEqual(armed, [
+            { memberId, alarm: 'CORRUPT' },
+            { memberId, alarm: 'NOSPACE' },
+          ]);
+          assert.equal(gateway.statusTransport(url), 'http');
+          // The gRPC path (forced) gives the same list.
+          await withGrpcGateway(settingsFor(cluster), async (grpc) => {
+            assert.deepEqual((await grpc.alarms()).sort(byName), armed);
+            assert.equal(grpc.statusTransport(url), 'grpc');
+          });
+          await gateway.alarmDisarm(memberId, 'NOSPACE');
+          assert.deepEqual(await gateway.alarms(), [{ memberId, alarm: 'CORRUPT' }]);
+          await gateway.alarmDisarm(memberId, 'CORRUPT');
+          assert.deepEqual(await gateway.alarms(), []);
+        });
+        await enableAuth(cluster);
+        // With a user the alarms go over gRPC (authenticated): a wrong password tells, as for the member list.
+        await withGateway(settingsFor(cluster, { user: 'root', password: 's3cret' }), async (gateway) => {
+          assert.deepEqual(await gateway.alarms(), []);
+        });
+        await withGateway(settingsFor(cluster, { user: 'root', password: 'wrong' }), async (gateway) => {
+          assert.equal(await kindOf(gateway.alarms()), 'auth');
+        });
+      } finally {
+        await cluster.stop();
+      }
+    });
+
     test('mTLS: status over HTTPS with the CA and client certificate; a CA that does not match is a TLS error; with auth on, gRPC', async () => {
       const cluster = await startCluster({ members: 1, version, tls: true });
       try {
@@ -153,6 +212,11 @@ for (const version of ETCD_VERSIONS) {
       const cluster = await startCluster({ members: 1, version, extraArgs: ['--enable-grpc-gateway=false'] });
       try {
         const url = cluster.endpoints[0];
+        // The alarm list as the first call: it decides gRPC for this member and answers over gRPC.
+        await withGateway(settingsFor(cluster), async (gateway) => {
+          assert.deepEqual(await gateway.alarms(), []);
+          assert.equal(gateway.statusTransport(url), 'grpc');
+        });
         await withGateway(settingsFor(cluster), async (gateway) => {
           assert.deepEqual(await gateway.memberList(), await grpcMemberList(gateway, url));
           assert.equal(gateway.statusTransport(url), 'grpc');

@@ -231,7 +231,7 @@ describe('raw snapshot stream with an expired auth token (etcd 3.4, --auth-token
     const gateway = new EtcdGateway(settings(cluster, { user: true }), DEADLINES);
     try {
       await gateway.status(url);
-      const pool = (gateway.client(url).maintenance as unknown as { client: { withConnection<T>(s: string, fn: (a: { metadata: { get(k: string): unknown[] } }) => T): Promise<T> } }).client;
+      const pool = ((await gateway.client(url)).maintenance as unknown as { client: { withConnection<T>(s: string, fn: (a: { metadata: { get(k: string): unknown[] } }) => T): Promise<T> } }).client;
       const token = String(await pool.withConnection('Maintenance', ({ metadata }) => metadata.get('token')[0]));
       // The cached token expires 1-2 s after its last use; each try uses it, so try less often than that.
       await waitFor(

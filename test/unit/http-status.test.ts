@@ -1,7 +1,7 @@
 /** The HTTP/1.1 response reader and the status JSON of src/cluster/http-status.ts (etcd's gateway answers). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { memberFromJson, parseResponse, statusFromJson } from '../../src/cluster/http-status.js';
+import { alarmsFromJson, memberFromJson, parseResponse, statusFromJson } from '../../src/cluster/http-status.js';
 
 const body = '{"header":{"cluster_id":"14066387766755996813","member_id":"18446744073709551615","revision":"7","raft_term":"2"},"version":"3.5.16","dbSize":"20480","leader":"5509092089416929842","raftIndex":"9","raftTerm":"2","raftAppliedIndex":"9","dbSizeInUse":"16384"}';
 
@@ -51,4 +51,23 @@ test('a member of the gateway member list: uint64 ID kept exact, isLearner false
   const json = JSON.parse('{"ID":"17117964050131804119","name":"m3","peerURLs":["http://127.0.0.1:39191"],"clientURLs":["http://127.0.0.1:39425"]}');
   assert.deepEqual(memberFromJson(json), { id: '17117964050131804119', name: 'm3', peerURLs: ['http://127.0.0.1:39191'], clientURLs: ['http://127.0.0.1:39425'], isLearner: false });
   assert.deepEqual(memberFromJson({ ID: '1', isLearner: true }), { id: '1', name: '', peerURLs: [], clientURLs: [], isLearner: true });
+});
+
+test('the alarm list JSON: 3.4 sends {} when none is armed, 3.5 a header; enum names kept; NONE and unknown alarms dropped', () => {
+  // As etcd 3.4.23 and 3.5.16 answered POST /v3/maintenance/alarm {"action":"GET"} here.
+  assert.deepEqual(alarmsFromJson(JSON.parse('{}')), []);
+  assert.deepEqual(alarmsFromJson(JSON.parse('{"header":{"cluster_id":"4700245047070760809", "member_id":"8190261625749728102", "revision":"1", "raft_term":"2"}}')), []);
+  assert.deepEqual(alarmsFromJson(JSON.parse('{"alarms":[{"memberID":"15985099378392235387","alarm":"NOSPACE"},{"memberID":"15985099378392235387","alarm":"CORRUPT"}]}')), [
+    { memberId: '15985099378392235387', alarm: 'NOSPACE' },
+    { memberId: '15985099378392235387', alarm: 'CORRUPT' },
+  ]);
+  assert.deepEqual(
+    alarmsFromJson(JSON.parse('{"header":{"cluster_id":"1", "member_id":"2", "revision":"1", "raft_term":"2"}, "alarms":[{"memberID":"8190261625749728102", "alarm":"CORRUPT"}, {"memberID":"3"}, {"memberID":"4", "alarm":"SOMETHING_NEW"}]}')),
+    [{ memberId: '8190261625749728102', alarm: 'CORRUPT' }],
+  );
+  // Enums as numbers (a gateway set to emit them so): 1 NOSPACE, 2 CORRUPT, 0 NONE.
+  assert.deepEqual(alarmsFromJson({ alarms: [{ memberID: '5', alarm: 1 }, { memberID: '6', alarm: 2 }, { memberID: '7', alarm: 0 }] }), [
+    { memberId: '5', alarm: 'NOSPACE' },
+    { memberId: '6', alarm: 'CORRUPT' },
+  ]);
 });
