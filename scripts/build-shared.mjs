@@ -180,23 +180,44 @@ ${fastWidthBlock('box drawing, bullets, arrows', await fastWidthClassChecked(ink
 // handlebars (render) and yaml (a contexts file) are CommonJS that esbuild evaluates when the
 // modules importing them load, i.e. at every start; the first frame needs neither. Each is
 // replaced by a stand-in whose default export loads the real module on first use (both are used
-// only through their default export: `Handlebars.create()`, `YAML.parse()`).
+// only through their default export: `Handlebars.create()`, `YAML.parse()`). In the standalone
+// build (one file) the real module is bundled in and only its evaluation waits; the split build
+// (scripts/bundle.mjs) puts each into a CommonJS file of its own, dist/chunks/vendor-NAME.cjs
+// (VENDOR_FILES), so that a start that never renders a template or reads a contexts file does not
+// even parse them (half a megabyte of the code the console loaded).
 const LAZY_DEFAULT = ['handlebars', 'yaml'];
-const lazyDefault = {
-  name: 'lazy-default',
-  setup(b) {
-    b.onResolve({ filter: new RegExp(`^(${LAZY_DEFAULT.join('|')})$`) }, (args) =>
-      args.namespace === 'lazy-default' ? undefined : { path: args.path, namespace: 'lazy-default' },
-    );
-    b.onLoad({ filter: /.*/, namespace: 'lazy-default' }, (args) => ({
-      loader: 'js',
-      resolveDir: process.cwd(),
-      contents: `let real;
+/** The vendor files of the split build: entry name -> package. */
+export const VENDOR_FILES = Object.fromEntries(LAZY_DEFAULT.map((name) => [`vendor-${name}`, name]));
+function lazyDefaultPlugin(separateFiles) {
+  return {
+    name: 'lazy-default',
+    setup(b) {
+      b.onResolve({ filter: new RegExp(`^(${LAZY_DEFAULT.join('|')})$`) }, (args) =>
+        args.namespace === 'lazy-default' ? undefined : { path: args.path, namespace: 'lazy-default' },
+      );
+      b.onLoad({ filter: /.*/, namespace: 'lazy-default' }, (args) => ({
+        loader: 'js',
+        resolveDir: process.cwd(),
+        contents: separateFiles
+          ? // __dirname is the chunk's folder (the banner's): dist/chunks/, or dist/ for the entry.
+            `import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+let real;
+const load = () => {
+  if (real) return real;
+  const file = [join(__dirname, 'vendor-${args.path}.cjs'), join(__dirname, 'chunks', 'vendor-${args.path}.cjs')].find((f) => existsSync(f));
+  if (!file) throw Object.assign(new Error('vendor-${args.path}.cjs is missing next to the bundle (' + __dirname + '): reinstall etcd-tui'), { code: 'ETCD_TUI_INSTALL' });
+  return (real = require(file));
+};
+export default new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() });`
+          : `let real;
 const load = () => (real ??= require(${JSON.stringify(args.path)}));
 export default new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() });`,
-    }));
-  },
-};
+      }));
+    },
+  };
+}
+const lazyDefault = lazyDefaultPlugin(false);
 
 // wrap-ansi (Ink's wrapping of long text) has string-width 7, which has no fast path at all: every
 // character went through Intl.Segmenter and a freshly built emoji regex. A smaller class (its emoji
@@ -290,6 +311,24 @@ async function styledCharsFastChecked() {
   return STYLED_TO_STRING_FAST;
 }
 const styledCharsFast = patch(exactPath(join(ansiTokenizeDir, 'styledChars.js')), [STYLED_TO_STRING, await styledCharsFastChecked()]);
+
+// Ink builds every frame from scratch (ink/build/output.js): a grid of width x height blank cells,
+// each a fresh object with its own styles array, and caches of styled characters and widths that
+// are new for every frame, so each redraw of an unchanged 180x50 screen tokenized every line again
+// and left 1-2 MB of garbage (an idle console's redraws and the collections after them were a
+// third of its CPU). The caches now live across frames (cleared when one passes CACHE_LIMIT
+// entries: the lines of a few screens), and every blank cell is one shared object: Ink only
+// replaces cells and reads them (styledCharsToString), never changes one.
+const inkOutputReuse = patch(
+  exactPath(join(dirname(require.resolve('ink')), 'output.js')),
+  ['class OutputCaches {', '// etcd-tui (scripts/build-shared.mjs): caches shared by every frame, bounded.\nconst CACHE_LIMIT = 4096;\nclass OutputCaches {'],
+  ['            cached = styledCharsFromTokens(tokenize(line));\n            this.styledChars.set(line, cached);', '            cached = styledCharsFromTokens(tokenize(line));\n            if (this.styledChars.size >= CACHE_LIMIT) this.styledChars.clear();\n            this.styledChars.set(line, cached);'],
+  ['            cached = stringWidth(text);\n            this.widths.set(text, cached);', '            cached = stringWidth(text);\n            if (this.widths.size >= CACHE_LIMIT) this.widths.clear();\n            this.widths.set(text, cached);'],
+  ['            cached = lineWidth;\n            this.blockWidths.set(text, cached);', '            cached = lineWidth;\n            if (this.blockWidths.size >= CACHE_LIMIT) this.blockWidths.clear();\n            this.blockWidths.set(text, cached);'],
+  ['export default class Output {', "const SHARED_CACHES = new OutputCaches();\nconst BLANK_CELL = { type: 'char', value: ' ', fullWidth: false, styles: [] };\nexport default class Output {"],
+  ['    caches = new OutputCaches();', '    caches = SHARED_CACHES;'],
+  ["                row.push({\n                    type: 'char',\n                    value: ' ',\n                    fullWidth: false,\n                    styles: [],\n                });", '                row.push(BLANK_CELL);'],
+);
 
 // slice-ansi (Ink clips every line of a box with overflow hidden through it, and truncates) asked
 // Intl.Segmenter for the grapheme cluster at every character (Segments.containing) and segmented a
@@ -400,6 +439,10 @@ export const SHARED_PLUGINS = [
   wrapWidthFastPath,
   styledCharsFast,
   sliceAnsiFast,
+  inkOutputReuse,
   patch(/etcd3[\\/]lib[\\/]connection-pool\.js$/, ['(0, proto_loader_1.loadSync)(`${__dirname}/../proto/rpc.proto`, {', `(0, proto_loader_1.fromJSON)(${etcd3Descriptor()}, {`]),
   lazyProtoDescriptors,
 ];
+
+/** The split build's plugins: the shared ones, with handlebars and yaml in files of their own (VENDOR_FILES). */
+export const SPLIT_PLUGINS = SHARED_PLUGINS.map((p) => (p === lazyDefault ? lazyDefaultPlugin(true) : p));

@@ -11,7 +11,7 @@
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { BANNER, SHARED_PLUGINS, shellLauncher } from './build-shared.mjs';
+import { BANNER, SPLIT_PLUGINS, VENDOR_FILES, shellLauncher } from './build-shared.mjs';
 
 // The patches (etcd3's parsed descriptor, lazy proto descriptors, yoga without fetch, the
 // string-width fast paths, lazy handlebars and yaml), the stubs and the shell launcher (Node 20 and
@@ -41,10 +41,22 @@ await build({
   minify: false,
   legalComments: 'none',
   external: ['ssh2', 'cpu-features'],
-  plugins: SHARED_PLUGINS,
+  plugins: SPLIT_PLUGINS,
   define: { 'process.env.NODE_ENV': '"production"' },
   // The launcher's placeholder (replaced in the entry), require, __filename and __dirname: each chunk is a module of its own.
   banner: { js: BANNER },
+  logLevel: 'warning',
+});
+// handlebars and yaml, each a CommonJS file the stand-ins require on first use (build-shared.mjs).
+await build({
+  entryPoints: VENDOR_FILES,
+  outdir: CHUNKS,
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  legalComments: 'none',
   logLevel: 'warning',
 });
 shellLauncher(OUT);

@@ -101,8 +101,11 @@ export function defaultContextsPath(env: Record<string, string | undefined>, hom
 /** Parse and validate a contexts file. Every error names the file, the context and the field. */
 export function parseContextsFile(text: string, path: string): ContextsFile {
   let data: unknown;
+  // Outside the try: in the bundle, yaml is a file of its own loaded here on first use, and a
+  // missing one is an installation problem, not the contexts file's.
+  const parse = YAML.parse;
   try {
-    data = YAML.parse(text);
+    data = parse(text);
   } catch (err) {
     const first = (err instanceof Error ? err.message : String(err)).split('\n')[0];
     throw new ConfigError(`${path}: not valid YAML: ${first} (fix the file, or point --config elsewhere)`);

@@ -60,6 +60,10 @@ main(process.argv.slice(2), process.env).then(
     } else if (error instanceof ClusterError) {
       process.stderr.write(`etcd-tui: ${error.message}\n`);
       process.exitCode = EXIT.unreachable;
+    } else if ((error as { code?: unknown })?.code === 'ETCD_TUI_INSTALL') {
+      // A file of the installation is missing (scripts/build-shared.mjs): one line, no stack.
+      process.stderr.write(`etcd-tui: ${(error as Error).message}\n`);
+      process.exitCode = 70;
     } else {
       process.stderr.write(`etcd-tui: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
       process.exitCode = 70;

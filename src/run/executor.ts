@@ -4,9 +4,8 @@
  * continues past a failed one, and with plan.rollbackOnFailure undoes what the run did.
  */
 import type { Action, Plan, RunResult, StepData } from '../domain/plan.js';
-import type { ActionHandler, ActionKind, ExecutorDeps, RunContext, StepResult, UndoEntry } from './types.js';
+import type { ActionHandler, ActionHandlers, ActionKind, ExecutorDeps, RunContext, StepResult, UndoEntry } from './types.js';
 import { AbortedError, errorMessage } from '../domain/errors.js';
-import { ACTION_HANDLERS } from './actions.js';
 
 export type { ExecutorDeps, HostAccess, UndoEntry } from './types.js';
 
@@ -18,8 +17,24 @@ function recordUndo(undo: UndoEntry[] | undefined, entry: UndoEntry): void {
   undo?.push(entry);
 }
 
-function dispatch(action: Action, index: number, deps: ExecutorDeps, ctx: RunContext): Promise<StepResult> {
-  const handler = ACTION_HANDLERS[action.kind] as ActionHandler<ActionKind> | undefined;
+/**
+ * The action table, loaded with the first step of the first run: the handlers and what they use
+ * (the snapshot writer and reader, SSH, templates) are code the console's first frame does not need.
+ */
+let handlers: Promise<ActionHandlers> | undefined;
+function actionHandlers(): Promise<ActionHandlers> {
+  handlers ??= import('./actions.js').then(
+    (m) => m.ACTION_HANDLERS,
+    (error: unknown) => {
+      handlers = undefined;
+      throw error;
+    },
+  );
+  return handlers;
+}
+
+async function dispatch(action: Action, index: number, deps: ExecutorDeps, ctx: RunContext): Promise<StepResult> {
+  const handler = (await actionHandlers())[action.kind] as ActionHandler<ActionKind> | undefined;
   if (!handler) throw new Error(`no handler for the action "${action.kind}"`);
   return handler(action as never, index, deps, ctx);
 }

@@ -14,7 +14,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { repoRoot } from '../harness/binaries.js';
@@ -73,6 +73,44 @@ test('snapshot save loads neither Ink, React, screens nor etcd3; the console loa
   assert.ok(consoleModules.some((m) => m.startsWith('screens/')), 'the console has the screens');
   assert.ok(consoleModules.includes('src/cluster/etcd-gateway.ts'), 'the console has the gateway');
   assert.deepEqual(consoleModules.filter((m) => GRPC.test(m)), [], 'the console starts without etcd3, grpc-js, protobufjs');
+});
+
+test("the console's first frame loads no flow's run code, no handlebars and no yaml; both are CommonJS files of their own", () => {
+  const consoleModules = modulesIn(staticClosure(consoleChunk(), staticClosure(lazyChunk('local'), staticClosure(ENTRY))));
+  // The action handlers (executor: on the first step), the hosts' preparation (on the preflight),
+  // the snapshot writer and reader, the restore and bootstrap runners.
+  const lazy = /^(src\/run\/(actions|snapshot-save|snapshot-actions|restore|bootstrap|rotate-certs|ca-rotation|recover-quorum|rolling|config-change)\.ts|src\/snapshot\/|node_modules\/(handlebars|yaml)\/)/;
+  assert.deepEqual(consoleModules.filter((m) => lazy.test(m)), []);
+  assert.ok(consoleModules.includes('src/flows/modules/index.ts'), 'the flow definitions are there (keys, palette, help)');
+  for (const name of ['handlebars', 'yaml']) {
+    const file = join(dirname(ENTRY), 'chunks', `vendor-${name}.cjs`);
+    const text = readFileSync(file, 'utf8');
+    assert.ok(/\b(module\.)?exports\b/.test(text) && !/^(import|export) /m.test(text), `${file} is CommonJS`);
+    assert.ok(modulesIn(new Set([file])).some((m) => m.startsWith(`node_modules/${name}/`)), `${name} is in ${file}`);
+  }
+  // No .js chunk carries them (the stand-ins require the .cjs files on first use).
+  for (const f of readdirSync(join(dirname(ENTRY), 'chunks')).filter((c) => c.endsWith('.js'))) {
+    assert.deepEqual(modulesIn(new Set([join(dirname(ENTRY), 'chunks', f)])).filter((m) => /^node_modules\/(handlebars|yaml)\//.test(m)), [], f);
+  }
+});
+
+test('a build without vendor-yaml.cjs says so in one line when it reads a contexts file (exit 70, no stack); without one it starts', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'etcd-tui-noyaml-'));
+  try {
+    const broken = join(dir, 'etcd-tui.js');
+    cpSync(ENTRY, broken);
+    cpSync(join(dirname(ENTRY), 'chunks'), join(dir, 'chunks'), { recursive: true, filter: (src) => !src.endsWith('vendor-yaml.cjs') });
+    const config = join(dir, 'config');
+    mkdirSync(join(config, 'etcd-tui'), { recursive: true });
+    writeFileSync(join(config, 'etcd-tui', 'contexts.yaml'), 'contexts:\n  - name: t\n    endpoints: [http://127.0.0.1:1]\n');
+    const r = await runCli(['status', '--context', 't'], { bin: broken, env: { XDG_CONFIG_HOME: config } });
+    assert.equal(r.code, 70, showCli(r));
+    assert.equal(r.stderr.trim(), `etcd-tui: vendor-yaml.cjs is missing next to the bundle (${join(dir, 'chunks')}): reinstall etcd-tui`, showCli(r));
+    const plain = await runCli(['--version'], { bin: broken });
+    assert.equal(plain.code, 0, showCli(plain));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('etcd3, grpc-js and protobufjs are in one chunk of their own, with the parsed descriptor; no command loads it at start', () => {

@@ -1,5 +1,4 @@
 /** A new cluster on the context's hosts over SSH: initial-cluster-state new, a new token; the context is saved. */
-import { prepareNewCluster } from '../../run/bootstrap.js';
 import { defineFlow } from '../flow.js';
 
 export default defineFlow<{ hosts: string[] }>({
@@ -17,7 +16,7 @@ export default defineFlow<{ hosts: string[] }>({
   cli: { command: ['bootstrap', 'cluster'], fromCli: ({ args }) => ({ hosts: args }) },
   plan: () => ({ ok: false, refusal: 'preflight has not run yet' }),
   prepare: async (_view, input, session) => {
-    const p = await prepareNewCluster(session.inventory, input.hosts, session.pool, { context: session.context, token: session.token, onHost: session.onHost, timeouts: session.timeouts });
+    const p = await (await import('../../run/bootstrap.js')).prepareNewCluster(session.inventory, input.hosts, session.pool, { context: session.context, token: session.token, onHost: session.onHost, timeouts: session.timeouts });
     if ('refusal' in p) return { planned: { ok: false, refusal: p.refusal }, replan: () => ({ ok: false, refusal: p.refusal }) };
     const planned = p.planned;
     const hosts = p.hosts.map((h) => h.name);

@@ -1,6 +1,5 @@
 /** Join a host of the context's inventory over SSH: preflight, add as a learner, files, start, promote; undone on failure. */
 import { planJoin } from '../../plans/bootstrap.js';
-import { prepareJoin } from '../../run/bootstrap.js';
 import type { PlanResult } from '../../domain/plan.js';
 import { defineFlow } from '../flow.js';
 import { needList } from './common.js';
@@ -39,7 +38,7 @@ export default defineFlow<{ host: string }>({
   // A host joins on a plan made from the preflight (prepare); without it there is nothing to plan.
   plan: () => ({ ok: false, refusal: 'preflight has not run yet' }),
   prepare: async (view, input, session) => {
-    const p = await prepareJoin(view, session.inventory, input.host, session.pool, { onHost: session.onHost, timeouts: session.timeouts });
+    const p = await (await import('../../run/bootstrap.js')).prepareJoin(view, session.inventory, input.host, session.pool, { onHost: session.onHost, timeouts: session.timeouts });
     if ('refusal' in p) return { planned: { ok: false, refusal: p.refusal }, replan: () => ({ ok: false, refusal: p.refusal }) };
     return { planned: p.planned, replan: (fresh): PlanResult => planJoin(fresh, { host: p.host, settings: session.inventory.settings, preflight: p.preflight, files: p.files }) };
   },

@@ -1,7 +1,6 @@
 /** A rolling config change over SSH: etcd settings rendered into each node's env file, one member at a time, verified or rolled back. */
 import { applyConfig, knownConfigKeys, parseConfigArgs } from '../../plans/config-change.js';
 import { planRolling } from '../../plans/rolling.js';
-import { prepareConfigChangeInput } from '../../run/config-change.js';
 import { DEFAULT_HEALTH_OPTIONS } from '../../domain/types.js';
 import { defineFlow } from '../flow.js';
 import { needList, usageError } from './common.js';
@@ -45,7 +44,7 @@ export default defineFlow<{ words: string[] }>({
   },
   plan: () => ({ ok: false, refusal: 'the env files have not been read yet' }),
   prepare: async (view, input, session) => {
-    const r = await prepareConfigChangeInput(view, session.inventory, session.pool, { words: input.words, gapThreshold: DEFAULT_HEALTH_OPTIONS.indexGapThreshold, onHost: session.onHost });
+    const r = await (await import('../../run/config-change.js')).prepareConfigChangeInput(view, session.inventory, session.pool, { words: input.words, gapThreshold: DEFAULT_HEALTH_OPTIONS.indexGapThreshold, onHost: session.onHost });
     if ('refusal' in r) return { planned: { ok: false, refusal: r.refusal }, replan: () => ({ ok: false, refusal: r.refusal }) };
     // Typed confirmation, as restart-all: the member's name for one member, else the context's name.
     const phrase = r.input.only?.length === 1 ? r.input.only[0] : session.context;

@@ -4,7 +4,6 @@
  * back, the other hosts' data moved aside. The headless `etcd-tui recover quorum` then joins the
  * others back; in the console the dialog ends by naming them for `J` (bootstrap join), one at a time.
  */
-import { prepareRecovery } from '../../run/recover-quorum.js';
 import { defineFlow } from '../flow.js';
 
 export default defineFlow<{ from?: string }>({
@@ -29,7 +28,7 @@ export default defineFlow<{ from?: string }>({
       if (!p?.ok) throw new Error('no answer');
       return p.status.raftIndex;
     };
-    const p = await prepareRecovery(session.inventory, session.pool, session.context, { from: input.from, view: view.members.length > 0 ? view : undefined, raftIndex, onHost: session.onHost });
+    const p = await (await import('../../run/recover-quorum.js')).prepareRecovery(session.inventory, session.pool, session.context, { from: input.from, view: view.members.length > 0 ? view : undefined, raftIndex, onHost: session.onHost });
     const planned = p.planned;
     return {
       planned,

@@ -5,7 +5,6 @@
  * that is down gets no gate (its restart is the recovery step). The board shows the run (src/flows/rolling-board.ts).
  */
 import { planRolling } from '../../plans/rolling.js';
-import { prepareRollingInput } from '../../run/rolling.js';
 import { DEFAULT_HEALTH_OPTIONS } from '../../domain/types.js';
 import type { HostPrepared, HostSession } from '../../run/host-port.js';
 import type { ClusterView } from '../../health/view.js';
@@ -77,7 +76,7 @@ export function rollingFromConsole(argument: string | undefined, env: PlanEnv, u
 
 /** Preflight (the upgrade's path and flag checks over SSH), then the plan; planned again on a fresh view before the run. */
 export async function prepareRollingFlow(view: ClusterView, input: RollingFlowInput, session: HostSession): Promise<HostPrepared> {
-  const p = await prepareRollingInput(view, session.inventory, session.pool, {
+  const p = await (await import('../../run/rolling.js')).prepareRollingInput(view, session.inventory, session.pool, {
     only: input.only,
     gapThreshold: input.gapThreshold ?? DEFAULT_HEALTH_OPTIONS.indexGapThreshold,
     ...(session.timeouts?.waitMs ? { backMs: session.timeouts.waitMs } : {}),

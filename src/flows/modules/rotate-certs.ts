@@ -3,7 +3,6 @@ import { planRolling } from '../../plans/rolling.js';
 import { caBundlePath, caRunState, planCaRotation, type CaPhase } from '../../plans/ca-rotation.js';
 import type { ClusterView } from '../../health/view.js';
 import type { Plan, PlanResult, RunResult } from '../../domain/plan.js';
-import { prepareRotateCertsInput } from '../../run/rotate-certs.js';
 import { DEFAULT_HEALTH_OPTIONS } from '../../domain/types.js';
 import { defineFlow, type Parsed } from '../flow.js';
 import { needList } from './common.js';
@@ -62,7 +61,7 @@ export default defineFlow<RotateCertsInput>({
   cli: { command: ['rotate-certs'], fromCli: ({ args }) => ({ hosts: args }) },
   plan: () => ({ ok: false, refusal: 'the certificates have not been checked yet' }),
   prepare: async (view, input, session) => {
-    const r = await prepareRotateCertsInput(view, session.inventory, session.pool, {
+    const r = await (await import('../../run/rotate-certs.js')).prepareRotateCertsInput(view, session.inventory, session.pool, {
       only: input.hosts,
       ...(input.caDir ? { caDir: input.caDir } : {}),
       ...(input.phase ? { phase: input.phase } : {}),

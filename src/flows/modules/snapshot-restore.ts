@@ -3,7 +3,6 @@
  * checks on the bastion and every host, seed 004's order, old data moved aside, verified by a new
  * cluster ID, the revision and one HashKV; everything put back when a step fails before the start.
  */
-import { prepareRestore } from '../../run/restore.js';
 import { defineFlow } from '../flow.js';
 import { usageError } from './common.js';
 
@@ -71,7 +70,7 @@ export default defineFlow<RestoreFlowInput>({
   prepare: async (view, input, session) => {
     const viewOrNone = view.members.length > 0 ? view : undefined;
     const timeouts = session.timeouts?.waitMs ? { formMs: session.timeouts.waitMs, verifyMs: session.timeouts.waitMs } : undefined;
-    const p = await prepareRestore(session.inventory, session.pool, {
+    const p = await (await import('../../run/restore.js')).prepareRestore(session.inventory, session.pool, {
       file: input.file,
       hostNames: input.hosts,
       view: viewOrNone,
