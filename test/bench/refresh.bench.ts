@@ -5,7 +5,8 @@
  * - the same with one member SIGSTOPped;
  * - process start to the first frame with live data, median of BENCH_STARTS (9) starts, with the
  *   phases the binary traces (ETCD_TUI_TRACE_STARTUP): node start, module load, config, first
- *   connect, first status round, first render;
+ *   connect, first status round, first render; timed from Enter in an idle pane to the frame seen
+ *   in tmux, with a light observer (the trace file watched, tmux captured once the frame is traced);
  * - headless starts: `--version` and a one-shot `status`, wall, CPU and peak RSS (/usr/bin/time);
  * - idle CPU and RSS over BENCH_IDLE_SECONDS (30) with the console open at 1 s refresh, with 3 and 5
  *   members, the dashboard alone and with the metrics pane shown, with the renders per minute the
@@ -13,6 +14,7 @@
  * The binaries run as an operator runs them (the file itself: its shell launcher starts Node with
  * the launcher's flags). The targets are printed beside the figures. BENCH_COMPARE_BIN=another/etcd-tui.js measures a second
  * build in the same run, alternating (the machine is shared: only side-by-side figures compare).
+ * BENCH_PARTS=rounds,first-frame,headless,idle (default all) runs only some parts.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
