@@ -14,7 +14,7 @@ import type { AppStore } from '../store/store.js';
 import { constants as osConstants } from 'node:os';
 import { guardStdin } from './input-guard.js';
 import { LastResort } from './last-resort.js';
-import { traceStartup, tracingStartup } from './startup-trace.js';
+import { traceStartup, tracingStartup } from '../diagnostics/startup-trace.js';
 import { renderTracer } from '../../screens/components/render-trace.js';
 
 /** What only the sandbox can do for the flows: start a new member on this machine. */

@@ -3,7 +3,7 @@
  * The `etcd-tui` entry point: parse flags, resolve the connection settings, then open the console,
  * print a one-shot status, or start the sandbox. Bad input ends with one line and exit code 4.
  */
-import { traceStartup } from './startup-trace.js';
+import { traceStartup } from '../diagnostics/startup-trace.js';
 import { readFileSync } from 'node:fs';
 import { HELP_TEXT, parseArgs } from './args.js';
 import { ConfigError, ClusterError, ExitError } from '../domain/errors.js';

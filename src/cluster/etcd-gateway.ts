@@ -8,8 +8,6 @@
  * alarms) goes over etcd's HTTP gateway (src/cluster/http-status.ts) and never loads it.
  */
 import { readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { Etcd3, IOptions } from 'etcd3';
 import { PassThrough, Readable } from 'node:stream';
 import { connect as tcpConnect } from 'node:net';
@@ -20,7 +18,6 @@ import type { ClusterGateway, HashKVResult, InspectGateway, MemberListResult, Ra
 import { fetchText } from './http-fetch.js';
 import { classifyError } from './classify.js';
 import { HttpStatusClient, type StatusTransport } from './http-status.js';
-import { openRawSnapshotStream } from './snapshot-stream.js';
 
 /** etcd3's client class and cockatiel's no-op policy (the circuit breaker off), loaded on first use. */
 type GrpcModules = typeof import('./etcd3-client.js');
@@ -333,6 +330,8 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
       }
     }
     const tls = this.credentials;
+    // node:http2 and the decoder load with the first snapshot, not with the console.
+    const { openRawSnapshotStream } = await import('./snapshot-stream.js');
     try {
       return await openRawSnapshotStream({
         url: clientURL,
@@ -469,13 +468,15 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
   /** GET /version over HTTP(S), with the connection's CA and client certificate, bounded by the status deadline. */
   async version(clientURL: string): Promise<{ server: string; cluster: string }> {
     const url = new URL('/version', clientURL);
+    // Loaded here, not with the console: a rolling upgrade is the only caller.
+    const { request: send } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
     const body = await new Promise<string>((resolve, reject) => {
       const tls = this.credentials;
       const options = {
         timeout: this.deadlines.statusMs,
         ...(url.protocol === 'https:' && tls ? { ca: tls.rootCertificate.length ? tls.rootCertificate : undefined, cert: tls.certChain, key: tls.privateKey } : {}),
       };
-      const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, options, (res) => {
+      const req = send(url, options, (res) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (text.length < 4096 ? (text += chunk) : undefined));

@@ -5,6 +5,7 @@ import { formatBytes, formatDuration, formatPercent } from '../format/units.js';
 import { hexId } from '../format/ids.js';
 import { saveSnapshot, SnapshotSaveError } from './snapshot-save.js';
 import { hasCorruptAlarm } from '../plans/snapshot.js';
+import { traceStartup } from '../diagnostics/startup-trace.js';
 
 /** No byte for this long fails the step before the (DB-sized) deadline would. */
 export const SNAPSHOT_STALL_MS = 30_000;
@@ -16,7 +17,9 @@ export function formatRate(bytesPerSecond: number): string {
 export async function runSnapshotAction(action: SnapshotAction, index: number, deps: ExecutorDeps): Promise<StepResult> {
   // A fresh look: the member must still answer at its URL, as itself, without a CORRUPT alarm. No
   // alarm list: on etcd 3.4/3.5 an alarm GET is a raft entry (Status errors carry the alarms).
+  traceStartup('snapshot-observe');
   const view = await deps.observe({ alarms: false });
+  traceStartup('snapshot-observed');
   const member = view.members.find((m) => m.id === action.memberId);
   if (!member) throw new Error(`${action.name} (${hexId(action.memberId)}) is no longer in the member list`);
   const url = member.clientURLs[0];
@@ -31,6 +34,7 @@ export async function runSnapshotAction(action: SnapshotAction, index: number, d
   const status = probe.status;
   const total = status.dbSize + 32;
   const stream = await deps.gateway.snapshot(url, action.timeoutMs);
+  traceStartup('snapshot-stream-open');
   const saved = await saveSnapshot({
     stream,
     file: action.file,

@@ -21,6 +21,7 @@ import { SHA256_SIZE, snapshotStatus, type SnapshotStatus } from '../snapshot/st
 import { SnapshotError } from '../snapshot/errors.js';
 import { formatBytes, formatDuration } from '../format/units.js';
 import { hexId } from '../format/ids.js';
+import { traceStartup } from '../diagnostics/startup-trace.js';
 
 /**
  * The running sha256 of a stream whose last 32 bytes are a trailer: everything but the newest 32
@@ -379,6 +380,7 @@ export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SavedSnap
   const tap = new Transform({
     highWaterMark: 1 << 20,
     transform(chunk: Buffer, _encoding, callback) {
+      if (hasher.total === 0) traceStartup('snapshot-first-chunk');
       hasher.update(chunk);
       stallTimer?.refresh();
       const at = now();
@@ -419,6 +421,7 @@ export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SavedSnap
       throw new SnapshotSaveError('sha256', `sha256 mismatch: the trailer says ${sum.expected}, the ${formatBytes(sum.dataSize)} received hash to ${sum.actual}; the snapshot is corrupt and was not kept`);
     }
     const streamed = now();
+    traceStartup('snapshot-streamed');
     // The final fsync runs while the file is read back (the read-back sees the same bytes before and
     // after it); both must be through before the file gets its name.
     synced = sink.flush();
@@ -431,8 +434,10 @@ export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SavedSnap
       const text = error instanceof SnapshotError ? error.message : ioMessage(error);
       throw new SnapshotSaveError('verify', `the received snapshot does not read back as a valid database: ${text}; it was not kept`, { cause: error });
     }
+    traceStartup('snapshot-read-back');
     try {
       await synced;
+      traceStartup('snapshot-synced');
     } catch (error) {
       throw new SnapshotSaveError('io', `writing ${paths.part} to disk failed after ${formatBytes(hasher.total)}: ${ioMessage(error)}; the partial file was removed`, { cause: error });
     }
@@ -445,6 +450,7 @@ export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SavedSnap
     await publish(paths.part, paths.file);
     created = false;
     await fsyncDir(dir);
+    traceStartup('snapshot-published');
     const verifyMs = now() - streamed;
     const durationMs = Math.max(1, now() - started);
     const result: SavedSnapshot = { file: paths.file, size: hasher.total, sha256: sum.actual, status, durationMs, streamMs: streamed - started, verifyMs, bytesPerSecond: (hasher.total * 1000) / durationMs };

@@ -1,8 +1,16 @@
 /**
  * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78): Go's
  * crc32.New(crc32.MakeTable(crc32.Castagnoli)), which `etcdutl snapshot
- * status` uses for its hash. Slice-by-8 tables; incremental like Go's hash.Hash32.
+ * status` uses for its hash. Incremental like Go's hash.Hash32.
+ *
+ * Pieces of NATIVE_MIN_BYTES or more go to the optional native module @node-rs/crc32 (SSE4.2 /
+ * ARMv8 CRC instructions: ~4.3 GB/s here against ~1.1 GB/s for the slice-by-8 tables below, which
+ * a snapshot save's read-back spent most of its time in); smaller ones stay in JS, where a call
+ * costs less than crossing into native code. Without the module (the standalone build, a platform
+ * it has no binary for, an install without optional dependencies) or with ETCD_TUI_CRC32C=js, every
+ * piece goes through the tables: the same values, slower.
  */
+import { createRequire } from 'node:module';
 
 const POLY = 0x82f63b78;
 
@@ -26,8 +34,49 @@ const TABLES: Uint32Array[] = (() => {
 /** Typed-array words are little-endian here (every platform Node ships for but s390x). */
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
+type NativeCrc32c = (input: Uint8Array, initialState?: number) => number;
+
+/** From this size a piece goes to the native module (measured: a call costs ~0.18 us there, ~0.13 us in JS for 17 bytes). */
+const NATIVE_MIN_BYTES = 256;
+
+/** The native function once looked for: a function, or null when there is none (or it is switched off). */
+let native: NativeCrc32c | null | undefined;
+
+function nativeCrc32c(): NativeCrc32c | null {
+  if (native !== undefined) return native;
+  native = null;
+  if (process.env.ETCD_TUI_CRC32C === 'js') return native;
+  try {
+    const mod = createRequire(import.meta.url)('@node-rs/crc32') as { crc32c?: unknown };
+    const fn = mod.crc32c;
+    // Used only if it gives the check value of the standard ("123456789") and continues like ours.
+    if (typeof fn === 'function') {
+      const candidate = fn as NativeCrc32c;
+      const probe = Buffer.from('123456789');
+      if (candidate(probe) === 0xe3069283 && candidate(probe.subarray(4), candidate(probe.subarray(0, 4))) === 0xe3069283) native = candidate;
+    }
+  } catch {
+    // Not installed, or no binary for this platform: the tables.
+  }
+  return native;
+}
+
+/** Which implementation large pieces go through: 'native' (@node-rs/crc32) or 'js'. */
+export function crc32cImplementation(): 'native' | 'js' {
+  return nativeCrc32c() ? 'native' : 'js';
+}
+
 /** Continues a CRC-32C: `crc` is a previous result (0 to start). Returns the new unsigned value. */
 export function crc32cUpdate(crc: number, data: Uint8Array): number {
+  if (data.length >= NATIVE_MIN_BYTES) {
+    const fn = native === undefined ? nativeCrc32c() : native;
+    if (fn) return fn(data, crc) >>> 0;
+  }
+  return crc32cTables(crc, data);
+}
+
+/** crc32cUpdate() through the slice-by-8 tables only. */
+export function crc32cTables(crc: number, data: Uint8Array): number {
   const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES;
   let c = ~crc >>> 0;
   let i = 0;

@@ -15,6 +15,7 @@ import { startCluster, type TestCluster } from '../harness/cluster.js';
 import { repoRoot } from '../harness/binaries.js';
 import { freePort } from '../harness/ports.js';
 import { startTmux } from '../harness/tmux.js';
+import { snapshotStatus } from '../../src/snapshot/status.js';
 
 describe('npm pack + install -g, and the standalone file', () => {
   let cluster: TestCluster;
@@ -23,6 +24,9 @@ describe('npm pack + install -g, and the standalone file', () => {
   let closedPort: number;
   before(async () => {
     cluster = await startCluster({ members: 1, version: '3.4' });
+    // Values of 256 bytes and more go through the native CRC-32C where it is installed.
+    const put = await cluster.etcdctl(['put', 'big', 'v'.repeat(5000)]);
+    assert.equal(put.code, 0, put.stderr);
     dir = mkdtempSync(join(tmpdir(), 'etcd-tui-install-'));
     closedPort = await freePort();
     writeFileSync(join(dir, 'id'), '');
@@ -55,8 +59,8 @@ describe('npm pack + install -g, and the standalone file', () => {
     return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', all: `${r.stdout}${r.stderr}${r.error ? String(r.error) : ''}` };
   };
 
-  /** What every install must do: version, live status, templates, --env-file, ssh2 loaded. */
-  function works(bin: string, templatesFrom: RegExp): void {
+  /** What every install must do: version, live status, templates, --env-file, ssh2 loaded, a snapshot saved and read. */
+  async function works(bin: string, templatesFrom: RegExp): Promise<void> {
     const version = run([bin, '--version']);
     assert.equal(version.code, 0, version.all);
     assert.match(version.stdout, /^etcd-tui \d+\.\d+\.\d+\n$/);
@@ -76,9 +80,18 @@ describe('npm pack + install -g, and the standalone file', () => {
     assert.equal(preflight.code, 5, preflight.all);
     assert.match(preflight.all, /ghost/);
     assert.doesNotMatch(preflight.all, /\n\s+at |ReferenceError|Cannot find module/, preflight.all);
+    // A snapshot save and status: etcdutl's hash as this process computes it (the native CRC-32C
+    // in the global install, the JavaScript tables in the standalone file).
+    const snap = join(dir, `snap-${Math.random().toString(36).slice(2)}.db`);
+    const save = run([bin, '--audit-log', join(dir, 'audit.jsonl'), 'snapshot', 'save', snap, '--endpoints', cluster.endpoints[0]]);
+    assert.equal(save.code, 0, save.all);
+    const read = run([bin, 'snapshot', 'status', snap, '--json']);
+    assert.equal(read.code, 0, read.all);
+    const expected = await snapshotStatus(snap);
+    assert.deepEqual(JSON.parse(read.stdout) as unknown, { hash: expected.hash, revision: expected.revision, totalKey: expected.totalKey, totalSize: expected.totalSize, fileSize: expected.fileSize, sha256: expected.sha256 });
   }
 
-  test('npm pack, then npm install -g of the tarball into a fresh prefix', () => {
+  test('npm pack, then npm install -g of the tarball into a fresh prefix', async () => {
     const pack = spawnSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: repoRoot(), encoding: 'utf8', timeout: 120_000 });
     assert.equal(pack.status, 0, pack.stderr);
     const tarball = readdirSync(dir).find((f) => /^etcd-tui-.*\.tgz$/.test(f));
@@ -93,7 +106,9 @@ describe('npm pack + install -g, and the standalone file', () => {
     // The entry and its chunks (scripts/bundle.mjs splits the code per command), nothing of the tests.
     assert.deepEqual(readdirSync(join(pkgDir, 'dist')).sort(), ['chunks', 'etcd-tui.js', 'etcd-tui.js.map']);
     assert.ok(readdirSync(join(pkgDir, 'dist', 'chunks')).some((f) => /^console-\w+\.js$/.test(f)), 'the console chunk is packed');
-    works(bin, new RegExp(`from ${pkgDir.replace(/[.]/g, '\\.')}/templates/etcd\\.env\\.hbs`));
+    // The optional native CRC-32C is installed with it (linux-x64: the package's binary).
+    if (process.platform === 'linux' && process.arch === 'x64') assert.ok(existsSync(join(pkgDir, 'node_modules', '@node-rs', 'crc32-linux-x64-gnu')), 'the native CRC-32C is installed');
+    await works(bin, new RegExp(`from ${pkgDir.replace(/[.]/g, '\\.')}/templates/etcd\\.env\\.hbs`));
   });
 
   test('the standalone build: one file in an empty folder, only Node 20', async () => {
@@ -104,7 +119,7 @@ describe('npm pack + install -g, and the standalone file', () => {
     const file = join(alone, 'etcd-tui.mjs');
     copyFileSync(join(repoRoot(), 'dist', 'etcd-tui-standalone.mjs'), file);
     spawnSync('chmod', ['755', file]);
-    works(file, /from \(built in\)\/templates\/etcd\.env\.hbs/);
+    await works(file, /from \(built in\)\/templates\/etcd\.env\.hbs/);
     // node FILE works as well as ./FILE.
     const viaNode = run([process.execPath, file, '--version']);
     assert.equal(viaNode.code, 0, viaNode.all);

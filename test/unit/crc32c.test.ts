@@ -1,11 +1,14 @@
 /**
  * The word-at-a-time CRC-32C path (chunks of 64 bytes and more): every alignment of the chunk in its
- * buffer and every tail length against a bit-by-bit reference, whole and incrementally.
+ * buffer and every tail length against a bit-by-bit reference, whole and incrementally; the same
+ * through the tables alone and through the native module (@node-rs/crc32, an optional dependency
+ * that npm ci installs here) where it is installed.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { crc32c, crc32cUpdate } from '../../src/snapshot/crc32c.js';
+import { createRequire } from 'node:module';
+import { crc32c, crc32cImplementation, crc32cTables, crc32cUpdate } from '../../src/snapshot/crc32c.js';
 
 function reference(data: Uint8Array, crc = 0): number {
   let c = ~crc >>> 0;
@@ -22,6 +25,7 @@ test('every alignment and tail length of large chunks matches the reference', ()
     for (const length of [64, 65, 71, 72, 100, 1000, 4095]) {
       const chunk = data.subarray(offset, offset + length);
       assert.equal(crc32c(chunk), reference(chunk), `offset ${offset}, length ${length}`);
+      assert.equal(crc32cTables(0, chunk), reference(chunk), `tables: offset ${offset}, length ${length}`);
     }
   }
 });
@@ -35,4 +39,29 @@ test('incremental over large chunks at odd offsets equals one pass', () => {
   // A Uint8Array that is not a Buffer, on a shared ArrayBuffer at an odd offset.
   const view = new Uint8Array(data.buffer, data.byteOffset + 3, 5000);
   assert.equal(crc32c(view), reference(view));
+});
+
+test('the tables alone and the dispatching update agree on pieces around the native threshold', () => {
+  const data = crypto.randomBytes(70_001);
+  for (const piece of [1, 17, 255, 256, 257, 4096, 65_537]) {
+    let viaTables = 0x12345678;
+    let viaUpdate = 0x12345678;
+    for (let i = 0; i < data.length; i += piece) {
+      viaTables = crc32cTables(viaTables, data.subarray(i, i + piece));
+      viaUpdate = crc32cUpdate(viaUpdate, data.subarray(i, i + piece));
+    }
+    assert.equal(viaUpdate, viaTables, `pieces of ${piece}`);
+    assert.equal(viaTables, reference(data, 0x12345678), `pieces of ${piece} against the reference`);
+  }
+});
+
+test('the native module is used where it is installed (npm ci installs it on linux-x64)', () => {
+  let installed = true;
+  try {
+    createRequire(import.meta.url)('@node-rs/crc32');
+  } catch {
+    installed = false;
+  }
+  assert.equal(crc32cImplementation(), installed && process.env.ETCD_TUI_CRC32C !== 'js' ? 'native' : 'js');
+  if (process.env.CI === 'true' && process.platform === 'linux' && process.arch === 'x64') assert.ok(installed, 'npm ci installs @node-rs/crc32 and its linux-x64 binary');
 });

@@ -1,10 +1,12 @@
 /**
- * Startup phases, for the benchmark: with ETCD_TUI_TRACE_STARTUP set, each phase of the way to the
+ * Startup phases, for the benchmarks: with ETCD_TUI_TRACE_STARTUP set, each phase of the way to the
  * first frame with live data is written as one line `etcd-tui startup PHASE MS CPU` (milliseconds since
  * the process started, and CPU milliseconds, user + system, the process has used by then: on a shared
  * machine the CPU figure moves much less than the wall clock): to stderr when the value is 1 or "stderr", else appended to the file it
  * names (the console owns the terminal: a file keeps the screen clean). Off, it costs one check.
  * Imports nothing, so it is evaluated first and its first mark is "the bundle started loading".
+ * A snapshot save marks its phases the same way (snapshot-observe, -stream-open, -first-chunk,
+ * -streamed, -read-back, -synced, -published): where a save's time goes before, in and after the stream.
  */
 import { appendFileSync } from 'node:fs';
 
