@@ -55,7 +55,7 @@ export async function runSnapshotAction(action: SnapshotAction, index: number, d
   const lines = [`snapshot: ${saved.file}`, ...(saved.sidecarFile ? [`sidecar:  ${saved.sidecarFile}`] : [])];
   deps.onEvent({ type: 'output', index, lines });
   const streamRate = (saved.size * 1000) / Math.max(1, saved.streamMs);
-  const detail = `${formatBytes(saved.size)} in ${formatDuration(saved.durationMs)} (${formatRate(saved.bytesPerSecond)}; stream ${formatDuration(saved.streamMs)} at ${formatRate(streamRate)}, read-back ${formatDuration(saved.verifyMs)}), sha256 ok, revision ${saved.status.revision}, ${saved.status.totalKey} keys, hash ${saved.status.hash.toString(16)}`;
+  const detail = `${formatBytes(saved.size)} in ${formatDuration(saved.durationMs)} (${formatRate(saved.bytesPerSecond)}; stream ${formatDuration(saved.streamMs)} at ${formatRate(streamRate)}, read-back ${formatDuration(saved.verifyMs)}${saved.status.digestedLeaves ? `, ${saved.status.digestedLeaves} large leaves hashed in the stream` : ''}), sha256 ok, revision ${saved.status.revision}, ${saved.status.totalKey} keys, hash ${saved.status.hash.toString(16)}`;
   return {
     detail,
     data: { kind: 'snapshot-saved', file: saved.file, ...(saved.sidecarFile ? { sidecarFile: saved.sidecarFile } : {}), size: saved.size, revision: saved.status.revision, totalKey: saved.status.totalKey, hash: saved.status.hash },

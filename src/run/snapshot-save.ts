@@ -19,6 +19,7 @@ import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SHA256_SIZE, snapshotStatus, type SnapshotStatus } from '../snapshot/status.js';
 import { SnapshotError } from '../snapshot/errors.js';
+import { LeafDigestCollector } from '../snapshot/leaf-digests.js';
 import { formatBytes, formatDuration } from '../format/units.js';
 import { hexId } from '../format/ids.js';
 import { traceStartup } from '../diagnostics/startup-trace.js';
@@ -372,6 +373,9 @@ export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SavedSnap
   };
 
   const hasher = new TrailerHasher();
+  // Large leaves' keys and values hashed as they pass (the main thread waits on etcd most of the
+  // stream): the read-back then reads their keys, not their values (src/snapshot/leaf-digests.ts).
+  const leaves = new LeafDigestCollector();
   const meter = new RateMeter(started);
   const interval = opts.progressIntervalMs ?? 250;
   let lastProgress = -Infinity;
@@ -382,6 +386,7 @@ export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SavedSnap
     transform(chunk: Buffer, _encoding, callback) {
       if (hasher.total === 0) traceStartup('snapshot-first-chunk');
       hasher.update(chunk);
+      leaves.push(chunk);
       stallTimer?.refresh();
       const at = now();
       if (opts.onProgress && at - lastProgress >= interval) {
@@ -429,7 +434,7 @@ export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SavedSnap
     opts.onVerify?.();
     let status: SnapshotStatus;
     try {
-      status = await snapshotStatus(paths.part, { knownSha256: sum.actual });
+      status = await snapshotStatus(paths.part, { knownSha256: sum.actual, leafDigests: leaves.digests });
     } catch (error) {
       const text = error instanceof SnapshotError ? error.message : ioMessage(error);
       throw new SnapshotSaveError('verify', `the received snapshot does not read back as a valid database: ${text}; it was not kept`, { cause: error });

@@ -247,12 +247,34 @@ export interface BoltOpenOptions {
   transientValues?: boolean;
 }
 
+/** A leaf page's keys and values, hashed elsewhere (src/snapshot/leaf-digests.ts): what a scan checks before it uses `crc`. */
+export interface LeafDigest {
+  count: number;
+  overflow: number;
+  /** Where the first key starts and the last value ends, as offsets from the page's first byte. */
+  start: number;
+  end: number;
+  /** CRC-32C of bytes start..end. */
+  crc: number;
+}
+
 /** Receives the contents of the root buckets, in key order. */
 export interface ScanVisitor {
   /** A root bucket starts. */
   bucket?(name: Buffer): void;
-  /** A key of the current root bucket; value is null when the key is a nested bucket (like bbolt's ForEach). */
-  entry?(key: Buffer, value: Buffer | null): void;
+  /**
+   * A key of the current root bucket; value is null when the key is a nested bucket (like bbolt's
+   * ForEach), or when `hashed`: the key and its value are part of the digest given to digested()
+   * just before (the value was not read).
+   */
+  entry?(key: Buffer, value: Buffer | null, hashed?: boolean): void;
+  /**
+   * The digest of leaf page `id` taken while the file streamed (src/snapshot/leaf-digests.ts), or
+   * undefined to have the page read as usual. A digest is used only if the page on disk has the
+   * layout it describes; then digested() gets it and entry() each key, without its value.
+   */
+  digestFor?(id: number): LeafDigest | undefined;
+  digested?(digest: LeafDigest): void;
 }
 
 interface WalkState {
@@ -262,10 +284,15 @@ interface WalkState {
   freed?: Uint8Array;
   /** Large leaf pages may be read into the reusable buffer (transientValues, in a scan). */
   transient?: boolean;
+  /** In a scan with a visitor that has digests (ScanVisitor.digestFor). */
+  digestFor?: (id: number) => LeafDigest | undefined;
+  digested?: (digest: LeafDigest) => void;
 }
 
 /** A leaf element: its key, its raw value (a bucket header when isBucket), where it is. */
-type EntryFn = (key: Buffer, value: Buffer, isBucket: boolean, page: BoltPage, index: number) => void;
+type EntryFn = (key: Buffer, value: Buffer, isBucket: boolean, page: BoltPage, index: number, hashed?: boolean) => void;
+
+const NO_BYTES = Buffer.alloc(0);
 
 /**
  * An open bbolt file. Not safe for concurrent use; Buffers handed out are
@@ -561,6 +588,11 @@ export class BoltDB {
    * [lo, hi). With `nested`, buckets inside it are walked (verified) too.
    */
   private *walkPage(id: number, referrer: string, lo: Buffer | null, hi: Buffer | null, st: WalkState, nested: boolean, prev: { key: Buffer | null }, fn: EntryFn): Walk {
+    const digest = st.transient && st.digestFor ? st.digestFor(id) : undefined;
+    if (digest && this.walkDigested(id, referrer, lo, hi, st, prev, digest, fn)) {
+      yield;
+      return;
+    }
     const p = this.page(id, referrer, st.transient === true && this.transientValues);
     this.markReached(st, p, referrer);
     yield;
@@ -595,6 +627,56 @@ export class BoltDB {
     }
     const kind = p.inline ? 'an inline bucket page' : 'a branch or leaf page';
     throw new SnapshotError('corrupt', `snapshot is corrupt: ${pageLabel(p)} has flags 0x${p.flags.toString(16)} where ${kind} is expected`, { page: p.id });
+  }
+
+  /**
+   * A leaf page with a digest (ScanVisitor.digestFor): its first page is read and must be the leaf
+   * the digest describes (id, type, element count, overflow, no nested bucket, keys and values back
+   * to back from `start` to `end`); if it is not, nothing happened (false) and the caller reads the
+   * page as usual, which reports whatever is wrong. If it is, the keys are read (from the first page,
+   * or each by itself from the overflow pages) and checked like leafElements() checks them, the
+   * values are not read, and the visitor gets the digest, then the keys.
+   */
+  private walkDigested(id: number, referrer: string, lo: Buffer | null, hi: Buffer | null, st: WalkState, prev: { key: Buffer | null }, d: LeafDigest, fn: EntryFn): boolean {
+    const hwm = this.meta.pgid;
+    const ps = this.pageSize;
+    const elementsEnd = PAGE_HEADER_SIZE + d.count * ELEMENT_SIZE;
+    if (!Number.isSafeInteger(id) || id < 2 || id + d.overflow >= hwm || d.count === 0 || elementsEnd > ps) return false;
+    let head: Buffer;
+    try {
+      head = this.blocks.has(Math.floor(id / BLOCK_PAGES)) ? this.pageBytes(id, 1) : this.readExact(id * ps, ps, id);
+    } catch {
+      return false;
+    }
+    if (head.readBigUInt64LE(0) !== BigInt(id) || head.readUInt16LE(8) !== LEAF_PAGE_FLAG || head.readUInt16LE(10) !== d.count || head.readUInt32LE(12) !== d.overflow) return false;
+    const span = (d.overflow + 1) * ps;
+    const keyAt: number[] = [];
+    const keyLength: number[] = [];
+    let end = -1;
+    for (let i = 0; i < d.count; i++) {
+      const at = PAGE_HEADER_SIZE + i * ELEMENT_SIZE;
+      const keyStart = at + head.readUInt32LE(at + 4);
+      const ksize = head.readUInt32LE(at + 8);
+      if ((head.readUInt32LE(at) & BUCKET_LEAF_FLAG) !== 0 || keyStart !== (i === 0 ? d.start : end)) return false;
+      end = keyStart + ksize + head.readUInt32LE(at + 12);
+      if (end > span) return false;
+      keyAt.push(keyStart);
+      keyLength.push(ksize);
+    }
+    if (end !== d.end) return false;
+    const p: BoltPage = { id, flags: LEAF_PAGE_FLAG, count: d.count, overflow: d.overflow, buf: head, base: 0, end: span, inline: false };
+    this.markReached(st, p, referrer);
+    st.digested?.(d);
+    for (let i = 0; i < d.count; i++) {
+      const key = keyAt[i] + keyLength[i] <= ps ? head.subarray(keyAt[i], keyAt[i] + keyLength[i]) : this.readExact(id * ps + keyAt[i], keyLength[i], id);
+      if (prev.key && Buffer.compare(prev.key, key) >= 0) {
+        throw new SnapshotError('corrupt', `snapshot is corrupt: keys out of order in ${pageLabel(p)}: element ${i} ${describeKey(key)} is not greater than the key before it ${describeKey(prev.key)}`, { page: p.id });
+      }
+      if (i === 0 || i === d.count - 1) this.checkBounds(p, i, key, i === 0 ? lo : null, i === d.count - 1 ? hi : null);
+      prev.key = key;
+      fn(key, NO_BYTES, false, p, i, true);
+    }
+    return true;
   }
 
   /** The keys and child page ids of a branch page, checked: inside the page, strictly increasing, within [lo, hi). */
@@ -750,9 +832,13 @@ export class BoltDB {
     st.freed = this.readFreelist(st);
     const roots = this.rootBuckets(st);
     st.transient = true;
+    if (visitor.digestFor) {
+      st.digestFor = (id) => visitor.digestFor?.(id);
+      st.digested = (d) => visitor.digested?.(d);
+    }
     for (const { name, header, page, index } of roots) {
       visitor.bucket?.(name);
-      yield* this.walkBucket(page, index, name, header, st, true, (k, v, isBucket) => visitor.entry?.(k, isBucket ? null : v));
+      yield* this.walkBucket(page, index, name, header, st, true, (k, v, isBucket, _page, _index, hashed) => visitor.entry?.(k, isBucket || hashed ? null : v, hashed === true));
     }
     // Like tx.Check(): with a freelist on disk, every page below the
     // high-water mark is either in use or free. (Without one, as etcd writes

@@ -112,12 +112,68 @@ export function crc32cTables(crc: number, data: Uint8Array): number {
   return ~c >>> 0;
 }
 
+/** a * b modulo the polynomial, both in the reflected bit order (zlib's multmodp). */
+function multModP(a: number, b: number): number {
+  let m = 0x8000_0000;
+  let p = 0;
+  for (;;) {
+    if (a & m) {
+      p ^= b;
+      if ((a & (m - 1)) === 0) break;
+    }
+    m >>>= 1;
+    b = b & 1 ? (b >>> 1) ^ POLY : b >>> 1;
+  }
+  return p >>> 0;
+}
+
+/** x^(2^k) modulo the polynomial, k = 0..63. */
+const X2N: number[] = (() => {
+  const t = [0x4000_0000]; // x^1
+  for (let k = 1; k < 64; k++) t.push(multModP(t[k - 1], t[k - 1]));
+  return t;
+})();
+
+/** x^(8 * bytes) modulo the polynomial (the shift by that many bytes), cached: leaf sizes repeat. */
+const shiftCache = new Map<number, number>();
+
+function shiftBytes(bytes: number): number {
+  let p = shiftCache.get(bytes);
+  if (p !== undefined) return p;
+  p = 0x8000_0000; // x^0
+  let n = bytes;
+  let k = 3; // bytes -> bits
+  while (n > 0) {
+    if (n % 2 === 1) p = multModP(X2N[k % 64], p);
+    n = Math.floor(n / 2);
+    k++;
+  }
+  if (shiftCache.size < 4096) shiftCache.set(bytes, p);
+  return p;
+}
+
+/**
+ * The CRC-32C of A followed by B from the CRC-32C of A, that of B and B's length (zlib's
+ * crc32_combine): B's bytes may have been hashed elsewhere, earlier (a snapshot save hashes large
+ * values while they stream by, the read-back walks the tree in key order and puts them together).
+ */
+export function crc32cCombine(crcA: number, crcB: number, lengthB: number): number {
+  if (lengthB === 0) return crcA >>> 0;
+  return (multModP(shiftBytes(lengthB), crcA >>> 0) ^ crcB) >>> 0;
+}
+
 /** An incremental CRC-32C, like Go's hash.Hash32 (Write many times, then Sum32). */
 export class Crc32c {
   private value = 0;
 
   update(data: Uint8Array): this {
     this.value = crc32cUpdate(this.value, data);
+    return this;
+  }
+
+  /** As if `length` bytes whose CRC-32C is `crc` had been given to update(). */
+  append(crc: number, length: number): this {
+    this.value = crc32cCombine(this.value, crc, length);
     return this;
   }
 

@@ -4,3 +4,4 @@ export * from './crc32c.js';
 export * from './errors.js';
 export * from './status.js';
 export { humanizeBytes } from './units.js';
+export * from './leaf-digests.js';

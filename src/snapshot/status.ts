@@ -13,7 +13,7 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { BoltDB, bufferSource, fileSource, type BoltOpenOptions, type PageSource, type ScanVisitor } from './bbolt.js';
+import { BoltDB, bufferSource, fileSource, type BoltOpenOptions, type LeafDigest, type PageSource, type ScanVisitor } from './bbolt.js';
 import { Crc32c } from './crc32c.js';
 import { SnapshotError } from './errors.js';
 import { humanizeBytes } from './units.js';
@@ -45,6 +45,8 @@ export interface SnapshotStatus {
   sha256: Sha256Check;
   /** meta/storageVersion (written by etcd >= 3.6; etcdutl 3.6 prints it as "version"). */
   version?: string;
+  /** With leafDigests: how many leaf pages were taken from them (their values not read again). */
+  digestedLeaves?: number;
 }
 
 export interface SnapshotStatusOptions {
@@ -58,6 +60,11 @@ export interface SnapshotStatusOptions {
    * read a second time for the hash.
    */
   knownSha256?: string;
+  /**
+   * Large leaf pages hashed while the file streamed (src/snapshot/leaf-digests.ts, a snapshot save):
+   * each one whose page on disk has the layout its digest describes is not read for its values.
+   */
+  leafDigests?: ReadonlyMap<number, LeafDigest>;
 }
 
 /**
@@ -90,7 +97,7 @@ export async function snapshotStatus(path: string, opts: SnapshotStatusOptions =
   let partial: { status: Omit<SnapshotStatus, 'sha256'>; dataSize: number; trailer?: Buffer };
   try {
     const { db, dataSize, present } = openSnapshot(source, opts);
-    const status = await computeStatusAsync(db, source.size);
+    const status = await computeStatusAsync(db, source.size, opts.leafDigests);
     partial = { status, dataSize, trailer: present ? readTrailer(source, dataSize) : undefined };
   } finally {
     source.close();
@@ -156,8 +163,8 @@ export function computeStatus(db: BoltDB, fileSize = db.source.size): Omit<Snaps
 }
 
 /** computeStatus(), giving the event loop a turn every few hundred pages. */
-export async function computeStatusAsync(db: BoltDB, fileSize = db.source.size): Promise<Omit<SnapshotStatus, 'sha256'>> {
-  const acc = new StatusAccumulator();
+export async function computeStatusAsync(db: BoltDB, fileSize = db.source.size, digests?: ReadonlyMap<number, LeafDigest>): Promise<Omit<SnapshotStatus, 'sha256'>> {
+  const acc = new StatusAccumulator(digests);
   await db.scanAsync(acc);
   return acc.result(db, fileSize);
 }
@@ -169,15 +176,30 @@ class StatusAccumulator implements ScanVisitor {
   private revision = 0;
   private current = '';
   private version: string | undefined;
+  private digestedLeaves = 0;
+
+  constructor(private readonly digests?: ReadonlyMap<number, LeafDigest>) {}
 
   bucket(name: Buffer): void {
     this.current = name.toString('latin1');
     this.h.update(name);
   }
 
-  entry(key: Buffer, value: Buffer | null): void {
-    this.h.update(key);
-    if (value) this.h.update(value);
+  /** Not in "meta": its values are looked at (storageVersion). */
+  digestFor(id: number): LeafDigest | undefined {
+    return this.digests && this.current !== 'meta' ? this.digests.get(id) : undefined;
+  }
+
+  digested(d: LeafDigest): void {
+    this.h.append(d.crc, d.end - d.start);
+    this.digestedLeaves++;
+  }
+
+  entry(key: Buffer, value: Buffer | null, hashed = false): void {
+    if (!hashed) {
+      this.h.update(key);
+      if (value) this.h.update(value);
+    }
     this.totalKey++;
     if (this.current === 'key') {
       if (key.length < REVISION_KEY_MIN) {
@@ -193,6 +215,7 @@ class StatusAccumulator implements ScanVisitor {
   result(db: BoltDB, fileSize: number): Omit<SnapshotStatus, 'sha256'> {
     const out: Omit<SnapshotStatus, 'sha256'> = { hash: this.h.digest(), revision: this.revision, totalKey: this.totalKey, totalSize: db.size, fileSize };
     if (this.version !== undefined) out.version = this.version;
+    if (this.digests) out.digestedLeaves = this.digestedLeaves;
     return out;
   }
 }

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
-import { crc32c, crc32cImplementation, crc32cTables, crc32cUpdate } from '../../src/snapshot/crc32c.js';
+import { Crc32c, crc32c, crc32cCombine, crc32cImplementation, crc32cTables, crc32cUpdate } from '../../src/snapshot/crc32c.js';
 
 function reference(data: Uint8Array, crc = 0): number {
   let c = ~crc >>> 0;
@@ -64,4 +64,14 @@ test('the native module is used where it is installed (npm ci installs it on lin
   }
   assert.equal(crc32cImplementation(), installed && process.env.ETCD_TUI_CRC32C !== 'js' ? 'native' : 'js');
   if (process.env.CI === 'true' && process.platform === 'linux' && process.arch === 'x64') assert.ok(installed, 'npm ci installs @node-rs/crc32 and its linux-x64 binary');
+});
+
+test('combine: the CRC of A then B from those of A and B, for lengths from 0 to 1 MB', () => {
+  const data = crypto.randomBytes((1 << 20) + 999);
+  for (const [a, b] of [[0, 0], [0, 5], [5, 0], [1, 1], [17, 4079], [4096, 262_144], [100, (1 << 20) + 899], [3, 65_537]]) {
+    const whole = crc32c(data.subarray(0, a + b));
+    const combined = crc32cCombine(crc32c(data.subarray(0, a)), crc32c(data.subarray(a, a + b)), b);
+    assert.equal(combined, whole, `A ${a} bytes, B ${b} bytes`);
+    assert.equal(new Crc32c().update(data.subarray(0, a)).append(crc32c(data.subarray(a, a + b)), b).digest(), whole);
+  }
 });
