@@ -468,7 +468,8 @@ export class EtcdGateway implements ClusterGateway, InspectGateway {
   /** GET /version over HTTP(S), with the connection's CA and client certificate, bounded by the status deadline. */
   async version(clientURL: string): Promise<{ server: string; cluster: string }> {
     const url = new URL('/version', clientURL);
-    // Loaded here, not with the console: a rolling upgrade is the only caller.
+    // Loaded on the first call (the poller asks once the first member answered, then every 10 s;
+    // an upgrade asks at each step), not with the first frame.
     const { request: send } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
     const body = await new Promise<string>((resolve, reject) => {
       const tls = this.credentials;

@@ -43,8 +43,19 @@ export class LeafDigestCollector {
   /** Where the current page (with its overflow) ends: nothing is looked at before that. */
   private skipTo = 0;
 
+  /** Never throws: digests only save work, so anything unexpected turns them off (the read-back reads every page). */
   push(chunk: Buffer): void {
     if (this.off) return;
+    try {
+      this.take(chunk);
+    } catch {
+      this.off = true;
+      this.job = undefined;
+      this.digests.clear();
+    }
+  }
+
+  private take(chunk: Buffer): void {
     let i = 0;
     const n = chunk.length;
     while (i < n && !this.off) {
