@@ -258,6 +258,31 @@ export interface LeafDigest {
   crc: number;
 }
 
+/**
+ * The layout a leaf digest relies on, read from the first `PAGE_HEADER_SIZE + count * ELEMENT_SIZE`
+ * bytes of a leaf page spanning `span` bytes: no nested bucket, the first key after the element
+ * headers, each key right after the previous value, the last value inside the span. Returns where
+ * each key is and where the keys and values start and end, or undefined for any other layout.
+ */
+export function contiguousLeaf(head: Buffer, count: number, span: number): { start: number; end: number; keyAt: number[]; keyLength: number[] } | undefined {
+  const elementsEnd = PAGE_HEADER_SIZE + count * ELEMENT_SIZE;
+  if (count === 0 || head.length < elementsEnd) return undefined;
+  const keyAt: number[] = [];
+  const keyLength: number[] = [];
+  let end = elementsEnd;
+  for (let i = 0; i < count; i++) {
+    const at = PAGE_HEADER_SIZE + i * ELEMENT_SIZE;
+    const keyStart = at + head.readUInt32LE(at + 4);
+    const ksize = head.readUInt32LE(at + 8);
+    if ((head.readUInt32LE(at) & BUCKET_LEAF_FLAG) !== 0 || (i === 0 ? keyStart < elementsEnd : keyStart !== end)) return undefined;
+    end = keyStart + ksize + head.readUInt32LE(at + 12);
+    if (end > span) return undefined;
+    keyAt.push(keyStart);
+    keyLength.push(ksize);
+  }
+  return { start: keyAt[0], end, keyAt, keyLength };
+}
+
 /** Receives the contents of the root buckets, in key order. */
 export interface ScanVisitor {
   /** A root bucket starts. */
@@ -650,20 +675,9 @@ export class BoltDB {
     }
     if (head.readBigUInt64LE(0) !== BigInt(id) || head.readUInt16LE(8) !== LEAF_PAGE_FLAG || head.readUInt16LE(10) !== d.count || head.readUInt32LE(12) !== d.overflow) return false;
     const span = (d.overflow + 1) * ps;
-    const keyAt: number[] = [];
-    const keyLength: number[] = [];
-    let end = -1;
-    for (let i = 0; i < d.count; i++) {
-      const at = PAGE_HEADER_SIZE + i * ELEMENT_SIZE;
-      const keyStart = at + head.readUInt32LE(at + 4);
-      const ksize = head.readUInt32LE(at + 8);
-      if ((head.readUInt32LE(at) & BUCKET_LEAF_FLAG) !== 0 || keyStart !== (i === 0 ? d.start : end)) return false;
-      end = keyStart + ksize + head.readUInt32LE(at + 12);
-      if (end > span) return false;
-      keyAt.push(keyStart);
-      keyLength.push(ksize);
-    }
-    if (end !== d.end) return false;
+    const layout = contiguousLeaf(head, d.count, span);
+    if (!layout || layout.start !== d.start || layout.end !== d.end) return false;
+    const { keyAt, keyLength } = layout;
     const p: BoltPage = { id, flags: LEAF_PAGE_FLAG, count: d.count, overflow: d.overflow, buf: head, base: 0, end: span, inline: false };
     this.markReached(st, p, referrer);
     st.digested?.(d);
@@ -833,8 +847,8 @@ export class BoltDB {
     const roots = this.rootBuckets(st);
     st.transient = true;
     if (visitor.digestFor) {
-      st.digestFor = (id) => visitor.digestFor?.(id);
-      st.digested = (d) => visitor.digested?.(d);
+      st.digestFor = visitor.digestFor.bind(visitor);
+      st.digested = visitor.digested?.bind(visitor);
     }
     for (const { name, header, page, index } of roots) {
       visitor.bucket?.(name);
@@ -926,6 +940,6 @@ function toBuffer(x: Uint8Array | string): Buffer {
   return typeof x === 'string' ? Buffer.from(x) : Buffer.from(x.buffer, x.byteOffset, x.byteLength);
 }
 
-function validPageSize(n: number): boolean {
+export function validPageSize(n: number): boolean {
   return n >= MIN_PAGE_SIZE && n <= MAX_PAGE_SIZE && (n & (n - 1)) === 0;
 }

@@ -69,7 +69,7 @@ export function crc32cImplementation(): 'native' | 'js' {
 /** Continues a CRC-32C: `crc` is a previous result (0 to start). Returns the new unsigned value. */
 export function crc32cUpdate(crc: number, data: Uint8Array): number {
   if (data.length >= NATIVE_MIN_BYTES) {
-    const fn = native === undefined ? nativeCrc32c() : native;
+    const fn = nativeCrc32c();
     if (fn) return fn(data, crc) >>> 0;
   }
   return crc32cTables(crc, data);

@@ -16,13 +16,11 @@
  * a digest: the read-back checks every digest it uses against the page on disk (id, type, element
  * count, overflow, where the keys and values start and end) and reads the page when anything differs.
  */
-import { BOLT_MAGIC, BRANCH_PAGE_FLAG, BUCKET_LEAF_FLAG, ELEMENT_SIZE, FREELIST_PAGE_FLAG, LEAF_PAGE_FLAG, META_PAGE_FLAG, PAGE_HEADER_SIZE, type LeafDigest } from './bbolt.js';
+import { BOLT_MAGIC, BRANCH_PAGE_FLAG, contiguousLeaf, ELEMENT_SIZE, FREELIST_PAGE_FLAG, LEAF_PAGE_FLAG, META_PAGE_FLAG, PAGE_HEADER_SIZE, validPageSize, type LeafDigest } from './bbolt.js';
 import { crc32cUpdate } from './crc32c.js';
 
 export type { LeafDigest } from './bbolt.js';
 
-const MIN_PAGE = 1024;
-const MAX_PAGE = 1 << 16;
 const KNOWN_TYPES = new Set([BRANCH_PAGE_FLAG, LEAF_PAGE_FLAG, META_PAGE_FLAG, FREELIST_PAGE_FLAG]);
 
 /** Fed the snapshot's bytes in order (any chunk sizes); `digests` holds the large leaves by page id. */
@@ -100,7 +98,7 @@ export class LeafDigestCollector {
         return;
       }
       const ps = h.readUInt32LE(PAGE_HEADER_SIZE + 8);
-      if (h.readUInt32LE(PAGE_HEADER_SIZE) !== BOLT_MAGIC || ps < MIN_PAGE || ps > MAX_PAGE || (ps & (ps - 1)) !== 0) {
+      if (h.readUInt32LE(PAGE_HEADER_SIZE) !== BOLT_MAGIC || !validPageSize(ps)) {
         this.off = true;
         return;
       }
@@ -134,21 +132,12 @@ export class LeafDigestCollector {
       this.headNeed = elementsEnd;
       return;
     }
-    const span = (overflow + 1) * ps;
-    let start = -1;
-    let end = -1;
-    for (let e = 0; e < count; e++) {
-      const at = PAGE_HEADER_SIZE + e * ELEMENT_SIZE;
-      const keyStart = at + h.readUInt32LE(at + 4);
-      const keyEnd = keyStart + h.readUInt32LE(at + 8) + h.readUInt32LE(at + 12);
-      const contiguous = e === 0 ? keyStart >= elementsEnd : keyStart === end;
-      if ((h.readUInt32LE(at) & BUCKET_LEAF_FLAG) !== 0 || !contiguous || keyEnd > span) {
-        this.next(after);
-        return;
-      }
-      if (e === 0) start = keyStart;
-      end = keyEnd;
+    const layout = contiguousLeaf(h, count, (overflow + 1) * ps);
+    if (!layout) {
+      this.next(after);
+      return;
     }
+    const { start, end } = layout;
     this.job = { id, digest: { count, overflow, start, end, crc: 0 }, from: base + start, to: base + end, crc: 0 };
     this.next(after);
   }
