@@ -3,7 +3,7 @@ import type { SnapshotAction } from '../domain/plan.js';
 import type { ActionHandlers, ExecutorDeps, StepResult } from './types.js';
 import { formatBytes, formatDuration, formatPercent } from '../format/units.js';
 import { hexId } from '../format/ids.js';
-import { saveSnapshot, SnapshotSaveError } from './snapshot-save.js';
+import { saveSnapshot, SnapshotSaveError, type SavedSnapshot } from './snapshot-save.js';
 import { hasCorruptAlarm } from '../plans/snapshot.js';
 import { traceStartup } from '../diagnostics/startup-trace.js';
 
@@ -12,6 +12,14 @@ export const SNAPSHOT_STALL_MS = 30_000;
 
 export function formatRate(bytesPerSecond: number): string {
   return `${formatBytes(bytesPerSecond)}/s`;
+}
+
+/** The step's result line: size, time and rate, where the time went, and what was checked. */
+export function savedDetail(saved: Pick<SavedSnapshot, 'size' | 'durationMs' | 'bytesPerSecond' | 'streamMs' | 'verifyMs'> & { status: Pick<SavedSnapshot['status'], 'digestedLeaves' | 'revision' | 'totalKey' | 'hash'> }): string {
+  const streamRate = (saved.size * 1000) / Math.max(1, saved.streamMs);
+  const leaves = saved.status.digestedLeaves;
+  const digested = leaves ? `, ${leaves} large ${leaves === 1 ? 'leaf' : 'leaves'} hashed in the stream` : '';
+  return `${formatBytes(saved.size)} in ${formatDuration(saved.durationMs)} (${formatRate(saved.bytesPerSecond)}; stream ${formatDuration(saved.streamMs)} at ${formatRate(streamRate)}, read-back ${formatDuration(saved.verifyMs)}${digested}), sha256 ok, revision ${saved.status.revision}, ${saved.status.totalKey} keys, hash ${saved.status.hash.toString(16)}`;
 }
 
 export async function runSnapshotAction(action: SnapshotAction, index: number, deps: ExecutorDeps): Promise<StepResult> {
@@ -54,10 +62,8 @@ export async function runSnapshotAction(action: SnapshotAction, index: number, d
   });
   const lines = [`snapshot: ${saved.file}`, ...(saved.sidecarFile ? [`sidecar:  ${saved.sidecarFile}`] : [])];
   deps.onEvent({ type: 'output', index, lines });
-  const streamRate = (saved.size * 1000) / Math.max(1, saved.streamMs);
-  const detail = `${formatBytes(saved.size)} in ${formatDuration(saved.durationMs)} (${formatRate(saved.bytesPerSecond)}; stream ${formatDuration(saved.streamMs)} at ${formatRate(streamRate)}, read-back ${formatDuration(saved.verifyMs)}${saved.status.digestedLeaves ? `, ${saved.status.digestedLeaves} large leaves hashed in the stream` : ''}), sha256 ok, revision ${saved.status.revision}, ${saved.status.totalKey} keys, hash ${saved.status.hash.toString(16)}`;
   return {
-    detail,
+    detail: savedDetail(saved),
     data: { kind: 'snapshot-saved', file: saved.file, ...(saved.sidecarFile ? { sidecarFile: saved.sidecarFile } : {}), size: saved.size, revision: saved.status.revision, totalKey: saved.status.totalKey, hash: saved.status.hash },
   };
 }

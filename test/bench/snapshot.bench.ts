@@ -12,6 +12,9 @@
  * beside them (at least etcdctl's speed, peak RSS <= 100 MB); and once per size the peak RSS of
  * `etcd-tui status` against the same member (Node, the bundle and a connected gRPC client: what a save
  * holds before its first byte).
+ * Each etcd-tui save also prints where its time went outside the stream (its ETCD_TUI_TRACE_STARTUP
+ * phases: first byte, stream, after the stream); at the end both tools save from a second, empty
+ * member BENCH_FIXED_ROUNDS times (default 5; 0 skips it): what each costs besides the stream.
  * BENCH_SNAPSHOT_DATA_DIR=DIR keeps the member's data dir there and reuses it in the next run (filling
  * 1 GiB takes minutes): the member is started on it and only filled up to what is missing.
  *
@@ -60,6 +63,8 @@ interface Measured {
   peakRssKb: number;
   /** etcd-tui's own line: stream + verify time and rate. */
   detail?: string;
+  /** etcd-tui's phases (ETCD_TUI_TRACE_STARTUP), ms since its process started. */
+  phases?: Record<string, number>;
 }
 
 /** Runs argv, returns wall time and peak RSS of that process. */
@@ -193,10 +198,65 @@ function tuiEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 async function tuiSave(member: Member, file: string, audit: string, bin = BIN, tool = 'etcd-tui snapshot save', extraEnv: NodeJS.ProcessEnv = {}): Promise<Measured> {
-  const r = await measure([bin, 'snapshot', 'save', file, '--endpoints', member.endpoint, '--audit-log', audit], tuiEnv(extraEnv));
+  // The save marks its phases (src/diagnostics/startup-trace.ts) in a file of its own.
+  const trace = `${file}.trace`;
+  fs.rmSync(trace, { force: true });
+  const r = await measure([bin, 'snapshot', 'save', file, '--endpoints', member.endpoint, '--audit-log', audit], tuiEnv({ ...extraEnv, ETCD_TUI_TRACE_STARTUP: trace }));
   if (r.code !== 0) throw new Error(`etcd-tui snapshot save failed (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
   const detail = /\[1\/1\] ok: (.*)$/m.exec(r.stdout)?.[1];
-  return { tool, dbBytes: 0, fileBytes: fs.statSync(file).size, wallMs: r.wallMs, cpuMs: r.cpuMs, peakRssKb: r.peakRssKb, detail };
+  const phases: Record<string, number> = {};
+  try {
+    for (const m of fs.readFileSync(trace, 'utf8').matchAll(/^etcd-tui startup (\S+) ([\d.]+)/gm)) phases[m[1]] = Number(m[2]);
+  } catch {
+    // another build may not mark its phases
+  }
+  fs.rmSync(trace, { force: true });
+  return { tool, dbBytes: 0, fileBytes: fs.statSync(file).size, wallMs: r.wallMs, cpuMs: r.cpuMs, peakRssKb: r.peakRssKb, detail, phases };
+}
+
+/** Where an etcd-tui save's time went outside the stream: before its first byte, and after its last. */
+function phaseText(m: Measured): string | undefined {
+  const p = m.phases ?? {};
+  if (p['snapshot-first-chunk'] === undefined || p['snapshot-streamed'] === undefined) return undefined;
+  return `first byte at ${p['snapshot-first-chunk'].toFixed(0)} ms (bundle started at ${(p['bundle-start'] ?? NaN).toFixed(0)} ms, member observed by ${(p['snapshot-observed'] ?? NaN).toFixed(0)} ms), stream ${(p['snapshot-streamed'] - p['snapshot-first-chunk']).toFixed(0)} ms, then ${(m.wallMs - p['snapshot-streamed']).toFixed(0)} ms to the exit`;
+}
+
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  return v[Math.floor((v.length - 1) / 2)];
+}
+
+/**
+ * What each tool costs besides the stream: saves from a second, empty member (a DB of a few dozen
+ * KB), alternately, BENCH_FIXED_ROUNDS times (default 5). etcdctl is one Go binary; etcd-tui starts
+ * Node, loads its modules, looks at the member and plans before its first byte.
+ */
+async function fixedCost(dir: string, audit: string): Promise<void> {
+  const rounds = Number(process.env.BENCH_FIXED_ROUNDS ?? 5);
+  if (rounds <= 0) return;
+  const cluster = await startCluster({ members: 1, version: '3.4' });
+  const member: Member = { endpoint: cluster.endpoints[0], etcdctl: cluster.binaries.etcdctl, dbSize: async () => 0, stop: () => cluster.stop() };
+  const file = path.join(dir, 'empty.db');
+  const ctl: Measured[] = [];
+  const tui: Measured[] = [];
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? ['ctl', 'tui'] : ['tui', 'ctl'];
+      for (const t of order) {
+        if (t === 'ctl') ctl.push(await etcdctlSave(member, file));
+        else tui.push(await tuiSave(member, file, audit));
+        rm(file);
+      }
+    }
+  } finally {
+    await member.stop();
+  }
+  const first = median(tui.map((m) => m.phases?.['snapshot-first-chunk'] ?? NaN));
+  const boot = median(tui.map((m) => m.phases?.['bundle-start'] ?? NaN));
+  console.log(`\n== fixed cost: a save from an empty member (${(tui[0].fileBytes / 1024).toFixed(0)} KiB), median of ${rounds}`);
+  console.log(`  etcdctl snapshot save   ${median(ctl.map((m) => m.wallMs)).toFixed(0).padStart(5)} ms, CPU ${median(ctl.map((m) => m.cpuMs)).toFixed(0)} ms`);
+  console.log(`  etcd-tui snapshot save  ${median(tui.map((m) => m.wallMs)).toFixed(0).padStart(5)} ms, CPU ${median(tui.map((m) => m.cpuMs)).toFixed(0)} ms (Node started, bundle loading at ${boot.toFixed(0)} ms; first byte at ${first.toFixed(0)} ms)`);
+  console.log(`  (at 300 MB the stream takes about a second: this difference is most of the gap there)`);
 }
 
 /** Peak RSS of `etcd-tui status` against the member: Node, the bundle and connected gRPC clients, no snapshot. */
@@ -274,6 +334,8 @@ async function main(): Promise<void> {
           m.dbBytes = size;
           results.push(m);
           console.log(`round ${round + 1}: ${row(m)}`);
+          const phases = phaseText(m);
+          if (phases) console.log(`         ${phases}`);
           rm(file);
         }
       }
@@ -282,6 +344,7 @@ async function main(): Promise<void> {
       summary(results, tools);
       console.log(`  before the first byte: \`etcd-tui status\` against this member peaks at ${(base / 1024).toFixed(0)} MiB (Node, the bundle, gRPC clients)`);
     }
+    await fixedCost(dir, audit);
   } finally {
     await member.stop();
     await stopAll();

@@ -16,6 +16,7 @@ import { existingSnapshotFiles, saveSnapshot, SnapshotSaveError, TrailerHasher, 
 import { planSnapshotSave, snapshotTimeoutMs, type SnapshotSaveInput } from '../../src/plans/snapshot.js';
 import { applyRefreshes, emptyView, type ClusterView, type Refresh } from '../../src/health/view.js';
 import { DEFAULT_HEALTH_OPTIONS, type Alarm, type Member, type Probe } from '../../src/domain/types.js';
+import { savedDetail } from '../../src/run/snapshot-actions.js';
 import { repoRoot } from '../harness/binaries.js';
 import { down, IDS, member, up } from '../fakes/fixtures.js';
 
@@ -391,5 +392,16 @@ describe('planSnapshotSave', () => {
     assert.equal(snapshotTimeoutMs(0), 60_000);
     assert.equal(snapshotTimeoutMs(1024 ** 3), 120_000);
     assert.equal(snapshotTimeoutMs(8 * 1024 ** 3), 540_000);
+  });
+});
+
+describe('the result line of a save', () => {
+  const saved = { size: 344_219_680, durationMs: 1200, bytesPerSecond: 286_849_733, streamMs: 1150, verifyMs: 14, status: { revision: 1281, totalKey: 1284, hash: 0x3c906fe8 } };
+
+  test('says how many large leaves were hashed in the stream, in the singular for one, and nothing for none', () => {
+    assert.match(savedDetail({ ...saved, status: { ...saved.status, digestedLeaves: 639 } }), /read-back 14ms, 639 large leaves hashed in the stream\), sha256 ok, revision 1281, 1284 keys, hash 3c906fe8$/);
+    assert.match(savedDetail({ ...saved, status: { ...saved.status, digestedLeaves: 1 } }), /read-back 14ms, 1 large leaf hashed in the stream\)/);
+    assert.doesNotMatch(savedDetail({ ...saved, status: { ...saved.status, digestedLeaves: 0 } }), /large/);
+    assert.match(savedDetail(saved), /^344 MB in 1\.2s \(287 MB\/s; stream 1\.1s at 299 MB\/s, read-back 14ms\), sha256 ok/);
   });
 });
