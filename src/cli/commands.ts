@@ -184,7 +184,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: 'etcd-tui undo RUN [--dry-run] [--yes] [--accept-new-host-key]',
     summary: 'show what RUN did and undo it as its rollback would have (a run cut off by kill -9, a lost bastion)',
     options: [...FLOW, 'accept-new-host-key'],
-    run: async ({ args, flags, env }) => (await import('./runs.js')).undoCommand(args, flags, env, async (f) => (await import('./local.js')).resolveSettings(f, env)),
+    run: async ({ args, flags, env }) => (await import('./runs.js')).undoCommand(args, flags, env, async (f) => (await import('./settings.js')).resolveSettings(f, env)),
   },
   {
     words: ['certs'],

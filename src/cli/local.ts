@@ -1,13 +1,11 @@
 /**
- * The commands that are not flows: the console, the one-shot status and the sandbox, and the way every
- * command resolves its connection settings (flags, ETCDCTL_* environment, env file, context; a
- * password prompt when one is needed).
+ * The commands that are not flows: the console, the one-shot status and the sandbox. How every
+ * command resolves its connection settings is in settings.ts (re-exported here).
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import type { CliFlags } from './args.js';
 import { loadSettings } from './config.js';
-import { promptPassword } from './prompt.js';
 import { listContexts, parseContextsFile, defaultContextsPath } from './contexts.js';
 import { ConfigError } from '../domain/errors.js';
 import type { ConnectionSettings } from '../domain/config.js';
@@ -21,13 +19,9 @@ import { waitForSandbox } from '../sandbox/ready.js';
 import type { LocalMembers } from './console.js';
 import type { HostPort } from '../run/host-port.js';
 
-export async function resolveSettings(flags: CliFlags, env: NodeJS.ProcessEnv): Promise<ConnectionSettings> {
-  const { settings, needsPassword } = await loadSettings(flags, env);
-  if (needsPassword) {
-    settings.password = await promptPassword(`Password for ${settings.user}: `, { input: process.stdin, output: process.stderr, user: settings.user });
-  }
-  return settings;
-}
+import { resolveSettings } from './settings.js';
+
+export { resolveSettings };
 
 /** Names of the contexts in the contexts file (none when there is no file). */
 function contextNames(flags: CliFlags, env: NodeJS.ProcessEnv): string[] {

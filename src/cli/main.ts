@@ -39,7 +39,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   checkOptions(spec, args.flags);
   // local.js (and with it etcd3) loads only for commands that connect: --help, --version and the
   // offline commands start without it.
-  return spec.run({ args: rest, flags: args.flags, env, settings: async () => (await import('./local.js')).resolveSettings(args.flags, env) });
+  return spec.run({ args: rest, flags: args.flags, env, settings: async () => (await import('./settings.js')).resolveSettings(args.flags, env) });
 }
 
 // Node's deprecation warnings (DEP0123 for TLS to an IP address) are noise for operators and

@@ -75,6 +75,14 @@ test('snapshot save loads neither Ink, React, screens nor etcd3; the console loa
   assert.deepEqual(consoleModules.filter((m) => GRPC.test(m)), [], 'the console starts without etcd3, grpc-js, protobufjs');
 });
 
+test("a headless command's settings (settings.ts) load neither the console, the sandbox, the renderers nor the status code", () => {
+  const entry = staticClosure(ENTRY);
+  const settings = modulesIn(staticClosure(lazyChunk('settings'), new Set(entry)));
+  assert.ok(settings.includes('src/cli/config.ts'), 'settings has the resolver');
+  const extra = settings.filter((m) => !modulesIn(entry).includes(m));
+  assert.deepEqual(extra.filter((m) => /^src\/(cli\/(local|console|status)\.tsx?|sandbox\/|render\/|cluster\/etcd-gateway\.ts)/.test(m) || UI.test(m) || GRPC.test(m)), []);
+});
+
 test("the console's first frame loads no flow's run code, no handlebars and no yaml; both are CommonJS files of their own", () => {
   const consoleModules = modulesIn(staticClosure(consoleChunk(), staticClosure(lazyChunk('local'), staticClosure(ENTRY))));
   // The action handlers (executor: on the first step), the hosts' preparation (on the preflight),
