@@ -1,6 +1,7 @@
 /** The local file port of the flows: which paths exist, write a file with a mode. The real one (node:fs); tests may pass another. */
-import { accessSync, closeSync, constants, existsSync, openSync, statSync, writeFileSync, type Stats } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { accessSync, closeSync, constants, existsSync, openSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { journalDir } from './journal.js';
 
 export interface FilePort {
@@ -23,7 +24,9 @@ export const localFiles: FilePort = {
 
 /**
  * A local file or directory a flow writes to. Checked before anything changes (checkLocalOutput), so
- * that a run never changes the cluster and then fails to write its env file, audit record or journal.
+ * that a run never changes the cluster and then fails to write its env file, audit record or journal:
+ * access(2), then a probe file created in the directory and removed (root's access(2) says yes where
+ * a create fails: NFS with root_squash, /proc).
  *  - new-file: a file the run creates (env file, snapshot): its directory must exist and be writable;
  *    an existing file is refused (`existing: 'refuse'`) or left to the planner (`'planner'`, which refuses
  *    it in its own words, as snapshot save does).
@@ -56,6 +59,34 @@ function why(error: unknown): string {
   }
 }
 
+/**
+ * Whether a file can be created in `dir`: a probe file created exclusively and removed at once.
+ * access(2) alone is not enough: for root it says yes on an NFS export with root_squash and on
+ * /proc or /sys, where the create then fails (after the cluster was changed, for an env file).
+ */
+function probeCreate(dir: string): string | undefined {
+  const probe = join(dir, `.etcd-tui-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    closeSync(openSync(probe, 'wx', 0o600));
+  } catch (error) {
+    switch (code(error)) {
+      case 'EACCES':
+      case 'EPERM':
+      case 'EROFS':
+      case 'ENOSPC':
+        return why(error);
+      default:
+        return `files cannot be created there: ${code(error)}`;
+    }
+  }
+  try {
+    unlinkSync(probe);
+  } catch {
+    // left behind: an empty file with a name that says whose it is
+  }
+  return undefined;
+}
+
 /** The nearest existing ancestor of a missing path, and what it is. */
 function nearestExisting(path: string): { path: string; dir: boolean } {
   let p = dirname(path);
@@ -82,10 +113,11 @@ function creatable(path: string, what: string): string | undefined {
   } catch (error) {
     return `${what} ${path} cannot be created: ${anc.path} is not writable (${why(error)})`;
   }
-  return undefined;
+  const probe = probeCreate(anc.path);
+  return probe ? `${what} ${path} cannot be created: ${anc.path} is not writable (${probe})` : undefined;
 }
 
-/** Why this output cannot be written (one sentence naming the path), or undefined when it can. Writes nothing. */
+/** Why this output cannot be written (one sentence naming the path), or undefined when it can. Leaves nothing behind (a probe file is created and removed). */
 export function localOutputProblem(o: LocalOutput): string | undefined {
   const path = resolve(o.path);
   let st: Stats | undefined;
@@ -111,7 +143,8 @@ export function localOutputProblem(o: LocalOutput): string | undefined {
       } catch (error) {
         return `${o.what} ${path} cannot be written: the directory ${dir} is not writable (${why(error)})`;
       }
-      return undefined;
+      const probe = probeCreate(dir);
+      return probe ? `${o.what} ${path} cannot be written: the directory ${dir} is not writable (${probe})` : undefined;
     }
     case 'append': {
       if (!st) return creatable(path, o.what);
@@ -132,7 +165,8 @@ export function localOutputProblem(o: LocalOutput): string | undefined {
       } catch (error) {
         return `${o.what} ${path} is not writable (${why(error)})`;
       }
-      return undefined;
+      const probe = probeCreate(path);
+      return probe ? `${o.what} ${path} is not writable (${probe})` : undefined;
     }
   }
 }

@@ -69,6 +69,17 @@ describe('local outputs are checked before the cluster is changed (etcd 3.4)', (
     assert.ok(!existsSync(audit), 'an audit record was written');
   });
 
+  test('add-learner --env-out in a directory where nothing can be created (/proc; root passes access(2) there): exit 5 before the add', async () => {
+    const before = await members();
+    const m4 = await cluster.planMember('m4');
+    const envOut = '/proc/etcd-tui-m4.env';
+    const audit = join(dir, 'a-proc.jsonl');
+    const r = await run(['member', 'add-learner', '--name', 'm4', '--peer-urls', m4.peerURL, '--yes', '--env-out', envOut, '--audit-log', audit, ...common]);
+    refusedFor(r, envOut, /the directory \/proc is not writable \((permission denied|files cannot be created there: [A-Z]+)\)/);
+    assert.deepEqual(await members(), before);
+    assert.ok(!existsSync(audit), 'an audit record was written');
+  });
+
   test('add-learner --audit-log naming a directory: exit 5 before the add, member list unchanged', async () => {
     const before = await members();
     const m4 = await cluster.planMember('m4');

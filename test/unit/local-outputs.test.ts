@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localOutputProblem, localOutputsProblem, planOutputs } from '../../src/run/local-files.js';
@@ -43,11 +43,22 @@ test('localOutputProblem: missing directory, a directory for a file, an existing
       planOutputs({ steps: [{ action: { kind: 'snapshot-save', file: '/b/s.db' } }], rollbackOnFailure: true }, '/s/audit.jsonl').map((o) => `${o.kind} ${o.path}`),
       ['append /s/audit.jsonl', 'dir /s/runs', 'new-file /b/s.db'],
     );
-    // Nothing was created by the checks.
+    // Nothing was created by the checks, and no probe file was left behind.
     assert.ok(!existsSync(join(dir, 'new')) && !existsSync(join(dir, 'missing')), 'a check created a directory');
+    assert.deepEqual(readdirSync(dir).sort(), ['plain', 'sub']);
+    assert.deepEqual(readdirSync(join(dir, 'sub')), []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('localOutputProblem: a directory where nothing can be created is refused also for root, whose access(2) says yes (/proc)', () => {
+  const notWritable = /is not writable \((permission denied|files cannot be created there: [A-Z]+)\)/;
+  const snapshot = localOutputProblem({ kind: 'new-file', path: '/proc/etcd-tui-test.db', what: 'the snapshot file', existing: 'planner' }) ?? '';
+  assert.match(snapshot, /^the snapshot file \/proc\/etcd-tui-test\.db cannot be written: the directory \/proc /);
+  assert.match(snapshot, notWritable);
+  assert.match(localOutputProblem({ kind: 'append', path: '/proc/etcd-tui-test/audit.jsonl', what: 'the audit log' }) ?? '', /^the audit log \/proc\/etcd-tui-test\/audit\.jsonl cannot be created: \/proc /);
+  assert.match(localOutputProblem({ kind: 'dir', path: '/proc', what: 'the render directory' }) ?? '', notWritable);
 });
 
 function viewOf(members: Member[], probes: Record<string, Probe>): ClusterView {
