@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { BOOTSTRAP_USAGE } from './usage.js';
-import { createInterface } from 'node:readline/promises';
+import { askLine } from './ask.js';
 import type { CliFlags } from './args.js';
 import type { ConnectionSettings } from '../domain/config.js';
 import { ConfigError } from '../domain/errors.js';
@@ -43,15 +43,11 @@ export function hostKeyPolicy(flags: CliFlags, err: NodeJS.WritableStream): Unkn
   }
   if (flags.yes || !process.stdin.isTTY || flags.dryRun) return 'refuse';
   return async (key: UnknownHostKey, host: HostSpec) => {
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    try {
-      const answer = await rl.question(
-        `The host key of ${host.name} (${key.host}:${key.port}) is not in ${host.ssh.knownHosts}.\n${key.keyType} key fingerprint is ${key.fingerprint}\nCheck it on the host (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub). Type yes to trust and record it: `,
-      );
-      return answer.trim() === 'yes';
-    } finally {
-      rl.close();
-    }
+    // Ctrl-C or Ctrl-D: not trusted.
+    const answer = await askLine(
+      `The host key of ${host.name} (${key.host}:${key.port}) is not in ${host.ssh.knownHosts}.\n${key.keyType} key fingerprint is ${key.fingerprint}\nCheck it on the host (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub). Type yes to trust and record it: `,
+    );
+    return answer?.trim() === 'yes';
   };
 }
 

@@ -2,7 +2,7 @@
  * What every headless flow command shares: the plan as text, the gate before a run (refusal with
  * its audit record, --dry-run, no terminal without --yes, the confirmation), and one line per step.
  */
-import { createInterface } from 'node:readline/promises';
+import { askLine } from './ask.js';
 import type { CliFlags } from './args.js';
 import type { Plan, PlanResult, RunEvent, RunResult } from '../domain/plan.js';
 import type { ClusterView } from '../health/view.js';
@@ -41,17 +41,9 @@ export function planText(plan: Plan): string {
 /** Ask on the terminal (stderr) unless --yes: the member name for type-to-confirm plans, else y/N. */
 export async function confirm(plan: Plan, flags: CliFlags): Promise<boolean> {
   if (flags.yes) return true;
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    if (plan.confirmPhrase) {
-      const answer = await rl.question(`Type the member name "${plan.confirmPhrase}" to go ahead: `);
-      return answer.trim() === plan.confirmPhrase;
-    }
-    const answer = await rl.question('Go ahead? [y/N] ');
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    rl.close();
-  }
+  // Ctrl-C or Ctrl-D at the question: undefined, not confirmed.
+  if (plan.confirmPhrase) return (await askLine(`Type the member name "${plan.confirmPhrase}" to go ahead: `))?.trim() === plan.confirmPhrase;
+  return /^y(es)?$/i.test((await askLine('Go ahead? [y/N] '))?.trim() ?? '');
 }
 
 /** One line per step event (progress at most once a second per step). */

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline/promises';
+import { askLine } from './ask.js';
 import type { CliFlags } from './args.js';
 import type { ConnectionSettings } from '../domain/config.js';
 import { ClusterError, ConfigError } from '../domain/errors.js';
@@ -124,9 +124,9 @@ async function undoRun(
       process.stderr.write('etcd-tui: not confirmed: pass --yes to undo without a terminal to ask on (or --dry-run to see the steps only); nothing was changed\n');
       return FLOW_EXIT.aborted;
     }
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    const answer = await rl.question(`Type the run ID "${id}" to undo it: `).finally(() => rl.close());
-    if (answer.trim() !== id) {
+    // Ctrl-C or Ctrl-D: not confirmed.
+    const answer = await askLine(`Type the run ID "${id}" to undo it: `);
+    if (answer?.trim() !== id) {
       out.write('not confirmed: nothing was changed\n');
       return FLOW_EXIT.aborted;
     }

@@ -5,8 +5,8 @@
  *    the flow (ABORTED, audit "aborted", membership unchanged) and the console stays; a second ctrl-c
  *    leaves;
  *  - headless bootstrap on a terminal asks "Type yes" for an unknown SSH host key (a real sshd).
- *  - headless on a terminal, remove asks for the member's name: a wrong name changes nothing (exit 7),
- *    the right one removes it; move-leader asks "Go ahead? [y/N]": y runs it, anything else does not.
+ *  - headless on a terminal, remove asks for the member's name: a wrong name or ctrl-c at the
+ *    question changes nothing (exit 7, one line), the right one removes it; move-leader asks "Go ahead? [y/N]": y runs it, anything else does not.
  */
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -86,7 +86,7 @@ describe('README claims in a terminal', () => {
     assert.equal(await tui.waitForExit(10_000), 7);
   });
 
-  test('headless on a terminal: remove asks for the member name; a wrong name changes nothing (exit 7), the right one removes it', async (t) => {
+  test('headless on a terminal: remove asks for the member name; a wrong name or ctrl-c changes nothing (exit 7), the right one removes it', async (t) => {
     const { cluster, dir, audit: auditFile } = await setup(t);
     const leader = await cluster.leaderName();
     const victim = cluster.members.find((m) => m.name !== leader)!.name;
@@ -100,6 +100,16 @@ describe('README claims in a terminal', () => {
     await wrong.waitForText('not confirmed: nothing was changed', 10_000);
     assert.equal(await wrong.waitForExit(10_000), 7);
     await holdsFor(async () => (await members(cluster)).length === 3, { forMs: 3000, intervalMs: 250, what: 'a wrong name changes nothing (3 members)' });
+
+    // Ctrl-C at the question: not confirmed, in one line (it was an AbortError's stack and exit 70).
+    const interrupted = inTerminal(t, args, dir);
+    await interrupted.waitForText(`Type the member name "${victim}" to go ahead:`, 20_000);
+    interrupted.type(victim.slice(0, 1));
+    interrupted.send('C-c');
+    const screen = await interrupted.waitForText('not confirmed: nothing was changed', 10_000);
+    assert.doesNotMatch(screen, /AbortError|\n\s+at |unexpected error/, screen);
+    assert.equal(await interrupted.waitForExit(10_000), 7);
+    assert.equal((await members(cluster)).length, 3, 'ctrl-c at the question changes nothing');
 
     const right = inTerminal(t, args, dir);
     await right.waitForText(`Type the member name "${victim}" to go ahead:`, 20_000);
