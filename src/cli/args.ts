@@ -192,6 +192,8 @@ when no endpoints come from flags, environment or env file.
 Exit codes of etcd-tui member ..., bootstrap ..., defrag, compact and alarm recover-nospace:
   0  done (or --dry-run)   4  usage or configuration error   5  refused, nothing changed
   6  a step failed (the run stopped there)   7  aborted or not confirmed
+  ctrl-c or ctrl-d at the question: not confirmed (7)
+  ctrl-c, SIGTERM or SIGHUP during the run: aborted (7; the flows that undo, undo first)
 
 Exit codes of etcd-tui status:
   0  healthy
