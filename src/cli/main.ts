@@ -9,6 +9,7 @@ import { HELP_TEXT, parseArgs } from './args.js';
 import { ConfigError, ClusterError, ExitError } from '../domain/errors.js';
 import { EXIT } from './status.js';
 import { checkOptions, commandHelp, findCommand } from './commands.js';
+import { guardUntilRun } from './signals.js';
 
 /** The package version: package.json sits next to dist/ (bundle: dist/etcd-tui.js; tsc: dist/src/cli/main.js). */
 function version(): string {
@@ -37,6 +38,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   }
   const { spec, args: rest } = findCommand(args.command);
   checkOptions(spec, args.flags);
+  // A flow (it takes --yes): a signal before its first step says so, exit 7 (src/cli/signals.ts).
+  if (spec.options.includes('yes')) guardUntilRun();
   // local.js (and with it etcd3) loads only for commands that connect: --help, --version and the
   // offline commands start without it.
   return spec.run({ args: rest, flags: args.flags, env, settings: async () => (await import('./settings.js')).resolveSettings(args.flags, env) });

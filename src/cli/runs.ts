@@ -16,6 +16,7 @@ import type { UndoEnv, UndoSpec } from '../run/undo-steps.js';
 import type { HostConnection } from '../hosts/gateway.js';
 import { UNHEALTHY_CLUSTER } from '../cluster/classify.js';
 import { FLOW_EXIT } from './headless.js';
+import { runStarting } from './signals.js';
 
 export const RUNS_USAGE = `etcd-tui runs [--all]            runs that did not finish (cut off, or with undo steps left)
 etcd-tui undo RUN [--dry-run] [--yes]   show what RUN did and undo it, as its rollback would have`;
@@ -147,6 +148,8 @@ async function undoRun(
     ...(cluster ? { removeMember: (mid: string) => cluster.remove(mid) } : {}),
   };
   let outcome: UndoOutcome;
+  // Steps change things from here: a signal no longer says "no step ran".
+  runStarting();
   try {
     outcome = await carryOutUndo(run, specs, undoEnv, {
       audit: new AuditLog(auditPath(flags)),

@@ -1,11 +1,13 @@
 /**
  * A headless flow stopped by what automation sends: SIGTERM (timeout, systemd, CI) and SIGHUP (a closed
  * terminal) take the same abort path as Ctrl-C: the "aborting" line, the wait ends at once, the audit
- * record says aborted, exit 7. Real etcd 3.4 cluster; the built binary.
+ * record says aborted, exit 7. Before the first step (still looking at the cluster), a signal ends the
+ * command with one line saying no step ran, exit 7, no audit record. Real etcd 3.4 cluster; the built binary.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type TestCluster } from '../harness/cluster.js';
@@ -67,6 +69,39 @@ describe('a headless flow aborted by SIGTERM or SIGHUP (etcd 3.4)', () => {
       const list = await cluster.etcdctlJson<{ members: Array<{ ID: number; isLearner?: boolean }> }>(['member', 'list']);
       assert.equal(list.members.length, 4);
       assert.equal(list.members.filter((m) => m.isLearner).length, 1);
+    });
+  }
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    test(`${signal} before the first step (the endpoint takes the connection and never answers): one line, no step ran, exit 7`, async () => {
+      // A black hole: it accepts and says nothing, so the command is still looking at the cluster.
+      const sockets = new Set<Socket>();
+      const server = createServer((s) => sockets.add(s));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = (server.address() as AddressInfo).port;
+      const audit = join(dir, `before-run-${signal}.jsonl`);
+      const running = startCli(['member', 'remove', 'm3', '--yes', '--endpoints', `http://127.0.0.1:${port}`, '--audit-log', audit], { timeoutMs: 60_000 });
+      try {
+        await waitFor(
+          () => {
+            if (sockets.size > 0) return true;
+            if (running.exited()) throw new StopWaiting('the command exited before it connected');
+            return undefined;
+          },
+          { timeoutMs: 20_000, what: 'the command to connect to the endpoint' },
+        );
+        assert.ok(signalTracked(running.pid, signal), `could not send ${signal} to ${running.pid}`);
+        const r = await running.done;
+        assert.equal(r.code, 7, show(r));
+        assert.match(r.stderr, new RegExp(`^etcd-tui: interrupted \\(${signal}\\) before the first step: no step ran, nothing was changed$`, 'm'), show(r));
+        assert.doesNotMatch(r.stdout + r.stderr, /\[1\/|\n\s+at |unexpected error/, show(r));
+        assert.ok(!existsSync(audit), 'an audit record was written');
+      } finally {
+        running.kill();
+        await running.done;
+        for (const s of sockets) s.destroy();
+        server.close();
+      }
     });
   }
 });
