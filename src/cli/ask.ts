@@ -18,14 +18,11 @@ export interface AskIo {
 export async function askLine(question: string, io: AskIo = { input: process.stdin, output: process.stderr }): Promise<string | undefined> {
   const rl = createInterface({ input: io.input, output: io.output, ...(io.terminal !== undefined ? { terminal: io.terminal } : {}) });
   let answered = false;
-  let cancelled = false;
   let interrupted = false;
+  // Closed before an answer (Ctrl-C, Ctrl-D): no answer, and what follows starts on a line of its own.
   const ended = new Promise<undefined>((resolve) =>
     rl.once('close', () => {
-      if (answered) return;
-      cancelled = true;
-      // What follows starts on a line of its own.
-      io.output.write(interrupted ? '^C\n' : '\n');
+      if (!answered) io.output.write(interrupted ? '^C\n' : '\n');
       resolve(undefined);
     }),
   );
@@ -35,14 +32,13 @@ export async function askLine(question: string, io: AskIo = { input: process.std
     rl.close();
   });
   try {
-    const answer = await Promise.race([
+    return await Promise.race([
       rl.question(question).then((line) => {
         answered = true;
         return line;
       }),
       ended,
     ]);
-    return cancelled ? undefined : answer;
   } catch (error) {
     if ((error as { name?: string })?.name === 'AbortError') return undefined;
     throw error;

@@ -1,6 +1,6 @@
 /**
  * The commands that are not flows: the console, the one-shot status and the sandbox. How every
- * command resolves its connection settings is in settings.ts (re-exported here).
+ * command resolves its connection settings is in settings.ts.
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -20,8 +20,6 @@ import type { LocalMembers } from './console.js';
 import type { HostPort } from '../run/host-port.js';
 
 import { resolveSettings } from './settings.js';
-
-export { resolveSettings };
 
 /** Names of the contexts in the contexts file (none when there is no file). */
 function contextNames(flags: CliFlags, env: NodeJS.ProcessEnv): string[] {

@@ -40,8 +40,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   checkOptions(spec, args.flags);
   // A flow (it takes --yes): a signal before its first step says so, exit 7 (src/cli/signals.ts).
   if (spec.options.includes('yes')) guardUntilRun();
-  // local.js (and with it etcd3) loads only for commands that connect: --help, --version and the
-  // offline commands start without it.
+  // settings.js (contexts file, env file, a password prompt) loads only for commands that connect:
+  // --help, --version and the offline commands start without it.
   return spec.run({ args: rest, flags: args.flags, env, settings: async () => (await import('./settings.js')).resolveSettings(args.flags, env) });
 }
 

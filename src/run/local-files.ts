@@ -60,11 +60,17 @@ function why(error: unknown): string {
 }
 
 /**
- * Whether a file can be created in `dir`: a probe file created exclusively and removed at once.
- * access(2) alone is not enough: for root it says yes on an NFS export with root_squash and on
- * /proc or /sys, where the create then fails (after the cluster was changed, for an env file).
+ * Why no file can be created in the existing directory `dir`, or undefined when one can: access(2),
+ * then a probe file created exclusively and removed at once. access(2) alone is not enough: for root
+ * it says yes on an NFS export with root_squash and on /proc or /sys, where the create then fails
+ * (after the cluster was changed, for an env file).
  */
-function probeCreate(dir: string): string | undefined {
+function notWritable(dir: string): string | undefined {
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    return why(error);
+  }
   const probe = join(dir, `.etcd-tui-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     closeSync(openSync(probe, 'wx', 0o600));
@@ -108,13 +114,8 @@ function nearestExisting(path: string): { path: string; dir: boolean } {
 function creatable(path: string, what: string): string | undefined {
   const anc = nearestExisting(path);
   if (!anc.dir) return `${what} ${path} cannot be created: ${anc.path} is not a directory`;
-  try {
-    accessSync(anc.path, constants.W_OK);
-  } catch (error) {
-    return `${what} ${path} cannot be created: ${anc.path} is not writable (${why(error)})`;
-  }
-  const probe = probeCreate(anc.path);
-  return probe ? `${what} ${path} cannot be created: ${anc.path} is not writable (${probe})` : undefined;
+  const reason = notWritable(anc.path);
+  return reason ? `${what} ${path} cannot be created: ${anc.path} is not writable (${reason})` : undefined;
 }
 
 /** Why this output cannot be written (one sentence naming the path), or undefined when it can. Leaves nothing behind (a probe file is created and removed). */
@@ -138,13 +139,8 @@ export function localOutputProblem(o: LocalOutput): string | undefined {
         return code(error) === 'ENOENT' ? `${o.what} ${path} cannot be written: the directory ${dir} does not exist` : `${o.what} ${path} cannot be written: ${dir} is not a directory`;
       }
       if (!dst.isDirectory()) return `${o.what} ${path} cannot be written: ${dir} is not a directory`;
-      try {
-        accessSync(dir, constants.W_OK);
-      } catch (error) {
-        return `${o.what} ${path} cannot be written: the directory ${dir} is not writable (${why(error)})`;
-      }
-      const probe = probeCreate(dir);
-      return probe ? `${o.what} ${path} cannot be written: the directory ${dir} is not writable (${probe})` : undefined;
+      const reason = notWritable(dir);
+      return reason ? `${o.what} ${path} cannot be written: the directory ${dir} is not writable (${reason})` : undefined;
     }
     case 'append': {
       if (!st) return creatable(path, o.what);
@@ -160,13 +156,8 @@ export function localOutputProblem(o: LocalOutput): string | undefined {
     case 'dir': {
       if (!st) return creatable(path, o.what);
       if (!st.isDirectory()) return `${o.what} ${path} is a file, not a directory`;
-      try {
-        accessSync(path, constants.W_OK);
-      } catch (error) {
-        return `${o.what} ${path} is not writable (${why(error)})`;
-      }
-      const probe = probeCreate(path);
-      return probe ? `${o.what} ${path} is not writable (${probe})` : undefined;
+      const reason = notWritable(path);
+      return reason ? `${o.what} ${path} is not writable (${reason})` : undefined;
     }
   }
 }
